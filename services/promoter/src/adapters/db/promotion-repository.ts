@@ -1,0 +1,293 @@
+/** Promotions, their events and check results: creation with idempotency, reads, and manual actions. */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { errors } from '../../errors.js';
+import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
+import type { PolicyDocument } from '../../domain/policy/model.js';
+import {
+  ACTION_ALLOWED_STATES,
+  isPromotionState,
+  type PromotionAction,
+  type PromotionState,
+} from '../../domain/promotion-state.js';
+import { isUniqueViolation } from './errors.js';
+import type { Database } from './schema.js';
+import {
+  checkResultView,
+  eventView,
+  promotionView,
+  type PromotionDetailView,
+  type PromotionEventView,
+  type PromotionRow,
+  type PromotionView,
+} from './views.js';
+
+export interface NewPromotion {
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly container: string;
+  readonly sourceDeployment?: string | undefined;
+  readonly sourceContainer?: string | undefined;
+  readonly tagSuffixToStrip?: string | undefined;
+  readonly image?: string | undefined;
+  readonly policyName: string;
+  readonly policyVersion: number;
+  readonly policySnapshot: PolicyDocument;
+  readonly dryRun: boolean;
+  readonly reason?: string | undefined;
+  readonly actor: string;
+}
+
+export interface IdempotencyInput {
+  readonly key: string;
+  /** Digest of the request body: the same key with another body is refused. */
+  readonly requestHash: string;
+}
+
+export interface ListFilter {
+  readonly namespace?: string | undefined;
+  readonly deployment?: string | undefined;
+  readonly state?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+const ACTIVE_TARGET_INDEX = 'promotions_one_active_per_target';
+
+export class PromotionRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /**
+   * Stores a pending promotion and its `created` event. With an idempotency key, requests with one key
+   * serialize on an advisory lock: the first creates, the others replay its promotion (or are refused
+   * when their body differs). The database's partial unique index decides which of several promotions
+   * for one target wins; the others get 409.
+   */
+  async create(input: NewPromotion, idempotency?: IdempotencyInput): Promise<{ promotion: PromotionView; replayed: boolean }> {
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        if (idempotency) {
+          await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`idempotency:${input.actor}:${idempotency.key}`}, 0))`.execute(trx);
+          const existing = await trx
+            .selectFrom('idempotency_keys')
+            .select(['promotion_id', 'request_hash'])
+            .where('actor', '=', input.actor)
+            .where('key', '=', idempotency.key)
+            .executeTakeFirst();
+          if (existing) {
+            if (existing.request_hash !== idempotency.requestHash) throw errors.idempotencyKeyReused(idempotency.key);
+            const row = await trx.selectFrom('promotions').selectAll().where('id', '=', existing.promotion_id).executeTakeFirstOrThrow();
+            return { promotion: promotionView(row), replayed: true };
+          }
+        }
+        const id = randomUUID();
+        const row = await trx
+          .insertInto('promotions')
+          .values({
+            id,
+            namespace: input.namespace,
+            deployment: input.deployment,
+            container: input.container,
+            source_deployment: input.sourceDeployment ?? null,
+            source_container: input.sourceContainer ?? null,
+            tag_suffix_to_strip: input.tagSuffixToStrip ?? null,
+            image: input.image ?? null,
+            resolved_image: null,
+            previous_image: null,
+            policy_name: input.policyName,
+            policy_version: input.policyVersion,
+            policy_snapshot: JSON.stringify(input.policySnapshot),
+            dry_run: input.dryRun,
+            reason: input.reason ?? null,
+            state: 'pending',
+            state_reason: null,
+            verdict: null,
+            actor: input.actor,
+            lease_owner: null,
+            requested_action: null,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('promotion_events')
+          .values({
+            promotion_id: id,
+            actor: input.actor,
+            type: 'created',
+            from_state: null,
+            to_state: 'pending',
+            reason: input.reason ?? null,
+            data: JSON.stringify({ policy: { name: input.policyName, version: input.policyVersion }, dryRun: input.dryRun }),
+          })
+          .execute();
+        if (idempotency) {
+          await trx
+            .insertInto('idempotency_keys')
+            .values({ actor: input.actor, key: idempotency.key, request_hash: idempotency.requestHash, promotion_id: id })
+            .execute();
+        }
+        return { promotion: promotionView(row), replayed: false };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, ACTIVE_TARGET_INDEX)) {
+        const active = await this.activeFor(input.namespace, input.deployment);
+        throw errors.activePromotionExists(input.namespace, input.deployment, active?.id);
+      }
+      throw error;
+    }
+  }
+
+  async activeFor(namespace: string, deployment: string): Promise<PromotionView | undefined> {
+    const row = await this.#db
+      .selectFrom('promotions')
+      .selectAll()
+      .where('namespace', '=', namespace)
+      .where('deployment', '=', deployment)
+      .where('state', 'in', ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'verifying', 'rolling_back'])
+      .executeTakeFirst();
+    return row ? promotionView(row) : undefined;
+  }
+
+  async get(id: string): Promise<PromotionView> {
+    return promotionView(await this.#row(this.#db, id));
+  }
+
+  async getDetail(id: string): Promise<PromotionDetailView> {
+    const row = await this.#row(this.#db, id);
+    const [checkResults, events] = await Promise.all([
+      this.#db.selectFrom('check_results').selectAll().where('promotion_id', '=', id).orderBy('id').execute(),
+      this.#db.selectFrom('promotion_events').selectAll().where('promotion_id', '=', id).orderBy('id').execute(),
+    ]);
+    return {
+      ...promotionView(row),
+      policySnapshot: row.policy_snapshot,
+      checkResults: checkResults.map(checkResultView),
+      events: events.map(eventView),
+    };
+  }
+
+  /** Newest first; the cursor is the position after which the next page starts. */
+  async list(filter: ListFilter): Promise<{ items: PromotionView[]; nextCursor: string | null }> {
+    let query = this.#db.selectFrom('promotions').selectAll();
+    if (filter.namespace !== undefined) query = query.where('namespace', '=', filter.namespace);
+    if (filter.deployment !== undefined) query = query.where('deployment', '=', filter.deployment);
+    if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+    if (filter.cursor !== undefined) {
+      const seq = decodeCursor(filter.cursor);
+      if (seq === undefined) {
+        throw errors.badRequest([{ pointer: '/query/cursor', detail: 'is not a cursor from this API; pass nextCursor from a previous page' }]);
+      }
+      query = query.where('seq', '<', seq);
+    }
+    const rows = await query.orderBy('seq', 'desc').limit(filter.limit + 1).execute();
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(promotionView),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  async events(id: string, afterId = 0): Promise<PromotionEventView[]> {
+    const rows = await this.#db
+      .selectFrom('promotion_events')
+      .selectAll()
+      .where('promotion_id', '=', id)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .execute();
+    return rows.map(eventView);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('promotions').select('id').where('id', '=', id).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * A manual action (approve, abort, rollback). When no engine replica holds the promotion's lease and
+   * the action needs no Kubernetes work (abort before any patch), it is applied here at once; otherwise it
+   * is recorded as requested and made due now, and the engine carries it out on its next step.
+   */
+  async requestAction(id: string, action: PromotionAction, actor: string, reason: string | undefined): Promise<PromotionView> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await this.#row(trx, id, true);
+      const state = row.state as PromotionState;
+      const allowed: readonly PromotionState[] = ACTION_ALLOWED_STATES[action];
+      if (!allowed.includes(state)) throw errors.invalidState(id, state, action, allowed);
+      const leased = row.lease_expires_at !== null && new Date(row.lease_expires_at).getTime() > Date.now();
+      const notPatched = row.resolved_image === null || state === 'pending' || state === 'analyzing' || state === 'awaiting_approval';
+      if (action === 'abort' && !leased && notPatched) {
+        return this.#transition(trx, row, 'aborted', actor, reason ?? 'aborted on request', { type: 'transition', finished: true });
+      }
+      await trx
+        .updateTable('promotions')
+        .set({ requested_action: action, next_run_at: sql`now()`, updated_at: sql`now()` })
+        .where('id', '=', id)
+        .execute();
+      await trx
+        .insertInto('promotion_events')
+        .values({
+          promotion_id: id,
+          actor,
+          type: action === 'approve' ? 'approval' : 'request',
+          from_state: state,
+          to_state: null,
+          reason: reason ?? `${action} requested`,
+          data: JSON.stringify({ action }),
+        })
+        .execute();
+      return promotionView(await this.#row(trx, id));
+    });
+  }
+
+  async countByState(): Promise<Map<PromotionState, number>> {
+    const rows = await this.#db
+      .selectFrom('promotions')
+      .select(['state', sql<number>`count(*)::int`.as('count')])
+      .groupBy('state')
+      .execute();
+    const counts = new Map<PromotionState, number>();
+    for (const row of rows) if (isPromotionState(row.state)) counts.set(row.state, row.count);
+    return counts;
+  }
+
+  async #transition(
+    trx: Transaction<Database>,
+    row: PromotionRow,
+    to: PromotionState,
+    actor: string,
+    reason: string,
+    options: { type: string; finished: boolean },
+  ): Promise<PromotionView> {
+    const updated = await trx
+      .updateTable('promotions')
+      .set({
+        state: to,
+        state_reason: reason,
+        updated_at: sql`now()`,
+        finished_at: options.finished ? sql`now()` : null,
+        requested_action: null,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('promotion_events')
+      .values({ promotion_id: row.id, actor, type: options.type, from_state: row.state, to_state: to, reason, data: null })
+      .execute();
+    return promotionView(updated);
+  }
+
+  async #row(db: Kysely<Database>, id: string, forUpdate = false): Promise<PromotionRow> {
+    let query = db.selectFrom('promotions').selectAll().where('id', '=', id);
+    if (forUpdate) query = query.forUpdate();
+    return query.executeTakeFirstOrThrow(() => errors.promotionNotFound(id));
+  }
+}

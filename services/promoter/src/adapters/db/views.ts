@@ -1,0 +1,136 @@
+/**
+ * Rows -> the API's JSON shapes (OpenAPI `Promotion`, `PromotionEvent`, `CheckResult`). One place, so the
+ * list, the detail and the SSE stream say the same thing.
+ */
+import type { Selectable } from 'kysely';
+import type { PolicyDocument } from '../../domain/policy/model.js';
+import type { CheckResultsTable, PromotionEventsTable, PromotionsTable } from './schema.js';
+
+export interface PromotionView {
+  id: string;
+  target: { namespace: string; deployment: string; container: string };
+  source: { deployment: string; container?: string; tagSuffixToStrip?: string } | null;
+  image: string | null;
+  resolvedImage: string | null;
+  previousImage: string | null;
+  policy: { name: string; version: number };
+  dryRun: boolean;
+  reason: string | null;
+  state: string;
+  stateReason: string | null;
+  verdict: string | null;
+  actor: string;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface PromotionEventView {
+  id: number;
+  promotionId: string;
+  at: string;
+  actor: string;
+  type: string;
+  from: string | null;
+  to: string | null;
+  reason: string | null;
+  data: Record<string, unknown> | null;
+}
+
+export interface CheckResultView {
+  id: number;
+  check: string;
+  phase: string;
+  sample: number;
+  result: string;
+  value: number | null;
+  baselineValue: number | null;
+  bound: string | null;
+  query: string | null;
+  baselineQuery: string | null;
+  warnings: string[];
+  message: string;
+  data: Record<string, unknown> | null;
+  measuredAt: string;
+}
+
+export interface PromotionDetailView extends PromotionView {
+  policySnapshot: PolicyDocument;
+  checkResults: CheckResultView[];
+  events: PromotionEventView[];
+}
+
+export type PromotionRow = Selectable<PromotionsTable>;
+
+export function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function isoOrNull(value: Date | string | null): string | null {
+  return value === null ? null : iso(value);
+}
+
+export function promotionView(row: PromotionRow): PromotionView {
+  let source: PromotionView['source'] = null;
+  if (row.source_deployment !== null) {
+    source = { deployment: row.source_deployment };
+    if (row.source_container !== null) source.container = row.source_container;
+    if (row.tag_suffix_to_strip !== null) source.tagSuffixToStrip = row.tag_suffix_to_strip;
+  }
+  return {
+    id: row.id,
+    target: { namespace: row.namespace, deployment: row.deployment, container: row.container },
+    source,
+    image: row.image,
+    resolvedImage: row.resolved_image,
+    previousImage: row.previous_image,
+    policy: { name: row.policy_name, version: row.policy_version },
+    dryRun: row.dry_run,
+    reason: row.reason,
+    state: row.state,
+    stateReason: row.state_reason,
+    verdict: row.verdict,
+    actor: row.actor,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    finishedAt: isoOrNull(row.finished_at),
+  };
+}
+
+export function eventView(row: Selectable<PromotionEventsTable>): PromotionEventView {
+  return {
+    id: row.id,
+    promotionId: row.promotion_id,
+    at: iso(row.at),
+    actor: row.actor,
+    type: row.type,
+    from: row.from_state,
+    to: row.to_state,
+    reason: row.reason,
+    data: row.data,
+  };
+}
+
+/** JSON has no NaN or Infinity: such a value is reported as null, and the message says what it was. */
+function finiteOrNull(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) ? value : null;
+}
+
+export function checkResultView(row: Selectable<CheckResultsTable>): CheckResultView {
+  return {
+    id: row.id,
+    check: row.check_name,
+    phase: row.phase,
+    sample: row.sample,
+    result: row.result,
+    value: finiteOrNull(row.value),
+    baselineValue: finiteOrNull(row.baseline_value),
+    bound: row.bound,
+    query: row.query,
+    baselineQuery: row.baseline_query,
+    warnings: row.warnings,
+    message: row.message,
+    data: row.data,
+    measuredAt: iso(row.measured_at),
+  };
+}

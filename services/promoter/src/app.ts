@@ -1,0 +1,108 @@
+/**
+ * buildApp(deps): the Fastify instance with its plugins and routes, not yet listening. Everything it
+ * needs is passed in, so tests build it with their own database and fakes.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Kysely } from 'kysely';
+import type { ApiToken, LogLevel } from './config.js';
+import type { Database } from './adapters/db/schema.js';
+import { PolicyRepository } from './adapters/db/policy-repository.js';
+import { PromotionRepository } from './adapters/db/promotion-repository.js';
+import type { OpenApiDocument } from './contract/openapi.js';
+import { ContractValidator, type HttpPart } from './contract/validation.js';
+import type { JsonSchema } from './contract/openapi.js';
+import { registerAuth } from './http/auth.js';
+import { registerYamlParser } from './http/content-types.js';
+import { healthRoutes } from './http/health.js';
+import { policyRoutes } from './http/policies.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { promotionRoutes, type TargetVerifier } from './http/promotions.js';
+import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { PolicyDocuments } from './policies/policy-documents.js';
+
+export interface AppDeps {
+  readonly db: Kysely<Database>;
+  readonly document: OpenApiDocument;
+  readonly apiTokens?: readonly ApiToken[];
+  readonly logLevel?: LogLevel;
+  /** A pino destination for tests; defaults to stdout. */
+  readonly logStream?: NodeJS.WritableStream;
+  readonly bodyLimitBytes?: number;
+  readonly metrics?: ServiceMetrics;
+  readonly verifyTarget?: TargetVerifier;
+  readonly streamPollMs?: number;
+}
+
+export interface App {
+  readonly app: FastifyInstance;
+  readonly metrics: ServiceMetrics;
+  readonly promotions: PromotionRepository;
+  readonly policies: PolicyRepository;
+  readonly policyDocuments: PolicyDocuments;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const logger: FastifyServerOptions['logger'] = {
+    level: deps.logLevel ?? 'info',
+    // Credentials never reach the log.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    ...(deps.logStream ? { stream: deps.logStream } : {}),
+  };
+  const app = Fastify({
+    logger,
+    bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
+    // Honour a caller's x-request-id when it is sane, so a request can be followed across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { strict: false } },
+    return503OnClosing: true,
+  });
+
+  const validator = new ContractValidator(deps.document);
+  app.setValidatorCompiler(({ schema, httpPart }) => validator.compile(schema as JsonSchema, (httpPart ?? 'body') as HttpPart));
+  for (const schema of validator.schemas) app.addSchema(schema);
+
+  registerProblemHandlers(app);
+  registerYamlParser(app);
+  registerAuth(app, deps.apiTokens ?? []);
+
+  const promotions = new PromotionRepository(deps.db);
+  const policies = new PolicyRepository(deps.db);
+  const policyDocuments = new PolicyDocuments(validator.component('Policy'));
+  const metrics = deps.metrics ?? createMetrics(() => promotions.countByState());
+  const shutdown = new AbortController();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      { route: request.routeOptions.url ?? '(unmatched)', method: request.method, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.addHook('preClose', async () => shutdown.abort());
+
+  await app.register(swagger, { mode: 'static', specification: { document: deps.document as never } });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+
+  await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
+  await app.register(policyRoutes, { document: deps.document, policies, policyDocuments });
+  await app.register(promotionRoutes, {
+    document: deps.document,
+    promotions,
+    policies,
+    verifyTarget: deps.verifyTarget,
+    shutdown: shutdown.signal,
+    ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
+  });
+
+  return { app, metrics, promotions, policies, policyDocuments };
+}

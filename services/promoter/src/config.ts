@@ -1,0 +1,163 @@
+/**
+ * Configuration: read from the environment once at boot, validated, frozen and passed in. A bad value
+ * stops the service with a message naming the variable, instead of failing later in a confusing way.
+ */
+import { resolve } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface ApiToken {
+  readonly name: string;
+  readonly role: Role;
+  /** Namespaces the token may act in; undefined means all. */
+  readonly namespaces: readonly string[] | undefined;
+  readonly secret: string;
+}
+
+export interface PrometheusConfig {
+  readonly url: string;
+  readonly bearerToken: string | undefined;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly insecureSkipTlsVerify: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly prometheus: PrometheusConfig | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly apiTokens: readonly ApiToken[];
+  readonly policiesDir: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly engineEnabled: boolean;
+  readonly production: boolean;
+  readonly bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Readonly<Config> {
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const production = get('NODE_ENV') === 'production';
+  const apiTokens = parseApiTokens(get('PROMOTER_API_TOKENS'));
+  if (production && apiTokens.length === 0) {
+    throw new ConfigError('PROMOTER_API_TOKENS', 'is required when NODE_ENV=production; the API would be open to anyone');
+  }
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  const logLevel = (get('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const engine = get('PROMOTER_ENGINE') ?? 'on';
+  if (engine !== 'on' && engine !== 'off') throw new ConfigError('PROMOTER_ENGINE', "must be 'on' or 'off'");
+  const policiesDir = get('PROMOTER_POLICIES_DIR');
+  return Object.freeze({
+    port: integer(get('PORT'), 'PORT', 8080, 0, 65535),
+    host: get('HOST') ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: resolve(get('PROMOTER_DATA_DIR') ?? '.promoter'),
+    prometheus: prometheusConfig(get),
+    kubeconfig: get('KUBECONFIG'),
+    apiTokens,
+    policiesDir: policiesDir === undefined ? undefined : resolve(policiesDir),
+    logLevel,
+    engineEnabled: engine === 'on',
+    production,
+    bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
+  });
+}
+
+function prometheusConfig(get: (name: string) => string | undefined): PrometheusConfig | undefined {
+  const url = get('PROMETHEUS_URL');
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError('PROMETHEUS_URL', 'must be an http:// or https:// URL');
+  const username = get('PROMETHEUS_USERNAME');
+  const password = get('PROMETHEUS_PASSWORD');
+  if ((username === undefined) !== (password === undefined)) {
+    throw new ConfigError(username === undefined ? 'PROMETHEUS_USERNAME' : 'PROMETHEUS_PASSWORD', 'basic auth needs both PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD');
+  }
+  let headers: Record<string, string> = {};
+  const rawHeaders = get('PROMETHEUS_HEADERS');
+  if (rawHeaders !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(rawHeaders);
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+        throw new Error('not an object of strings');
+      }
+      headers = parsed as Record<string, string>;
+    } catch {
+      throw new ConfigError('PROMETHEUS_HEADERS', 'must be a JSON object of header names to string values, e.g. {"X-Scope-OrgID":"team-a"}');
+    }
+  }
+  return {
+    url: url.replace(/\/+$/, ''),
+    bearerToken: get('PROMETHEUS_BEARER_TOKEN'),
+    username,
+    password,
+    headers,
+    insecureSkipTlsVerify: get('PROMETHEUS_INSECURE_SKIP_TLS_VERIFY') === 'true',
+    timeoutMs: integer(get('PROMETHEUS_TIMEOUT_MS'), 'PROMETHEUS_TIMEOUT_MS', 10_000, 100, 300_000),
+  };
+}
+
+/** `name:role[:ns1|ns2]:secret`, comma separated. The secret is last so it may itself contain colons. */
+export function parseApiTokens(raw: string | undefined): ApiToken[] {
+  if (raw === undefined) return [];
+  const tokens: ApiToken[] = [];
+  const names = new Set<string>();
+  raw.split(',').forEach((entry, index) => {
+    const where = `entry ${index + 1}`;
+    const parts = entry.trim().split(':');
+    const [name, role] = parts;
+    if (parts.length < 3 || !name || !role) {
+      throw new ConfigError('PROMOTER_API_TOKENS', `${where} must look like name:role[:ns1|ns2]:secret`);
+    }
+    if (!ROLES.includes(role as Role)) {
+      throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has role '${role}'; roles are ${ROLES.join(', ')}`);
+    }
+    let namespaces: string[] | undefined;
+    let secret: string;
+    if (parts.length >= 4 && parts[2] !== undefined && /^[a-z0-9|-]+$/.test(parts[2]) && parts[2].split('|').every((ns) => DNS_LABEL.test(ns))) {
+      namespaces = parts[2].split('|');
+      secret = parts.slice(3).join(':');
+    } else {
+      secret = parts.slice(2).join(':');
+    }
+    if (secret.length < 16) {
+      throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has a secret shorter than 16 characters`);
+    }
+    if (names.has(name)) throw new ConfigError('PROMOTER_API_TOKENS', `${where}: the name '${name}' is used twice`);
+    names.add(name);
+    tokens.push({ name, role: role as Role, namespaces, secret });
+  });
+  return tokens;
+}
+
+function integer(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^[0-9]+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got '${raw}'`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}

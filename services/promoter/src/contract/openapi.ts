@@ -1,0 +1,140 @@
+/**
+ * The OpenAPI document is the contract: it is loaded once at start-up, its component schemas become shared
+ * JSON schemas (`$id` = component name), and each route's request and response schemas are taken from its
+ * operation. Nothing here knows about particular routes.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+export const SPEC_PATH = fileURLToPath(new URL('../../../../openapi/promoter.yaml', import.meta.url));
+
+export type JsonSchema = { [key: string]: unknown };
+
+export interface OpenApiOperation {
+  readonly operationId: string;
+  readonly method: string;
+  /** Path in OpenAPI form, e.g. `/v1/promotions/{id}`. */
+  readonly path: string;
+  readonly definition: JsonSchema;
+}
+
+export interface OpenApiDocument {
+  readonly openapi: string;
+  readonly paths: Record<string, Record<string, JsonSchema>>;
+  readonly components: {
+    readonly schemas: Record<string, JsonSchema>;
+    readonly parameters: Record<string, JsonSchema>;
+    readonly responses: Record<string, JsonSchema>;
+  };
+  readonly [key: string]: unknown;
+}
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+
+export function loadOpenApiDocument(path: string = SPEC_PATH): OpenApiDocument {
+  return parseYaml(readFileSync(path, 'utf8')) as OpenApiDocument;
+}
+
+export function listOperations(document: OpenApiDocument): OpenApiOperation[] {
+  const operations: OpenApiOperation[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, definition] of Object.entries(item)) {
+      if (!HTTP_METHODS.has(method)) continue;
+      operations.push({ operationId: String(definition.operationId), method: method.toUpperCase(), path, definition });
+    }
+  }
+  return operations;
+}
+
+/** `#/components/schemas/Name` becomes `Name#`, the id under which the component is registered. */
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value === null || typeof value !== 'object') return value;
+  const out: JsonSchema = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (key === '$ref' && typeof child === 'string' && child.startsWith('#/components/schemas/')) {
+      out[key] = `${child.slice('#/components/schemas/'.length)}#`;
+    } else {
+      out[key] = rewriteRefs(child);
+    }
+  }
+  return out;
+}
+
+/** The component schemas, each with `$id` = its name and references rewritten to those ids. */
+export function componentSchemas(document: OpenApiDocument): JsonSchema[] {
+  return Object.entries(document.components.schemas).map(([name, schema]) => ({
+    $id: name,
+    ...(rewriteRefs(schema) as JsonSchema),
+  }));
+}
+
+function resolve(document: OpenApiDocument, value: JsonSchema): JsonSchema {
+  const ref = value.$ref;
+  if (typeof ref !== 'string') return value;
+  const [, , section, name] = ref.split('/');
+  const target = (document.components as unknown as Record<string, Record<string, JsonSchema>>)[section ?? '']?.[name ?? ''];
+  if (!target) throw new Error(`unresolved reference ${ref} in the OpenAPI document`);
+  return target;
+}
+
+export interface RouteSchema {
+  params?: JsonSchema;
+  querystring?: JsonSchema;
+  headers?: JsonSchema;
+  body?: JsonSchema;
+  response?: Record<string, JsonSchema>;
+  operationId: string;
+  tags?: string[];
+  summary?: string;
+}
+
+/** Fastify route schema for an operation: parameters by location, the body by content type, 2xx JSON responses. */
+export function routeSchema(document: OpenApiDocument, operation: OpenApiOperation): RouteSchema {
+  const schema: RouteSchema = { operationId: operation.operationId };
+  const byLocation: Record<string, { properties: Record<string, unknown>; required: string[] }> = {};
+  for (const raw of (operation.definition.parameters as JsonSchema[] | undefined) ?? []) {
+    const parameter = resolve(document, raw);
+    const location = String(parameter.in);
+    const name = location === 'header' ? String(parameter.name).toLowerCase() : String(parameter.name);
+    const group = (byLocation[location] ??= { properties: {}, required: [] });
+    group.properties[name] = rewriteRefs(parameter.schema);
+    if (parameter.required === true) group.required.push(name);
+  }
+  const part = (location: string, extra: JsonSchema = {}): JsonSchema | undefined => {
+    const group = byLocation[location];
+    return group ? { type: 'object', properties: group.properties, required: group.required, ...extra } : undefined;
+  };
+  const params = part('path', { additionalProperties: false });
+  const querystring = part('query', { additionalProperties: false });
+  const headers = part('header');
+  if (params) schema.params = params;
+  // An operation without query parameters rejects unknown ones too, rather than ignoring a typo.
+  schema.querystring = querystring ?? { type: 'object', properties: {}, additionalProperties: false };
+  if (headers) schema.headers = headers;
+
+  const requestBody = operation.definition.requestBody as JsonSchema | undefined;
+  if (requestBody) {
+    const content = requestBody.content as Record<string, { schema: JsonSchema }>;
+    schema.body = {
+      content: Object.fromEntries(
+        Object.entries(content).map(([type, media]) => [type, { schema: rewriteRefs(media.schema) }]),
+      ),
+    };
+  }
+
+  const response: Record<string, JsonSchema> = {};
+  for (const [status, raw] of Object.entries((operation.definition.responses as Record<string, JsonSchema>) ?? {})) {
+    if (!status.startsWith('2')) continue;
+    const media = (resolve(document, raw).content as Record<string, { schema: JsonSchema }> | undefined)?.['application/json'];
+    if (media) response[status] = rewriteRefs(media.schema) as JsonSchema;
+  }
+  if (Object.keys(response).length > 0) schema.response = response;
+  return schema;
+}
+
+/** OpenAPI `/v1/promotions/{id}` -> Fastify `/v1/promotions/:id`. */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ':$1');
+}

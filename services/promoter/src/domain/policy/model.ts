@@ -1,0 +1,137 @@
+/**
+ * The policy document (DESIGN.md section 5, OpenAPI `Policy`) and its normalized form with every default
+ * filled in, which is what the engine and evaluator use. Pure, no I/O.
+ */
+import { durationMs } from '../duration.js';
+
+export const PHASES = ['pre', 'rollout', 'post'] as const;
+export type Phase = (typeof PHASES)[number];
+export type NoDataPolicy = 'fail' | 'inconclusive' | 'pass';
+export type Reduction = 'none' | 'sum' | 'avg' | 'min' | 'max';
+export type CheckKind = 'threshold' | 'baseline' | 'alerts' | 'statistical' | 'webhook';
+export type Amount = number | `${number}%`;
+
+/** A check as written in a policy document. */
+export interface CheckDocument {
+  name: string;
+  phases?: Phase[];
+  query?: string;
+  reduce?: Reduction;
+  min?: number;
+  max?: number;
+  exclusiveMin?: boolean;
+  exclusiveMax?: boolean;
+  baseline?: { query?: string; offset?: string; [variable: string]: string | undefined };
+  maxIncrease?: Amount | string;
+  maxDecrease?: Amount | string;
+  alerts?: Record<string, string>;
+  statistical?: {
+    window?: string;
+    step?: string;
+    confidence?: number;
+    minEffectSize?: number;
+    direction?: 'increase' | 'decrease' | 'either';
+  };
+  webhook?: { url: string; headers?: Record<string, string>; timeout?: string; retries?: number };
+  samples?: number;
+  failureLimit?: number;
+  consecutiveErrorLimit?: number;
+  onNoData?: NoDataPolicy;
+  timeout?: string;
+}
+
+/** A policy as written (YAML or JSON). */
+export interface PolicyDocument {
+  name?: string;
+  description?: string;
+  interval?: string;
+  bake?: string;
+  onNoData?: NoDataPolicy;
+  approval?: 'none' | 'required';
+  vars?: Record<string, string>;
+  afterSuccess?: { scaleCanaryTo?: number };
+  checks: CheckDocument[];
+}
+
+export const POLICY_DEFAULTS = {
+  interval: '30s',
+  bake: '5m',
+  onNoData: 'fail',
+  approval: 'none',
+  samples: 1,
+  failureLimit: 0,
+  consecutiveErrorLimit: 2,
+  timeout: '10s',
+  statisticalWindow: '10m',
+  statisticalStep: '30s',
+  statisticalConfidence: 0.95,
+  statisticalMinEffectSize: 0,
+  webhookTimeout: '30s',
+  webhookRetries: 2,
+} as const;
+
+export function checkKind(check: CheckDocument): CheckKind {
+  if (check.webhook) return 'webhook';
+  if (check.alerts) return 'alerts';
+  if (check.statistical) return 'statistical';
+  if (check.baseline) return 'baseline';
+  return 'threshold';
+}
+
+/** A check with its defaults applied and durations in milliseconds. */
+export interface Check {
+  readonly name: string;
+  readonly kind: CheckKind;
+  readonly phases: readonly Phase[];
+  readonly samples: number;
+  readonly failureLimit: number;
+  readonly consecutiveErrorLimit: number;
+  readonly onNoData: NoDataPolicy;
+  readonly timeoutMs: number;
+  readonly document: CheckDocument;
+}
+
+export interface Policy {
+  readonly name: string | undefined;
+  readonly intervalMs: number;
+  readonly bakeMs: number;
+  readonly onNoData: NoDataPolicy;
+  readonly approvalRequired: boolean;
+  readonly vars: Readonly<Record<string, string>>;
+  readonly scaleCanaryTo: number | undefined;
+  readonly checks: readonly Check[];
+  readonly document: PolicyDocument;
+}
+
+/** Fills in defaults. Expects a document that passed `validatePolicy`. */
+export function normalizePolicy(document: PolicyDocument): Policy {
+  const onNoData = document.onNoData ?? POLICY_DEFAULTS.onNoData;
+  return {
+    name: document.name,
+    intervalMs: durationMs(document.interval ?? POLICY_DEFAULTS.interval),
+    bakeMs: durationMs(document.bake ?? POLICY_DEFAULTS.bake),
+    onNoData,
+    approvalRequired: document.approval === 'required',
+    vars: document.vars ?? {},
+    scaleCanaryTo: document.afterSuccess?.scaleCanaryTo,
+    document,
+    checks: document.checks.map((check) => ({
+      name: check.name,
+      kind: checkKind(check),
+      // Without phases a check guards every phase: the runbook checks before, during and after.
+      phases: check.phases ?? PHASES,
+      samples: check.samples ?? POLICY_DEFAULTS.samples,
+      failureLimit: check.failureLimit ?? POLICY_DEFAULTS.failureLimit,
+      consecutiveErrorLimit: check.consecutiveErrorLimit ?? POLICY_DEFAULTS.consecutiveErrorLimit,
+      onNoData: check.onNoData ?? onNoData,
+      timeoutMs: durationMs(check.timeout ?? POLICY_DEFAULTS.timeout),
+      document: check,
+    })),
+  };
+}
+
+/** Parses `"10%"` or `0.02` into a relative or absolute allowance. */
+export function parseAmount(amount: Amount | string): { relative: boolean; value: number } {
+  if (typeof amount === 'number') return { relative: false, value: amount };
+  return { relative: true, value: Number(amount.slice(0, -1)) / 100 };
+}

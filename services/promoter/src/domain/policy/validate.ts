@@ -1,0 +1,172 @@
+/**
+ * Semantic validation of a policy document, after its JSON shape has been checked against the OpenAPI
+ * schema: one kind per check, bounds that make sense, durations, and template variables that exist, so a
+ * mistake is caught when the policy is saved rather than in the middle of a promotion. Pure, no I/O.
+ */
+import type { FieldError } from '../../errors.js';
+import { parseDuration } from '../duration.js';
+import { checkKind, type CheckDocument, type PolicyDocument } from './model.js';
+import { templateVariables } from './template.js';
+import { BUILTIN_VARIABLES } from './variables.js';
+
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BASELINE_RESERVED = new Set(['query', 'offset']);
+
+const KIND_FIELDS = {
+  threshold: ['query', 'min', 'max', 'exclusiveMin', 'exclusiveMax', 'reduce'],
+  baseline: ['query', 'baseline', 'maxIncrease', 'maxDecrease', 'reduce'],
+  statistical: ['query', 'baseline', 'statistical'],
+  alerts: ['alerts'],
+  webhook: ['webhook'],
+} as const;
+
+const KIND_SPECIFIC_FIELDS = [
+  'query',
+  'min',
+  'max',
+  'exclusiveMin',
+  'exclusiveMax',
+  'reduce',
+  'baseline',
+  'maxIncrease',
+  'maxDecrease',
+  'statistical',
+  'alerts',
+  'webhook',
+] as const;
+
+/** Returns the field errors of a document (pointers relative to the document); empty when valid. */
+export function validatePolicy(document: PolicyDocument): FieldError[] {
+  const problems: FieldError[] = [];
+  const add = (pointer: string, detail: string) => problems.push({ pointer, detail });
+
+  for (const field of ['interval', 'bake'] as const) {
+    const value = document[field];
+    if (value !== undefined) checkDuration(value, `/${field}`, add, { positive: field === 'interval' });
+  }
+
+  const known = new Set<string>(BUILTIN_VARIABLES);
+  for (const name of Object.keys(document.vars ?? {})) {
+    if (!VARIABLE_NAME.test(name)) add(`/vars/${escapePointer(name)}`, 'a variable name is letters, digits and _');
+    else if ((BUILTIN_VARIABLES as readonly string[]).includes(name)) {
+      add(`/vars/${escapePointer(name)}`, `'${name}' is a built-in variable and cannot be redefined`);
+    }
+    known.add(name);
+  }
+
+  const seen = new Set<string>();
+  document.checks.forEach((check, index) => {
+    const at = `/checks/${index}`;
+    if (seen.has(check.name)) add(`${at}/name`, `another check is already named '${check.name}'`);
+    seen.add(check.name);
+    validateCheck(check, at, known, add);
+  });
+  return problems;
+}
+
+type Add = (pointer: string, detail: string) => void;
+
+function validateCheck(check: CheckDocument, at: string, known: ReadonlySet<string>, add: Add): void {
+  const kind = checkKind(check);
+  const allowed: readonly string[] = KIND_FIELDS[kind];
+  for (const field of KIND_SPECIFIC_FIELDS) {
+    if (check[field] !== undefined && !allowed.includes(field)) {
+      add(`${at}/${field}`, `'${field}' does not belong in a ${kind} check`);
+    }
+  }
+
+  if (kind === 'threshold' || kind === 'baseline' || kind === 'statistical') {
+    if (check.query === undefined) add(`${at}/query`, `a ${kind} check needs a query`);
+    else checkTemplate(check.query, `${at}/query`, known, add);
+  }
+
+  switch (kind) {
+    case 'threshold':
+      if (check.min === undefined && check.max === undefined) {
+        add(at, 'a threshold check needs min, max or both (or alerts, baseline, statistical or webhook)');
+      }
+      if (check.exclusiveMin !== undefined && check.min === undefined) add(`${at}/exclusiveMin`, 'exclusiveMin needs min');
+      if (check.exclusiveMax !== undefined && check.max === undefined) add(`${at}/exclusiveMax`, 'exclusiveMax needs max');
+      if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+        add(`${at}/min`, `min ${check.min} is greater than max ${check.max}`);
+      }
+      break;
+    case 'baseline':
+      if (check.maxIncrease === undefined && check.maxDecrease === undefined) {
+        add(at, 'a baseline check needs maxIncrease, maxDecrease or both');
+      }
+      validateBaseline(check, at, known, add);
+      break;
+    case 'statistical':
+      if (check.baseline === undefined) add(`${at}/baseline`, 'a statistical check compares with a baseline: give one');
+      else validateBaseline(check, at, known, add);
+      checkDuration(check.statistical?.window, `${at}/statistical/window`, add, { positive: true });
+      checkDuration(check.statistical?.step, `${at}/statistical/step`, add, { positive: true });
+      break;
+    case 'alerts':
+      for (const [label, value] of Object.entries(check.alerts ?? {})) {
+        const pointer = `${at}/alerts/${escapePointer(label)}`;
+        if (!LABEL_NAME.test(label)) add(pointer, `'${label}' is not a Prometheus label name`);
+        checkTemplate(value, pointer, known, add);
+      }
+      break;
+    case 'webhook': {
+      const url = check.webhook?.url ?? '';
+      if (!/^https?:\/\//i.test(url)) add(`${at}/webhook/url`, 'a webhook URL must be http:// or https://');
+      checkDuration(check.webhook?.timeout, `${at}/webhook/timeout`, add, { positive: true });
+      break;
+    }
+  }
+
+  checkDuration(check.timeout, `${at}/timeout`, add, { positive: true });
+  const samples = check.samples ?? 1;
+  if (check.failureLimit !== undefined && check.failureLimit >= samples) {
+    add(`${at}/failureLimit`, `failureLimit ${check.failureLimit} must be less than samples (${samples}), or the check could never fail`);
+  }
+}
+
+function validateBaseline(check: CheckDocument, at: string, known: ReadonlySet<string>, add: Add): void {
+  const baseline = check.baseline ?? {};
+  const overrides = Object.keys(baseline).filter((key) => !BASELINE_RESERVED.has(key));
+  if (baseline.query === undefined && baseline.offset === undefined && overrides.length === 0) {
+    add(`${at}/baseline`, 'give the baseline a query, an offset, or variables to override (e.g. { variant: production })');
+  }
+  if (baseline.query !== undefined) checkTemplate(baseline.query, `${at}/baseline/query`, known, add);
+  if (baseline.offset !== undefined && baseline.offset !== 'promotion-start') {
+    checkDuration(baseline.offset, `${at}/baseline/offset`, add, { positive: true });
+  }
+  const used = check.query === undefined ? undefined : templateVariables(baseline.query ?? check.query);
+  for (const name of overrides) {
+    const pointer = `${at}/baseline/${escapePointer(name)}`;
+    if (!known.has(name)) add(pointer, `unknown variable '${name}'`);
+    else if (used && !('error' in used) && !used.includes(name)) {
+      add(pointer, `the query does not use {{${name}}}, so overriding it changes nothing`);
+    }
+  }
+}
+
+function checkTemplate(template: string, pointer: string, known: ReadonlySet<string>, add: Add): void {
+  const names = templateVariables(template);
+  if ('error' in names) {
+    add(pointer, names.error);
+    return;
+  }
+  for (const name of names) {
+    if (!known.has(name)) {
+      add(pointer, `unknown variable {{${name}}}; known: ${[...known].sort().join(', ')}`);
+    }
+  }
+}
+
+function checkDuration(value: string | undefined, pointer: string, add: Add, { positive }: { positive: boolean }): void {
+  if (value === undefined) return;
+  const ms = parseDuration(value);
+  if (ms === undefined) add(pointer, `'${value}' is not a duration (e.g. 30s, 5m, 1h30m)`);
+  else if (positive && ms <= 0) add(pointer, 'must be longer than zero');
+}
+
+/** RFC 6901: `~` and `/` in a key. */
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

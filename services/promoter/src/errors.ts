@@ -1,0 +1,156 @@
+/**
+ * The one error type the service throws on purpose. Each has a stable `code` (the last segment of the
+ * problem `type` URI) so clients can branch on it; the root error handler turns it into RFC 9457
+ * problem+json. Anything that is not an AppError is a bug or an outage and is answered with a generic 500.
+ */
+export interface FieldError {
+  /** JSON pointer prefixed by where the field is: /body, /query, /params, /headers. */
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  readonly errors: readonly FieldError[] | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+
+  constructor(init: {
+    code: string;
+    status: number;
+    title: string;
+    detail: string;
+    errors?: readonly FieldError[];
+    headers?: Record<string, string>;
+    cause?: unknown;
+  }) {
+    super(init.detail, { cause: init.cause });
+    this.name = 'AppError';
+    this.code = init.code;
+    this.status = init.status;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.errors = init.errors;
+    this.headers = init.headers;
+  }
+}
+
+/** Problem types are URNs: stable identifiers that do not pretend to be a web page. */
+export const PROBLEM_TYPE_BASE = 'urn:promoter:problem:';
+
+export const errors = {
+  validation: (errors: readonly FieldError[], detail?: string) =>
+    new AppError({
+      code: 'validation-failed',
+      status: 422,
+      title: 'Validation failed',
+      detail: detail ?? summarize(errors),
+      errors,
+    }),
+  badRequest: (errors: readonly FieldError[], detail?: string) =>
+    new AppError({
+      code: 'invalid-request',
+      status: 400,
+      title: 'Invalid request',
+      detail: detail ?? summarize(errors),
+      errors,
+    }),
+  malformedBody: (detail: string) =>
+    new AppError({ code: 'malformed-body', status: 400, title: 'Malformed request body', detail }),
+  bodyTooLarge: (limit: number) =>
+    new AppError({
+      code: 'body-too-large',
+      status: 413,
+      title: 'Request body too large',
+      detail: `The body is larger than ${limit} bytes.`,
+    }),
+  unsupportedMediaType: (contentType: string | undefined, accepted: readonly string[]) =>
+    new AppError({
+      code: 'unsupported-media-type',
+      status: 415,
+      title: 'Unsupported media type',
+      detail: `Content type ${contentType ? `'${contentType}'` : '(none)'} is not accepted here; send ${accepted.join(' or ')}.`,
+    }),
+  routeNotFound: (method: string, url: string) =>
+    new AppError({
+      code: 'route-not-found',
+      status: 404,
+      title: 'No such route',
+      detail: `${method} ${url} is not an endpoint of this API; see /docs.`,
+    }),
+  methodNotAllowed: (method: string, url: string) =>
+    new AppError({ code: 'method-not-allowed', status: 405, title: 'Method not allowed', detail: `${method} is not allowed on ${url}.` }),
+  promotionNotFound: (id: string) =>
+    new AppError({ code: 'promotion-not-found', status: 404, title: 'Promotion not found', detail: `No promotion has id ${id}.` }),
+  policyNotFound: (name: string, version?: number) =>
+    new AppError({
+      code: 'policy-not-found',
+      status: 404,
+      title: 'Policy not found',
+      detail: version === undefined ? `No policy is named '${name}'.` : `Policy '${name}' has no version ${version}.`,
+    }),
+  evaluationNotFound: (id: string) =>
+    new AppError({ code: 'evaluation-not-found', status: 404, title: 'Evaluation not found', detail: `No evaluation has id ${id}.` }),
+  activePromotionExists: (namespace: string, deployment: string, activeId?: string) =>
+    new AppError({
+      code: 'promotion-already-active',
+      status: 409,
+      title: 'Target already has an active promotion',
+      detail:
+        `Deployment ${namespace}/${deployment} already has an active promotion` +
+        (activeId ? ` (${activeId})` : '') +
+        '; wait for it to finish or abort it.',
+    }),
+  invalidState: (id: string, state: string, action: string, allowed: readonly string[]) =>
+    new AppError({
+      code: 'invalid-state',
+      status: 409,
+      title: 'Not allowed in this state',
+      detail: `Promotion ${id} is ${state}; '${action}' is allowed only when it is ${allowed.join(' or ')}.`,
+    }),
+  idempotencyKeyReused: (key: string) =>
+    new AppError({
+      code: 'idempotency-key-reused',
+      status: 422,
+      title: 'Idempotency key reused with another request',
+      detail: `Idempotency-Key '${key}' was already used with a different request body; use a new key for a new request.`,
+      errors: [{ pointer: '/headers/idempotency-key', detail: 'already used with a different body' }],
+    }),
+  unauthorized: (detail: string) =>
+    new AppError({
+      code: 'unauthorized',
+      status: 401,
+      title: 'Unauthorized',
+      detail,
+      headers: { 'www-authenticate': 'Bearer realm="promoter"' },
+    }),
+  forbidden: (detail: string) => new AppError({ code: 'forbidden', status: 403, title: 'Forbidden', detail }),
+  databaseUnavailable: (cause: unknown) =>
+    new AppError({
+      code: 'database-unavailable',
+      status: 503,
+      title: 'Database unavailable',
+      detail: 'The database does not answer; nothing was changed. Retry later.',
+      headers: { 'retry-after': '5' },
+      cause,
+    }),
+  dependencyUnavailable: (what: string, detail: string, cause?: unknown) =>
+    new AppError({ code: `${what}-unavailable`, status: 503, title: `${what} unavailable`, detail, cause }),
+  internal: (cause: unknown) =>
+    new AppError({
+      code: 'internal-error',
+      status: 500,
+      title: 'Internal error',
+      detail: 'The service failed to handle this request; the error is logged with the request id.',
+      cause,
+    }),
+} as const;
+
+function summarize(fieldErrors: readonly FieldError[]): string {
+  const first = fieldErrors[0];
+  if (!first) return 'The request is invalid.';
+  const more = fieldErrors.length > 1 ? ` (and ${fieldErrors.length - 1} more)` : '';
+  return `${first.pointer}: ${first.detail}${more}`;
+}

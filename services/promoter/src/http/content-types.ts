@@ -1,0 +1,17 @@
+/** YAML request bodies (policies). Parsed as plain data: no custom tags, few aliases (no "billion laughs"). */
+import type { FastifyInstance } from 'fastify';
+import { parse as parseYaml } from 'yaml';
+import { errors } from '../errors.js';
+
+export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+export function registerYamlParser(app: FastifyInstance): void {
+  app.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseYaml(body as string, { maxAliasCount: 50, prettyErrors: false, uniqueKeys: true }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : 'unreadable YAML';
+      done(errors.malformedBody(`The body is not valid YAML: ${message}`), undefined);
+    }
+  });
+}

@@ -1,0 +1,49 @@
+/** Liveness, readiness, metrics and the contract itself: public, no token. */
+import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../adapters/db/schema.js';
+import type { OpenApiDocument } from '../contract/openapi.js';
+import { errors } from '../errors.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { registerOperations } from './operations.js';
+
+export interface HealthRoutesDeps {
+  readonly document: OpenApiDocument;
+  readonly db: Kysely<Database>;
+  readonly metrics: ServiceMetrics;
+  readonly readinessTimeoutMs?: number;
+}
+
+export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps): Promise<void> {
+  const timeoutMs = deps.readinessTimeoutMs ?? 2_000;
+  // Serialized once: the response schema is an open object, which the serializer would otherwise empty.
+  const documentJson = JSON.stringify(deps.document);
+  registerOperations(app, deps.document, {
+    getHealth: { handler: async () => ({ status: 'ok' }) },
+    getReadiness: {
+      handler: async () => {
+        try {
+          await withTimeout(sql`SELECT 1`.execute(deps.db), timeoutMs);
+        } catch (error) {
+          throw errors.databaseUnavailable(error);
+        }
+        return { status: 'ok', checks: { database: 'ok' } };
+      },
+    },
+    getMetrics: {
+      handler: async (_request, reply) => {
+        const body = await deps.metrics.registry.metrics();
+        return reply.type(deps.metrics.registry.contentType).send(body);
+      },
+    },
+    getOpenApi: { handler: async (_request, reply) => reply.type('application/json; charset=utf-8').send(documentJson) },
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

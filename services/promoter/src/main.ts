@@ -1,0 +1,65 @@
+/**
+ * The service's entry point: config -> database (migrated) -> policies folder -> app -> listen, with a
+ * graceful shutdown on SIGTERM/SIGINT.
+ */
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './adapters/db/connection.js';
+import { migrate } from './adapters/db/migrations.js';
+import { loadOpenApiDocument } from './contract/openapi.js';
+import { loadPolicyFolder } from './policies/policy-folder.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`promoter: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrate(handle);
+  const { app, policies, policyDocuments } = await buildApp({
+    db: handle.db,
+    document: loadOpenApiDocument(),
+    apiTokens: config.apiTokens,
+    logLevel: config.logLevel,
+    bodyLimitBytes: config.bodyLimitBytes,
+  });
+  const log = app.log;
+  log.info(
+    { database: handle.engine, ...(handle.engine === 'pglite' ? { dataDir: config.dataDir } : {}), migrationsApplied: applied },
+    handle.engine === 'pglite' ? 'using the embedded database (set DATABASE_URL for PostgreSQL)' : 'using PostgreSQL',
+  );
+  if (config.apiTokens.length === 0) {
+    log.warn('NO API TOKENS CONFIGURED: the API is open to anyone who can reach it. Set PROMOTER_API_TOKENS.');
+  }
+
+  if (config.policiesDir) {
+    for (const result of await loadPolicyFolder(config.policiesDir, { policies, policyDocuments })) {
+      if (result.error) log.error({ file: result.file, dir: config.policiesDir }, `policy file rejected: ${result.error}`);
+      else log.info({ file: result.file, policy: result.name, version: result.version, changed: result.changed }, 'policy file loaded');
+    }
+  }
+
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error');
+    else log.info({ signal }, 'shutting down');
+    await app.close();
+    await handle.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  log.info(`promoter ready: http://${shownHost}:${config.port} (Swagger UI at /docs)`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`promoter: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

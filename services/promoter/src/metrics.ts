@@ -1,0 +1,92 @@
+/** The service's own Prometheus metrics, in a registry per app instance (no global state). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PROMOTION_STATES, type PromotionState } from './domain/promotion-state.js';
+
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  readonly httpRequestDuration: Histogram<'route' | 'method' | 'status_code'>;
+  readonly promotionsTotal: Counter<'outcome'>;
+  readonly promotionDuration: Histogram;
+  readonly activePromotions: Gauge;
+  readonly checkResultsTotal: Counter<'check' | 'result'>;
+  readonly rollbacksTotal: Counter;
+  readonly engineStepDuration: Histogram<'state'>;
+  readonly engineLastStep: Gauge;
+  readonly prometheusRequestsTotal: Counter<'outcome'>;
+}
+
+/** `countByState` feeds the `promoter_promotions` gauge at scrape time, straight from the database. */
+export function createMetrics(countByState: () => Promise<Map<PromotionState, number>>): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'promoter_promotions',
+    help: 'Promotions stored, by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      try {
+        const counts = await countByState();
+        for (const state of PROMOTION_STATES) this.set({ state }, counts.get(state) ?? 0);
+      } catch {
+        // The database is down: /readyz says so; the scrape still answers with the other metrics.
+      }
+    },
+  });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template, method and status code.',
+      labelNames: ['route', 'method', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    promotionsTotal: new Counter({
+      name: 'promoter_promotions_total',
+      help: 'Promotions that reached a terminal state, by outcome.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    promotionDuration: new Histogram({
+      name: 'promoter_promotion_duration_seconds',
+      help: 'Time from creation to a terminal state.',
+      buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+      registers: [registry],
+    }),
+    activePromotions: new Gauge({
+      name: 'promoter_active_promotions',
+      help: 'Promotions in an active state.',
+      registers: [registry],
+    }),
+    checkResultsTotal: new Counter({
+      name: 'promoter_check_results_total',
+      help: 'Check measurements, by check name and result.',
+      labelNames: ['check', 'result'],
+      registers: [registry],
+    }),
+    rollbacksTotal: new Counter({
+      name: 'promoter_rollbacks_total',
+      help: 'Rollbacks started (automatic or requested).',
+      registers: [registry],
+    }),
+    engineStepDuration: new Histogram({
+      name: 'promoter_engine_step_duration_seconds',
+      help: 'Duration of one engine step, by the state it started in.',
+      labelNames: ['state'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    engineLastStep: new Gauge({
+      name: 'promoter_engine_last_step_timestamp_seconds',
+      help: 'Unix time of the last engine step on this replica.',
+      registers: [registry],
+    }),
+    prometheusRequestsTotal: new Counter({
+      name: 'promoter_prometheus_requests_total',
+      help: 'Requests to Prometheus, by outcome.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}
