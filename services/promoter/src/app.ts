@@ -42,6 +42,8 @@ export interface App {
   readonly promotions: PromotionRepository;
   readonly policies: PolicyRepository;
   readonly policyDocuments: PolicyDocuments;
+  /** Every route registered (method and URL), for the contract test and diagnostics. */
+  readonly routeTable: readonly { method: string; url: string }[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -63,6 +65,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     ajv: { customOptions: { strict: false } },
     return503OnClosing: true,
+  });
+
+  const routeTable: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
   });
 
   const validator = new ContractValidator(deps.document);
@@ -104,5 +111,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
 
-  return { app, metrics, promotions, policies, policyDocuments };
+  return { app, metrics, promotions, policies, policyDocuments, routeTable };
 }
