@@ -21,6 +21,13 @@ import { policyRoutes } from './http/policies.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { promotionRoutes, type TargetVerifier } from './http/promotions.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { EvaluationRepository } from './adapters/db/evaluation-repository.js';
+import type { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
+import type { WebhookClient } from './adapters/webhook/webhook-client.js';
+import { CheckRunner } from './evaluation/check-runner.js';
+import { EvaluationService } from './evaluation/evaluation-service.js';
+import { evaluationRoutes } from './http/evaluations.js';
+import { policyQueryChecker } from './policies/query-syntax.js';
 import { PolicyDocuments } from './policies/policy-documents.js';
 
 export interface AppDeps {
@@ -34,6 +41,9 @@ export interface AppDeps {
   readonly metrics?: ServiceMetrics;
   readonly verifyTarget?: TargetVerifier;
   readonly streamPollMs?: number;
+  /** Prometheus, when PROMETHEUS_URL is set; metric checks measure as errors without it. */
+  readonly prometheus?: PrometheusClient | undefined;
+  readonly webhooks?: WebhookClient;
 }
 
 export interface App {
@@ -42,6 +52,7 @@ export interface App {
   readonly promotions: PromotionRepository;
   readonly policies: PolicyRepository;
   readonly policyDocuments: PolicyDocuments;
+  readonly checkRunner: CheckRunner;
   /** Every route registered (method and URL), for the contract test and diagnostics. */
   readonly routeTable: readonly { method: string; url: string }[];
 }
@@ -101,7 +112,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
-  await app.register(policyRoutes, { document: deps.document, policies, policyDocuments });
+  const checkRunner = new CheckRunner({ prometheus: deps.prometheus, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
+  const evaluations = new EvaluationRepository(deps.db);
+  const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: deps.prometheus });
+  await app.register(policyRoutes, {
+    document: deps.document,
+    policies,
+    policyDocuments,
+    ...(deps.prometheus ? { checkQueries: policyQueryChecker(deps.prometheus, app.log) } : {}),
+  });
+  await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
   await app.register(promotionRoutes, {
     document: deps.document,
     promotions,
@@ -111,5 +131,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
 
-  return { app, metrics, promotions, policies, policyDocuments, routeTable };
+  return { app, metrics, promotions, policies, policyDocuments, checkRunner, routeTable };
 }

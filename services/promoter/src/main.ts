@@ -9,6 +9,7 @@ import { openDatabase } from './adapters/db/connection.js';
 import { migrate } from './adapters/db/migrations.js';
 import { loadOpenApiDocument } from './contract/openapi.js';
 import { loadPolicyFolder } from './policies/policy-folder.js';
+import { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
 
 async function main(): Promise<void> {
   let config;
@@ -24,7 +25,21 @@ async function main(): Promise<void> {
 
   const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(handle);
+  const prometheus = config.prometheus
+    ? new PrometheusClient({
+        baseUrl: config.prometheus.url,
+        timeoutMs: config.prometheus.timeoutMs,
+        headers: config.prometheus.headers,
+        insecureSkipTlsVerify: config.prometheus.insecureSkipTlsVerify,
+        ...(config.prometheus.bearerToken
+          ? { auth: { type: 'bearer' as const, token: config.prometheus.bearerToken } }
+          : config.prometheus.username && config.prometheus.password
+            ? { auth: { type: 'basic' as const, username: config.prometheus.username, password: config.prometheus.password } }
+            : {}),
+      })
+    : undefined;
   const { app, policies, policyDocuments } = await buildApp({
+    prometheus,
     db: handle.db,
     document: loadOpenApiDocument(),
     apiTokens: config.apiTokens,
@@ -36,6 +51,7 @@ async function main(): Promise<void> {
     { database: handle.engine, ...(handle.engine === 'pglite' ? { dataDir: config.dataDir } : {}), migrationsApplied: applied },
     handle.engine === 'pglite' ? 'using the embedded database (set DATABASE_URL for PostgreSQL)' : 'using PostgreSQL',
   );
+  if (!prometheus) log.warn('PROMETHEUS_URL is not set: metric checks cannot pass (they measure as errors)');
   if (config.apiTokens.length === 0) {
     log.warn('NO API TOKENS CONFIGURED: the API is open to anyone who can reach it. Set PROMOTER_API_TOKENS.');
   }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PolicyRepository } from '../adapters/db/policy-repository.js';
 import type { OpenApiDocument } from '../contract/openapi.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
+import type { PolicyDocument } from '../domain/policy/model.js';
 import { registerOperations } from './operations.js';
 
 export interface PolicyRoutesDeps {
@@ -10,7 +11,7 @@ export interface PolicyRoutesDeps {
   readonly policies: PolicyRepository;
   readonly policyDocuments: PolicyDocuments;
   /** Optional extra check of each query against Prometheus (syntax), when it is reachable. */
-  readonly checkQueries?: (document: import('../domain/policy/model.js').PolicyDocument) => Promise<void>;
+  readonly checkQueries?: ((document: PolicyDocument) => Promise<void>) | undefined;
 }
 
 export async function policyRoutes(app: FastifyInstance, deps: PolicyRoutesDeps): Promise<void> {

@@ -17,13 +17,13 @@ export class PolicyDocuments {
   }
 
   /** Returns the document, or throws a 422 AppError listing every field at fault. */
-  check(candidate: unknown, prefix: '/body' | '', expectedName?: string): PolicyDocument {
+  check(candidate: unknown, prefix: string, expectedName?: string): PolicyDocument {
     const problem = this.problem(candidate, prefix, expectedName);
     if (problem) throw problem;
     return candidate as PolicyDocument;
   }
 
-  problem(candidate: unknown, prefix: '/body' | '', expectedName?: string): AppError | undefined {
+  problem(candidate: unknown, prefix: string, expectedName?: string): AppError | undefined {
     if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) {
       return errors.validation([{ pointer: prefix || '/', detail: 'a policy is an object (a YAML mapping)' }]);
     }

@@ -24,4 +24,5 @@ export type {
   RangeQueryOptions,
   RangeSeries,
   Sample,
+  StringValue,
 } from './query-result.js';

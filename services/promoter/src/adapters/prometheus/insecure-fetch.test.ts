@@ -37,6 +37,7 @@ describe.skipIf(!opensslPresent)('insecureSkipTlsVerify (self-signed HTTPS serve
       req.on('end', () => {
         res.setHeader('Content-Type', 'application/json');
         const query = new URLSearchParams(body).get('query') ?? '';
+        if (query === 'slow') return; // never answers: the client's timeout must fire
         res.end(JSON.stringify({ status: 'success', data: { resultType: 'string', result: [1, `${req.headers['authorization']}|${query}`] } }));
       });
     });
@@ -45,6 +46,7 @@ describe.skipIf(!opensslPresent)('insecureSkipTlsVerify (self-signed HTTPS serve
   });
 
   afterAll(async () => {
+    server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -63,5 +65,10 @@ describe.skipIf(!opensslPresent)('insecureSkipTlsVerify (self-signed HTTPS serve
     });
     const result = await client.queryInstant('sum(up)');
     expect(result.result).toEqual({ time: 1, value: 'Bearer t|sum(up)' });
+  });
+
+  it('times out through the node:https path too', async () => {
+    const client = new PrometheusClient({ baseUrl, retries: 0, timeoutMs: 100, insecureSkipTlsVerify: true });
+    await expect(client.queryInstant('slow')).rejects.toMatchObject({ kind: 'timeout' });
   });
 });

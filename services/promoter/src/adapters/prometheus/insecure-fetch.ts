@@ -50,9 +50,8 @@ export function createInsecureFetch(): FetchLike {
         res.on('end', () => {
           const status = res.statusCode ?? 502;
           const body = NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks);
-          settle(() =>
-            resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: toHeaders(res.headers) })),
-          );
+          const init = { status, statusText: res.statusMessage ?? '', headers: toHeaders(res.headers) };
+          settle(() => resolve(new Response(body, init)));
         });
       });
       const onAbort = (): void => {
@@ -60,12 +59,13 @@ export function createInsecureFetch(): FetchLike {
         req.destroy(reason instanceof Error ? reason : undefined);
         settle(() => reject(reason));
       };
+      // Registered first: destroying the request on abort emits 'error', which must not go unhandled.
+      req.on('error', (error) => settle(() => reject(new TypeError('fetch failed', { cause: error }))));
       if (init.signal?.aborted) {
         onAbort();
         return;
       }
       init.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (error) => settle(() => reject(new TypeError('fetch failed', { cause: error }))));
       if (init.body !== undefined) req.write(init.body);
       req.end();
     });

@@ -226,7 +226,8 @@ export class PrometheusClient implements PrometheusQueries {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (timedOut) {
-        throw new PrometheusError({ kind: 'timeout', endpoint, retryable: true, attempts: attempt, cause: controller.signal.reason });
+        const cause: unknown = controller.signal.reason;
+        throw new PrometheusError({ kind: 'timeout', endpoint, retryable: true, attempts: attempt, cause });
       }
       throw new PrometheusError({ kind: 'network', endpoint, retryable: true, attempts: attempt, cause: error });
     } finally {
@@ -294,8 +295,8 @@ function unixSeconds(date: Date): string {
 }
 
 function positive(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new TypeError(`PrometheusClient: ${name} must be > 0, got ${value}`);
-  return value;
+  if (Number.isFinite(value) && value > 0) return value;
+  throw new TypeError(`PrometheusClient: ${name} must be > 0, got ${value}`);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

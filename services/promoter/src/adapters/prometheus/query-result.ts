@@ -37,6 +37,12 @@ export interface RangeSeries {
   readonly histograms?: ReadonlyArray<{ readonly time: number; readonly histogram: NativeHistogram }>;
 }
 
+/** A string result (`"text"` as a whole query); rarely useful, but part of the API. */
+export interface StringValue {
+  readonly time: number;
+  readonly value: string;
+}
+
 interface ResultBase {
   /** Non-fatal problems Prometheus reported (e.g. a remote-read endpoint failed); data is still valid. */
   readonly warnings: readonly string[];
@@ -48,7 +54,7 @@ export type QueryResult =
   | (ResultBase & { readonly resultType: 'vector'; readonly result: readonly InstantSample[] })
   | (ResultBase & { readonly resultType: 'matrix'; readonly result: readonly RangeSeries[] })
   | (ResultBase & { readonly resultType: 'scalar'; readonly result: Sample })
-  | (ResultBase & { readonly resultType: 'string'; readonly result: { readonly time: number; readonly value: string } });
+  | (ResultBase & { readonly resultType: 'string'; readonly result: StringValue });
 
 export type AlertState = 'firing' | 'pending' | 'inactive';
 

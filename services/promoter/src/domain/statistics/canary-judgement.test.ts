@@ -10,26 +10,60 @@ const faster = baseline.map((v) => v * 0.7);
 
 const increase: CanaryJudgementOptions = { confidence: 0.95, minEffectSize: 0.1, direction: 'increase' };
 
-const cases: ReadonlyArray<
-  [string, { canary: number[]; baseline: number[]; options: CanaryJudgementOptions; want: CanaryVerdict; reason: RegExp }]
-> = [
-  ['30% slower canary fails an increase check', { canary: slower, baseline, options: increase, want: 'fail', reason: /significantly higher/ }],
-  ['4% slower canary passes when 10% is the minimum effect', { canary: slightlySlower, baseline, options: increase, want: 'pass', reason: /not by 10%/ }],
-  ['4% slower canary fails when any significant effect counts', { canary: slightlySlower, baseline, options: { ...increase, minEffectSize: 0 }, want: 'fail', reason: /significantly higher/ }],
-  ['faster canary passes an increase check', { canary: faster, baseline, options: increase, want: 'pass', reason: /No significant increase/ }],
-  ['faster canary fails a decrease check (throughput)', { canary: faster, baseline, options: { ...increase, direction: 'decrease' }, want: 'fail', reason: /significantly lower/ }],
-  ['faster canary fails an either check', { canary: faster, baseline, options: { ...increase, direction: 'either' }, want: 'fail', reason: /significantly lower/ }],
-  ['identical samples pass', { canary: baseline, baseline, options: increase, want: 'pass', reason: /No significant increase/ }],
-  ['all values tied pass', { canary: [0, 0, 0, 0], baseline: [0, 0, 0, 0], options: increase, want: 'pass', reason: /p = 1 >= 0.05/ }],
-  ['empty canary is inconclusive', { canary: [], baseline, options: increase, want: 'inconclusive', reason: /canary has no values/ }],
-  ['only NaN in the baseline is inconclusive', { canary: slower, baseline: [Number.NaN], options: increase, want: 'inconclusive', reason: /baseline has no values/ }],
+interface Given {
+  readonly canary: readonly number[];
+  readonly baseline: readonly number[];
+  readonly options: CanaryJudgementOptions;
+}
+type Case = [name: string, { given: Given; want: { verdict: CanaryVerdict; reason: RegExp } }];
+
+function row(name: string, given: Given, verdict: CanaryVerdict, reason: RegExp): Case {
+  return [name, { given, want: { verdict, reason } }];
+}
+
+const cases: readonly Case[] = [
+  row('30% slower canary fails an increase check', { canary: slower, baseline, options: increase }, 'fail', /significantly higher/),
+  row(
+    '4% slower canary passes when 10% is the minimum effect',
+    { canary: slightlySlower, baseline, options: increase },
+    'pass',
+    /not by 10%/,
+  ),
+  row(
+    '4% slower canary fails when any significant effect counts',
+    { canary: slightlySlower, baseline, options: { ...increase, minEffectSize: 0 } },
+    'fail',
+    /significantly higher/,
+  ),
+  row('faster canary passes an increase check', { canary: faster, baseline, options: increase }, 'pass', /No significant increase/),
+  row(
+    'faster canary fails a decrease check (throughput)',
+    { canary: faster, baseline, options: { ...increase, direction: 'decrease' } },
+    'fail',
+    /significantly lower/,
+  ),
+  row(
+    'faster canary fails an either check',
+    { canary: faster, baseline, options: { ...increase, direction: 'either' } },
+    'fail',
+    /significantly lower/,
+  ),
+  row('identical samples pass', { canary: baseline, baseline, options: increase }, 'pass', /No significant increase/),
+  row('all values tied pass', { canary: [0, 0, 0, 0], baseline: [0, 0, 0, 0], options: increase }, 'pass', /p = 1 >= 0.05/),
+  row('empty canary is inconclusive', { canary: [], baseline, options: increase }, 'inconclusive', /canary has no values/),
+  row(
+    'only NaN in the baseline is inconclusive',
+    { canary: slower, baseline: [Number.NaN], options: increase },
+    'inconclusive',
+    /baseline has no values/,
+  ),
 ];
 
 describe('canaryJudgement', () => {
-  it.each(cases)('%s', (_name, { canary, baseline: base, options, want, reason }) => {
-    const judgement = canaryJudgement(canary, base, options);
-    expect(judgement.verdict).toBe(want);
-    expect(judgement.reason).toMatch(reason);
+  it.each(cases)('%s', (_name, { given, want }) => {
+    const judgement = canaryJudgement(given.canary, given.baseline, given.options);
+    expect(judgement.verdict).toBe(want.verdict);
+    expect(judgement.reason).toMatch(want.reason);
   });
 
   it('reports the numbers behind the verdict', () => {
@@ -44,7 +78,8 @@ describe('canaryJudgement', () => {
   });
 
   it('a zero baseline median makes any shift infinitely large', () => {
-    const errors = canaryJudgement([0.2, 0.3, 0.25, 0.4, 0.35, 0.3, 0.28, 0.5, 0.22], new Array<number>(9).fill(0), increase);
+    const canaryErrors = [0.2, 0.3, 0.25, 0.4, 0.35, 0.3, 0.28, 0.5, 0.22];
+    const errors = canaryJudgement(canaryErrors, new Array<number>(9).fill(0), increase);
     expect(errors.verdict).toBe('fail');
     expect(errors.relativeShift).toBe(Number.POSITIVE_INFINITY);
   });

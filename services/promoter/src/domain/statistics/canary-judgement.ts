@@ -107,11 +107,13 @@ export function canaryJudgement(
     `p = ${fmt(test.pValue)} ${significant ? '<' : '>='} ${fmt(alpha)} (${describeTest(test)})`;
   let reason: string;
   if (verdict === 'fail') {
-    reason = `Canary is significantly ${moved} than the baseline by at least the allowed ${magnitude(minEffectSize)}: ${facts}.`;
+    const allowed = magnitude(minEffectSize);
+    reason = `Canary is significantly ${moved} than the baseline by at least the allowed ${allowed}: ${facts}.`;
   } else if (!significant) {
     reason = `No significant ${badWord(direction)} of the canary over the baseline: ${facts}.`;
   } else {
-    reason = `Canary differs significantly but not by ${magnitude(minEffectSize)} in the bad direction (${badWord(direction)}): ${facts}.`;
+    const allowed = magnitude(minEffectSize);
+    reason = `Canary differs significantly but not by ${allowed} in the bad direction (${badWord(direction)}): ${facts}.`;
   }
   return { ...base, verdict, reason, canaryMedian, baselineMedian, relativeShift, test };
 }

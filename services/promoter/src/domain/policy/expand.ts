@@ -1,0 +1,17 @@
+/**
+ * Expands `{{variable}}` placeholders to plain text, without escaping, for values that are escaped as a
+ * whole afterwards (alert label matchers, webhook payloads). Pure.
+ */
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export function expandTemplate(template: string, variables: Readonly<Record<string, string>>): { text: string } | { error: string } {
+  let unknown: string | undefined;
+  const text = template.replace(PLACEHOLDER, (_match, name: string) => {
+    const value = variables[name];
+    if (value === undefined) unknown ??= name;
+    return value ?? '';
+  });
+  if (unknown !== undefined) return { error: `unknown variable {{${unknown}}}` };
+  if (text.includes('{{')) return { error: 'malformed placeholder: write {{name}}' };
+  return { text };
+}

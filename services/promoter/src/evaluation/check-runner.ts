@@ -1,0 +1,265 @@
+/**
+ * Takes one measurement of one check: renders its queries for the phase, asks Prometheus (or calls the
+ * webhook), and judges the answer with the pure functions of domain/policy. Never throws for a check's
+ * own trouble: a query that fails is an `error` measurement, so missing data never passes by accident.
+ */
+import type { PrometheusQueries, QueryResult } from '../adapters/prometheus/query-result.js';
+import { WebhookClient } from '../adapters/webhook/webhook-client.js';
+import { durationMs } from '../domain/duration.js';
+import { expandTemplate } from '../domain/policy/expand.js';
+import {
+  judgeAlerts,
+  judgeBaseline,
+  judgeThreshold,
+  reduceValues,
+  type Judgement,
+  type Reading,
+} from '../domain/policy/measurement.js';
+import { POLICY_DEFAULTS, type Check, type Phase, type Policy } from '../domain/policy/model.js';
+import { escapeQuoted, renderTemplate } from '../domain/policy/template.js';
+import { baselineVariables, variablesFor, type PromotionContext } from '../domain/policy/variables.js';
+import { canaryJudgement } from '../domain/statistics/canary-judgement.js';
+
+export interface MeasureContext {
+  readonly target: PromotionContext;
+  readonly phase: Phase;
+  /** The instant the measurement is about (now, or a past time when backtesting). */
+  readonly at: Date;
+  readonly promotionId?: string | undefined;
+  readonly promotionStartedAt?: Date | undefined;
+}
+
+export interface Measurement extends Judgement {
+  readonly check: string;
+  readonly kind: Check['kind'];
+  readonly phase: Phase;
+  readonly query: string | null;
+  readonly baselineQuery: string | null;
+  readonly warnings: readonly string[];
+  readonly measuredAt: Date;
+}
+
+export interface CheckRunnerDeps {
+  /** Undefined when PROMETHEUS_URL is not set: metric checks then measure as errors, never as passes. */
+  readonly prometheus: PrometheusQueries | undefined;
+  readonly webhooks?: WebhookClient;
+  readonly clock?: () => Date;
+}
+
+export class CheckRunner {
+  readonly #prometheus: PrometheusQueries | undefined;
+  readonly #webhooks: WebhookClient;
+  readonly #clock: () => Date;
+
+  constructor(deps: CheckRunnerDeps) {
+    this.#prometheus = deps.prometheus;
+    this.#webhooks = deps.webhooks ?? new WebhookClient();
+    this.#clock = deps.clock ?? (() => new Date());
+  }
+
+  /** One measurement; `queries` is the round's deduplicating batch (or the client itself). */
+  async measure(policy: Policy, check: Check, context: MeasureContext, queries: PrometheusQueries | undefined = this.#prometheus): Promise<Measurement> {
+    const variables = variablesFor(context.target, context.phase, policy.vars);
+    const rendered: { query: string | null; baselineQuery: string | null } = { query: null, baselineQuery: null };
+    let warnings: string[] = [];
+    const finish = (judgement: Judgement): Measurement => ({
+      ...judgement,
+      check: check.name,
+      kind: check.kind,
+      phase: context.phase,
+      query: rendered.query,
+      baselineQuery: rendered.baselineQuery,
+      warnings,
+      measuredAt: this.#clock(),
+    });
+    const fail = (message: string): Measurement =>
+      finish({ result: 'error', value: null, baselineValue: null, bound: null, message: `${check.name}: ${message}` });
+
+    if (check.kind === 'webhook') return finish(await this.#webhook(check, context));
+    if (!queries) return fail('PROMETHEUS_URL is not configured, so the check cannot be measured');
+
+    const doc = check.document;
+    try {
+      if (check.kind === 'alerts') {
+        const query = alertsQuery(doc.alerts ?? {}, variables);
+        if ('error' in query) return fail(query.error);
+        rendered.query = query.query;
+        const result = await queries.queryInstant(query.query, { time: context.at });
+        warnings = [...result.warnings];
+        const firing = result.resultType === 'vector' ? result.result.map((sample) => sample.metric) : [];
+        return finish(judgeAlerts(check.name, firing));
+      }
+
+      const main = renderTemplate(doc.query ?? '', variables);
+      if ('error' in main) return fail(main.error);
+      rendered.query = main.query;
+      const baselineVars = baselineVariables(variables, context.target, baselineOverrides(doc.baseline));
+      const baselineQuery = doc.baseline ? renderTemplate(doc.baseline.query ?? doc.query ?? '', doc.baseline.offset ? { ...variables, ...baselineOverrides(doc.baseline) } : baselineVars) : undefined;
+      if (baselineQuery && 'error' in baselineQuery) return fail(`baseline: ${baselineQuery.error}`);
+      rendered.baselineQuery = baselineQuery?.query ?? null;
+
+      if (check.kind === 'statistical') {
+        const judged = await this.#statistical(check, context, queries, main.query, rendered.baselineQuery ?? main.query);
+        warnings = judged.warnings;
+        return finish(judged.judgement);
+      }
+
+      const result = await queries.queryInstant(main.query, { time: context.at });
+      warnings = [...result.warnings];
+      const reading = readInstant(result, doc.reduce);
+      if (check.kind === 'threshold') return finish(judgeThreshold(doc, reading));
+
+      const baselineAt = baselineTime(doc.baseline?.offset, context);
+      if ('error' in baselineAt) return fail(baselineAt.error);
+      const baselineResult = await queries.queryInstant(rendered.baselineQuery ?? main.query, { time: baselineAt.time });
+      warnings = [...warnings, ...baselineResult.warnings];
+      return finish(judgeBaseline(doc, reading, readInstant(baselineResult, doc.reduce)));
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async #statistical(check: Check, context: MeasureContext, queries: PrometheusQueries, query: string, baselineQuery: string) {
+    const options = check.document.statistical ?? {};
+    const windowMs = durationMs(options.window ?? POLICY_DEFAULTS.statisticalWindow);
+    const stepSeconds = durationMs(options.step ?? POLICY_DEFAULTS.statisticalStep) / 1000;
+    const end = context.at;
+    const start = new Date(end.getTime() - windowMs);
+    const baselineAt = baselineTime(check.document.baseline?.offset, context);
+    if ('error' in baselineAt) throw new Error(baselineAt.error);
+    const shift = end.getTime() - baselineAt.time.getTime();
+    const [canary, baseline] = await Promise.all([
+      queries.queryRange(query, { start, end, stepSeconds }),
+      queries.queryRange(baselineQuery, { start: new Date(start.getTime() - shift), end: baselineAt.time, stepSeconds }),
+    ]);
+    const warnings = [...canary.warnings, ...baseline.warnings];
+    const canaryValues = readRange(canary, check.document.reduce);
+    const baselineValues = readRange(baseline, check.document.reduce);
+    const direction = options.direction ?? 'increase';
+    const bound = `Mann-Whitney at ${options.confidence ?? POLICY_DEFAULTS.statisticalConfidence} confidence, ${direction}, min effect ${options.minEffectSize ?? POLICY_DEFAULTS.statisticalMinEffectSize}`;
+    for (const [side, values] of [['canary', canaryValues], ['baseline', baselineValues]] as const) {
+      if ('error' in values) return { warnings, judgement: { result: 'error', value: null, baselineValue: null, bound, message: `${check.name} (${side}): ${values.error}` } satisfies Judgement };
+    }
+    const c = canaryValues as { values: number[] };
+    const b = baselineValues as { values: number[] };
+    const judged = canaryJudgement(c.values, b.values, {
+      confidence: options.confidence ?? POLICY_DEFAULTS.statisticalConfidence,
+      minEffectSize: options.minEffectSize ?? POLICY_DEFAULTS.statisticalMinEffectSize,
+      direction,
+    });
+    const judgement: Judgement = {
+      result: judged.verdict,
+      value: judged.canaryMedian,
+      baselineValue: judged.baselineMedian,
+      bound,
+      message: `${check.name}: ${judged.reason}`,
+      data: {
+        pValue: judged.test?.pValue ?? null,
+        relativeShift: judged.relativeShift,
+        method: judged.test?.method ?? null,
+        canarySamples: judged.canaryCount,
+        baselineSamples: judged.baselineCount,
+        effectSize: judged.test?.effectSize ?? null,
+      },
+    };
+    return { warnings, judgement };
+  }
+
+  async #webhook(check: Check, context: MeasureContext): Promise<Judgement> {
+    const hook = check.document.webhook;
+    const bound = 'HTTP 2xx';
+    if (!hook) return { result: 'error', value: null, baselineValue: null, bound, message: `${check.name}: no webhook configured` };
+    const payload = {
+      check: check.name,
+      phase: context.phase,
+      promotion: context.promotionId ?? null,
+      target: { namespace: context.target.namespace, deployment: context.target.deployment, container: context.target.container },
+      canary: context.target.canaryDeployment ? { deployment: context.target.canaryDeployment, image: context.target.canaryImage ?? null } : null,
+      image: context.target.image ?? null,
+      previousImage: context.target.previousImage ?? null,
+      at: context.at.toISOString(),
+    };
+    try {
+      const response = await this.#webhooks.post({
+        url: hook.url,
+        payload,
+        headers: hook.headers ?? {},
+        timeoutMs: durationMs(hook.timeout ?? POLICY_DEFAULTS.webhookTimeout),
+        retries: hook.retries ?? POLICY_DEFAULTS.webhookRetries,
+      });
+      const ok = response.status >= 200 && response.status < 300;
+      return {
+        result: ok ? 'pass' : 'fail',
+        value: response.status,
+        baselineValue: null,
+        bound,
+        message: `${check.name}: webhook answered ${response.status}${ok ? '' : `: ${response.body.slice(0, 200)}`}`,
+        data: { attempts: response.attempts },
+      };
+    } catch (error) {
+      return { result: 'error', value: null, baselineValue: null, bound, message: `${check.name}: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+}
+
+function baselineOverrides(baseline: Check['document']['baseline']): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [key, value] of Object.entries(baseline ?? {})) {
+    if (key !== 'query' && key !== 'offset' && typeof value === 'string') overrides[key] = value;
+  }
+  return overrides;
+}
+
+function baselineTime(offset: string | undefined, context: MeasureContext): { time: Date } | { error: string } {
+  if (offset === undefined) return { time: context.at };
+  if (offset === 'promotion-start') {
+    return context.promotionStartedAt ? { time: context.promotionStartedAt } : { error: 'baseline offset promotion-start needs a promotion' };
+  }
+  return { time: new Date(context.at.getTime() - durationMs(offset)) };
+}
+
+/** `ALERTS{alertstate="firing",label="value",...}` with every value escaped as a whole. */
+function alertsQuery(matchers: Readonly<Record<string, string>>, variables: Readonly<Record<string, string>>): { query: string } | { error: string } {
+  const parts = ['alertstate="firing"'];
+  for (const [label, template] of Object.entries(matchers).sort(([a], [b]) => a.localeCompare(b))) {
+    const value = expandTemplate(template, variables);
+    if ('error' in value) return value;
+    parts.push(`${label}="${escapeQuoted(value.text, '"')}"`);
+  }
+  return { query: `ALERTS{${parts.join(',')}}` };
+}
+
+function readInstant(result: QueryResult, reduce: Check['document']['reduce']): Reading {
+  switch (result.resultType) {
+    case 'vector':
+      return reduceValues(result.result.map((sample) => sample.value), reduce);
+    case 'scalar':
+      return reduceValues([result.result.value], reduce);
+    default:
+      return { error: `the query returned a ${result.resultType}, not an instant vector or scalar` };
+  }
+}
+
+/** All finite values of a range result; several series are combined per timestamp by `reduce`. */
+function readRange(result: QueryResult, reduce: Check['document']['reduce']): { values: number[] } | { error: string } {
+  if (result.resultType !== 'matrix') return { error: `the range query returned a ${result.resultType}` };
+  if (result.result.length > 1 && (reduce ?? 'none') === 'none') {
+    return { error: `the query returned ${result.result.length} series; aggregate it or set reduce` };
+  }
+  const byTime = new Map<number, number[]>();
+  for (const series of result.result) {
+    for (const sample of series.samples) {
+      if (!Number.isFinite(sample.value)) continue;
+      const bucket = byTime.get(sample.time) ?? [];
+      bucket.push(sample.value);
+      byTime.set(sample.time, bucket);
+    }
+  }
+  const values: number[] = [];
+  for (const bucket of byTime.values()) {
+    const reading = reduceValues(bucket, bucket.length > 1 ? reduce : 'none');
+    if ('value' in reading) values.push(reading.value);
+  }
+  return { values };
+}
+
