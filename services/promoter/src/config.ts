@@ -32,10 +32,16 @@ export interface Config {
   readonly dataDir: string;
   readonly prometheus: PrometheusConfig | undefined;
   readonly kubeconfig: string | undefined;
+  /** Set in a pod: the in-cluster service account is used when KUBECONFIG is not set. */
+  readonly kubernetesServiceHost: string | undefined;
   readonly apiTokens: readonly ApiToken[];
   readonly policiesDir: string | undefined;
   readonly logLevel: LogLevel;
   readonly engineEnabled: boolean;
+  /** How long a replica owns a promotion it steps; after a crash another replica resumes it after this. */
+  readonly engineLeaseMs: number;
+  /** How often an idle engine looks for due promotions. */
+  readonly enginePollMs: number;
   readonly production: boolean;
   readonly bodyLimitBytes: number;
 }
@@ -79,10 +85,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDir: resolve(get('PROMOTER_DATA_DIR') ?? '.promoter'),
     prometheus: prometheusConfig(get),
     kubeconfig: get('KUBECONFIG'),
+    kubernetesServiceHost: get('KUBERNETES_SERVICE_HOST'),
     apiTokens,
     policiesDir: policiesDir === undefined ? undefined : resolve(policiesDir),
     logLevel,
     engineEnabled: engine === 'on',
+    engineLeaseMs: integer(get('PROMOTER_ENGINE_LEASE_MS'), 'PROMOTER_ENGINE_LEASE_MS', 60_000, 1_000, 3_600_000),
+    enginePollMs: integer(get('PROMOTER_ENGINE_POLL_MS'), 'PROMOTER_ENGINE_POLL_MS', 500, 10, 60_000),
     production,
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
   });

@@ -10,6 +10,14 @@ import { migrate } from './adapters/db/migrations.js';
 import { loadOpenApiDocument } from './contract/openapi.js';
 import { loadPolicyFolder } from './policies/policy-folder.js';
 import { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
+import { ClientNodeKubernetesClient } from './adapters/kubernetes/client-node-kubernetes-client.js';
+import { loadKubeConfig } from './adapters/kubernetes/load-kube-config.js';
+import type { KubernetesClient } from './adapters/kubernetes/types.js';
+import { UnconfiguredKubernetes } from './adapters/kubernetes/unconfigured-kubernetes.js';
+import { PromotionEngine } from './engine/promotion-engine.js';
+import { PromotionSteps } from './engine/promotion-steps.js';
+import { PromotionStore } from './engine/promotion-store.js';
+import { kubernetesTargetVerifier } from './engine/target-verifier.js';
 
 async function main(): Promise<void> {
   let config;
@@ -38,8 +46,16 @@ async function main(): Promise<void> {
             : {}),
       })
     : undefined;
-  const { app, policies, policyDocuments } = await buildApp({
+  let kube: KubernetesClient | undefined;
+  let kubeProblem: string | undefined;
+  try {
+    kube = new ClientNodeKubernetesClient(loadKubeConfig({ KUBECONFIG: config.kubeconfig, KUBERNETES_SERVICE_HOST: config.kubernetesServiceHost }));
+  } catch (error) {
+    kubeProblem = error instanceof Error ? error.message : String(error);
+  }
+  const { app, policies, policyDocuments, checkRunner, metrics } = await buildApp({
     prometheus,
+    ...(kube ? { verifyTarget: kubernetesTargetVerifier(kube) } : {}),
     db: handle.db,
     document: loadOpenApiDocument(),
     apiTokens: config.apiTokens,
@@ -51,6 +67,9 @@ async function main(): Promise<void> {
     { database: handle.engine, ...(handle.engine === 'pglite' ? { dataDir: config.dataDir } : {}), migrationsApplied: applied },
     handle.engine === 'pglite' ? 'using the embedded database (set DATABASE_URL for PostgreSQL)' : 'using PostgreSQL',
   );
+  if (kubeProblem) {
+    log.warn(`${kubeProblem}: targets are not checked when promotions are created, and promotions fail when they reach the patch (gates and dry runs work)`);
+  }
   if (!prometheus) log.warn('PROMETHEUS_URL is not set: metric checks cannot pass (they measure as errors)');
   if (config.apiTokens.length === 0) {
     log.warn('NO API TOKENS CONFIGURED: the API is open to anyone who can reach it. Set PROMOTER_API_TOKENS.');
@@ -63,14 +82,30 @@ async function main(): Promise<void> {
     }
   }
 
+  const store = new PromotionStore(handle.db);
+  const engine = config.engineEnabled
+    ? new PromotionEngine({
+        store,
+        steps: new PromotionSteps({ kube: kube ?? new UnconfiguredKubernetes(kubeProblem ?? 'no configuration'), runner: checkRunner, prometheus, store }),
+        log,
+        metrics,
+        leaseMs: config.engineLeaseMs,
+        pollMs: config.enginePollMs,
+      })
+    : undefined;
+  if (!engine) log.info('PROMOTER_ENGINE=off: this replica serves the API only');
+
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
+    // Stop taking new work first, finish the steps in flight and hand their leases back, then close.
+    await engine?.stop();
     await app.close();
     await handle.close();
   });
 
   await app.listen({ port: config.port, host: config.host });
+  engine?.start();
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
   log.info(`promoter ready: http://${shownHost}:${config.port} (Swagger UI at /docs)`);
 }

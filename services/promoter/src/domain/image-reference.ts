@@ -15,6 +15,11 @@ const REFERENCE = new RegExp(
 );
 
 const NAME_MAX_LENGTH = 255;
+/**
+ * The registered algorithms fix the encoded length and case (OCI image-spec, descriptor.md "Registered
+ * algorithms"; go-digest's Validate, which distribution's Parse calls): the grammar's 32+ hex is not enough.
+ */
+const REGISTERED_DIGEST_LENGTHS: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
 export interface ImageReference {
   readonly name: string;
@@ -38,6 +43,13 @@ export function parseImageReference(value: string): ImageReference | { error: st
   if (name.length > NAME_MAX_LENGTH) {
     return { error: `the repository name is longer than ${NAME_MAX_LENGTH} characters` };
   }
+  if (digest !== undefined) {
+    const [algorithm = '', encoded = ''] = digest.split(':');
+    const length = Object.hasOwn(REGISTERED_DIGEST_LENGTHS, algorithm) ? REGISTERED_DIGEST_LENGTHS[algorithm] : undefined;
+    if (length !== undefined && (encoded.length !== length || !/^[a-f0-9]+$/.test(encoded))) {
+      return { error: `'${truncate(value)}': a ${algorithm} digest is ${length} lowercase hex digits` };
+    }
+  }
   return { name, tag, digest };
 }
 
@@ -60,7 +72,8 @@ export function stripTagSuffix(image: string, suffix: string): string | { error:
   if (parsed.tag === undefined || !parsed.tag.endsWith(suffix) || parsed.tag.length === suffix.length) {
     return { error: `the canary image '${image}' has no tag ending in '${suffix}'` };
   }
-  return formatImageReference({ name: parsed.name, tag: parsed.tag.slice(0, -suffix.length), digest: undefined });
+  // slice(0, -0) would be empty: count from the start so that an empty suffix keeps the tag.
+  return formatImageReference({ name: parsed.name, tag: parsed.tag.slice(0, parsed.tag.length - suffix.length), digest: undefined });
 }
 
 /** The version of an image for templates: its tag, else its digest, else "latest". */

@@ -219,6 +219,10 @@ export class PromotionRepository {
       const state = row.state as PromotionState;
       const allowed: readonly PromotionState[] = ACTION_ALLOWED_STATES[action];
       if (!allowed.includes(state)) throw errors.invalidState(id, state, action, allowed);
+      if (action === 'rollback') {
+        const active = await this.activeFor(row.namespace, row.deployment);
+        if (active) throw errors.activePromotionExists(row.namespace, row.deployment, active.id);
+      }
       const leased = row.lease_expires_at !== null && new Date(row.lease_expires_at).getTime() > Date.now();
       const notPatched = row.resolved_image === null || state === 'pending' || state === 'analyzing' || state === 'awaiting_approval';
       if (action === 'abort' && !leased && notPatched) {

@@ -46,6 +46,7 @@ export interface PolicyDocument {
   description?: string;
   interval?: string;
   bake?: string;
+  rolloutTimeout?: string;
   onNoData?: NoDataPolicy;
   approval?: 'none' | 'required';
   vars?: Record<string, string>;
@@ -56,6 +57,7 @@ export interface PolicyDocument {
 export const POLICY_DEFAULTS = {
   interval: '30s',
   bake: '5m',
+  rolloutTimeout: '10m',
   onNoData: 'fail',
   approval: 'none',
   samples: 1,
@@ -95,6 +97,7 @@ export interface Policy {
   readonly name: string | undefined;
   readonly intervalMs: number;
   readonly bakeMs: number;
+  readonly rolloutTimeoutMs: number;
   readonly onNoData: NoDataPolicy;
   readonly approvalRequired: boolean;
   readonly vars: Readonly<Record<string, string>>;
@@ -110,6 +113,7 @@ export function normalizePolicy(document: PolicyDocument): Policy {
     name: document.name,
     intervalMs: durationMs(document.interval ?? POLICY_DEFAULTS.interval),
     bakeMs: durationMs(document.bake ?? POLICY_DEFAULTS.bake),
+    rolloutTimeoutMs: durationMs(document.rolloutTimeout ?? POLICY_DEFAULTS.rolloutTimeout),
     onNoData,
     approvalRequired: document.approval === 'required',
     vars: document.vars ?? {},

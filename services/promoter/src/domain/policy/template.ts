@@ -71,7 +71,9 @@ export function parseTemplate(template: string): TemplateSegment[] | { error: st
         }
         break;
       case 'comment':
-        if (ch === '\n') context = 'expression';
+        // PromQL ends a comment at a carriage return too: a lone \r must not leave later placeholders
+        // classified as comment text (and so unescaped) while Prometheus reads them as query.
+        if (ch === '\n' || ch === '\r') context = 'expression';
         break;
     }
     i += 1;
@@ -94,6 +96,8 @@ export function isPlaceholder(segment: TemplateSegment): segment is Placeholder 
   return 'name' in segment;
 }
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const BARE_VALUE = [
   /^[A-Za-z_:][A-Za-z0-9_:]*$/, // a metric or label name
   /^-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$/, // a number
@@ -113,7 +117,8 @@ export function renderTemplate(
       query += segment.text;
       continue;
     }
-    const value = variables[segment.name];
+    // Own properties only: `{{constructor}}` must be an unknown variable, not Object.prototype's.
+    const value = Object.hasOwn(variables, segment.name) ? variables[segment.name] : undefined;
     if (value === undefined) return { error: `unknown variable {{${segment.name}}}` };
     const escaped = escapeFor(segment, value);
     if (typeof escaped !== 'string') return { error: `{{${segment.name}}}: ${escaped.error}` };
@@ -123,6 +128,8 @@ export function renderTemplate(
 }
 
 function escapeFor(placeholder: Placeholder, value: string): string | { error: string } {
+  // A lone surrogate has no UTF-8 form: on the wire it would become U+FFFD, not the value.
+  if (LONE_SURROGATE.test(value)) return { error: 'the value is not well-formed Unicode (it has a lone surrogate)' };
   const literal = placeholder.regex ? escapeRegex(value) : value;
   switch (placeholder.context) {
     case 'double-quoted':
@@ -130,14 +137,18 @@ function escapeFor(placeholder: Placeholder, value: string): string | { error: s
     case 'single-quoted':
       return escapeQuoted(literal, "'");
     case 'raw-string':
-      // Raw strings have no escapes: a backtick would end the string.
-      return literal.includes('`') ? { error: 'a value with a backtick cannot go into a `raw` string' } : literal;
+      // Raw strings have no escapes: a backtick would end the string, and the PromQL lexer refuses a
+      // literal U+FFFD as an invalid UTF-8 rune.
+      if (literal.includes('`')) return { error: 'a value with a backtick cannot go into a `raw` string' };
+      return literal.includes('\uFFFD') ? { error: 'a value with U+FFFD cannot go into a `raw` string' } : literal;
     case 'comment':
       return /[\r\n]/.test(value) ? { error: 'a value with a line break cannot go into a comment' } : value;
     case 'expression':
-      return BARE_VALUE.some((re) => re.test(value))
-        ? value
-        : { error: `'${value.slice(0, 40)}' is not a name, number or duration, so it cannot stand outside quotes` };
+      if (!BARE_VALUE.some((re) => re.test(value))) {
+        return { error: `'${value.slice(0, 40)}' is not a name, number or duration, so it cannot stand outside quotes` };
+      }
+      // Unary minus binds looser than `^` in PromQL: `{{n}} ^ 2` with -2 would read as -(2 ^ 2).
+      return value.startsWith('-') ? `(${value})` : value;
   }
 }
 
@@ -152,6 +163,8 @@ export function escapeQuoted(value: string, quote: '"' | "'"): string {
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    // The PromQL lexer refuses a literal U+FFFD ("invalid UTF-8 rune"); a lone surrogate would become one.
+    else if (code === 0xfffd || (code >= 0xd800 && code <= 0xdfff)) out += '\\ufffd';
     else out += ch;
   }
   return out;

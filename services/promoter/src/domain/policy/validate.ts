@@ -41,9 +41,9 @@ export function validatePolicy(document: PolicyDocument): FieldError[] {
   const problems: FieldError[] = [];
   const add = (pointer: string, detail: string) => problems.push({ pointer, detail });
 
-  for (const field of ['interval', 'bake'] as const) {
+  for (const field of ['interval', 'bake', 'rolloutTimeout'] as const) {
     const value = document[field];
-    if (value !== undefined) checkDuration(value, `/${field}`, add, { positive: field === 'interval' });
+    if (value !== undefined) checkDuration(value, `/${field}`, add, { positive: field !== 'bake' });
   }
 
   const known = new Set<string>(BUILTIN_VARIABLES);

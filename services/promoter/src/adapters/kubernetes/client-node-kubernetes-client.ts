@@ -1,0 +1,158 @@
+/**
+ * `KubernetesClient` on @kubernetes/client-node 1.4 (AppsV1Api). Every call runs under `CallPolicy`
+ * (deadline, retries); see call-policy.ts for how the deadline reaches client-node's requests.
+ */
+import {
+  ApiException,
+  AppsV1Api,
+  Observable,
+  PatchStrategy,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type ObservableMiddleware,
+} from '@kubernetes/client-node';
+import { callWithPolicy, DEFAULT_CALL_POLICY, realSleep, type CallPolicy, type Sleep } from './call-policy.js';
+import { buildImagePatch } from './image-patch.js';
+import { KubernetesError, statusOf, type KubernetesOperation } from './kubernetes-error.js';
+import { toSnapshot } from './snapshot.js';
+import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient } from './types.js';
+
+export interface KubernetesClientOptions extends Partial<CallPolicy> {
+  /** Recorded by the API server in managedFields for our writes. Default `promoter`. */
+  readonly fieldManager?: string;
+  /** Backoff sleep; tests pass a fast one. */
+  readonly sleep?: Sleep;
+}
+
+/** Per-call options whose middleware attaches `signal` to the request client-node is about to send. */
+function withSignal(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware> {
+  const middleware: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(signal);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (context) => new Observable(Promise.resolve(context)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
+}
+
+/**
+ * A JSON patch the server could not apply: a failed `test` op, or a path that no longer exists. The API
+ * server reports it as 422 with a generic message and no causes (NewGenericServerResponse), unlike a
+ * validation failure, which is 422 with `details.causes`.
+ */
+function isPatchNotApplicable(err: unknown): boolean {
+  if (!(err instanceof ApiException) || err.code !== 422) return false;
+  const causes = statusOf(err)?.details?.causes;
+  return causes === undefined || causes.length === 0;
+}
+
+function alreadyApplied(deployment: DeploymentSnapshot, change: ImageChange): boolean {
+  const container = deployment.containers.find((c) => c.name === change.container);
+  return (
+    container?.image === change.newImage &&
+    Object.entries(change.annotations ?? {}).every(([key, value]) => deployment.annotations[key] === value)
+  );
+}
+
+export class ClientNodeKubernetesClient implements KubernetesClient {
+  readonly #apps: AppsV1Api;
+  readonly #policy: CallPolicy;
+  readonly #fieldManager: string;
+  readonly #sleep: Sleep;
+
+  constructor(kubeConfig: KubeConfig, options: KubernetesClientOptions = {}) {
+    const { fieldManager, sleep, ...policy } = options;
+    this.#policy = { ...DEFAULT_CALL_POLICY, ...policy };
+    if (!Number.isInteger(this.#policy.attempts) || this.#policy.attempts < 1) {
+      throw new Error(`attempts must be a positive integer, got ${this.#policy.attempts}`);
+    }
+    if (!(this.#policy.timeoutMs > 0) || !(this.#policy.attemptTimeoutMs > 0)) {
+      throw new Error('timeoutMs and attemptTimeoutMs must be positive');
+    }
+    this.#apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.#fieldManager = fieldManager ?? 'promoter';
+    this.#sleep = sleep ?? realSleep;
+  }
+
+  getDeployment(ref: DeploymentRef): Promise<DeploymentSnapshot> {
+    return this.#call('get', ref, (options) => this.#read(ref, options));
+  }
+
+  setContainerImage(ref: DeploymentRef, change: ImageChange): Promise<DeploymentSnapshot> {
+    // One attempt = a fresh read (to find the container's index) + the guarded patch; a retry reads again.
+    return this.#call('patch', ref, async (options) => {
+      const current = await this.#read(ref, options);
+      const index = current.containers.findIndex((c) => c.name === change.container);
+      if (index < 0) {
+        const names = current.containers.map((c) => c.name).join(', ');
+        throw new KubernetesError({
+          code: 'invalid',
+          operation: 'patch',
+          target: ref,
+          message: `no container "${change.container}" in the pod template (containers: ${names})`,
+        });
+      }
+      if (alreadyApplied(current, change)) return current;
+      if (current.containers[index]?.image !== change.expectedImage) throw this.#imageChanged(ref, change, current);
+      const body = buildImagePatch({ index, change, hasAnnotations: Object.keys(current.annotations).length > 0 });
+      try {
+        const patched = await this.#apps.patchNamespacedDeployment(
+          { name: ref.name, namespace: ref.namespace, body, fieldManager: this.#fieldManager },
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, options),
+        );
+        return toSnapshot(patched, ref);
+      } catch (err) {
+        if (!isPatchNotApplicable(err)) throw err;
+        // The test failed: find out whether someone else changed the image, or our own earlier attempt
+        // (whose answer was lost) already did the job.
+        const fresh = await this.#read(ref, options);
+        if (alreadyApplied(fresh, change)) return fresh;
+        const now = fresh.containers.find((c) => c.name === change.container)?.image;
+        if (now !== change.expectedImage) throw this.#imageChanged(ref, change, fresh);
+        // The image is as expected but the containers moved or the annotations vanished: read and try again.
+        throw new KubernetesError({
+          code: 'conflict',
+          operation: 'patch',
+          target: ref,
+          retryable: true,
+          message: 'the pod template changed between read and patch',
+          cause: err,
+        });
+      }
+    });
+  }
+
+  async scaleDeployment(ref: DeploymentRef, replicas: number): Promise<void> {
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new KubernetesError({ code: 'invalid', operation: 'scale', target: ref, message: `replicas must be a non-negative integer, got ${replicas}` });
+    }
+    await this.#call('scale', ref, (options) =>
+      this.#apps.patchNamespacedDeploymentScale(
+        { name: ref.name, namespace: ref.namespace, body: { spec: { replicas } }, fieldManager: this.#fieldManager },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch, options),
+      ),
+    );
+  }
+
+  async #read(ref: DeploymentRef, options: ConfigurationOptions<ObservableMiddleware>): Promise<DeploymentSnapshot> {
+    const deployment = await this.#apps.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }, options);
+    return toSnapshot(deployment, ref);
+  }
+
+  #imageChanged(ref: DeploymentRef, change: ImageChange, seen: DeploymentSnapshot): KubernetesError {
+    const now = seen.containers.find((c) => c.name === change.container)?.image ?? '(container gone)';
+    return new KubernetesError({
+      code: 'conflict',
+      operation: 'patch',
+      target: ref,
+      retryable: false,
+      message: `container "${change.container}" image changed by someone else: expected ${change.expectedImage}, found ${now} (resourceVersion ${seen.resourceVersion})`,
+    });
+  }
+
+  #call<T>(operation: KubernetesOperation, ref: DeploymentRef, run: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<T>): Promise<T> {
+    return callWithPolicy(this.#policy, operation, ref, (signal) => run(withSignal(signal)), this.#sleep);
+  }
+}

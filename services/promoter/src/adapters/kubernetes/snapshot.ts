@@ -1,0 +1,44 @@
+/** Turns client-node's V1Deployment into the adapter's DeploymentSnapshot, defaulting what the API omits. */
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { DeploymentCondition, DeploymentRef, DeploymentSnapshot } from './types.js';
+
+function isoTime(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+export function toSnapshot(deployment: V1Deployment, ref: DeploymentRef): DeploymentSnapshot {
+  const metadata = deployment.metadata ?? {};
+  const status = deployment.status ?? {};
+  const conditions: DeploymentCondition[] = (status.conditions ?? []).map((c) => {
+    const lastUpdateTime = isoTime(c.lastUpdateTime);
+    return {
+      type: c.type,
+      status: c.status,
+      ...(c.reason === undefined ? {} : { reason: c.reason }),
+      ...(c.message === undefined ? {} : { message: c.message }),
+      ...(lastUpdateTime === undefined ? {} : { lastUpdateTime }),
+    };
+  });
+  return {
+    namespace: metadata.namespace ?? ref.namespace,
+    name: metadata.name ?? ref.name,
+    uid: metadata.uid ?? '',
+    resourceVersion: metadata.resourceVersion ?? '',
+    generation: metadata.generation ?? 0,
+    containers: (deployment.spec?.template.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '' })),
+    annotations: { ...metadata.annotations },
+    // The API server defaults spec.replicas to 1; only a hand-built object would lack it.
+    replicas: deployment.spec?.replicas ?? 1,
+    paused: deployment.spec?.paused ?? false,
+    status: {
+      // Zero counts are omitted on the wire (omitempty).
+      observedGeneration: status.observedGeneration ?? 0,
+      replicas: status.replicas ?? 0,
+      updatedReplicas: status.updatedReplicas ?? 0,
+      readyReplicas: status.readyReplicas ?? 0,
+      availableReplicas: status.availableReplicas ?? 0,
+      conditions,
+    },
+  };
+}

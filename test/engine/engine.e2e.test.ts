@@ -1,0 +1,195 @@
+/**
+ * The whole runbook from one POST /v1/promotions: real HTTP API, real Postgres, real Prometheus
+ * scraping an exporter the test controls, and the fake Kubernetes API server driven by client-node.
+ * Each test uses its own namespace, so their metrics and Deployments never meet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
+import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
+import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
+import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
+import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { assertMatchesSpec } from '../fixtures/contract.js';
+import { startEngine, waitForState } from '../fixtures/engine.js';
+import { startExporter, type Exporter } from '../fixtures/exporter.js';
+import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
+import { startTestService, type TestService } from '../fixtures/service.js';
+
+const POLICY = {
+  interval: '1s',
+  bake: '2s',
+  rolloutTimeout: '3s',
+  checks: [
+    {
+      name: 'error-rate',
+      phases: ['pre', 'rollout', 'post'],
+      query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})',
+      max: 0.05,
+    },
+  ],
+};
+
+describe('promotion engine end to end', () => {
+  let exporter: Exporter;
+  let prometheus: PrometheusInstance;
+  let kube: FakeKube;
+  let svc: TestService;
+  let engine: PromotionEngine;
+
+  beforeAll(async () => {
+    exporter = await startExporter();
+    kube = await startFakeKube();
+    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry']) {
+      exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, 0.01);
+      exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
+      kube.addDeployment({ namespace: ns, name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 3 });
+      kube.addDeployment({ namespace: ns, name: 'web-canary', containers: [{ name: 'app', image: 'registry.example/web:1.1.0-canary' }], replicas: 1 });
+    }
+    exporter.set('app_error_ratio', { namespace: 'gate', variant: 'canary' }, 0.2);
+    prometheus = await startPrometheus({ targets: [exporter.target] });
+    await prometheus.waitForSeries('app_error_ratio{namespace="gate",variant="canary"}');
+    const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
+    const kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
+    svc = await startTestService({ prometheus: promClient, verifyTarget: kubernetesTargetVerifier(kubeClient) });
+    expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
+    engine = startEngine(svc, kube, promClient);
+  }, 90_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    await svc?.close();
+    await prometheus?.stop();
+    await kube?.close();
+    await exporter?.close();
+  });
+
+  const promote = async (namespace: string, extra: Record<string, unknown> = {}) => {
+    const response = await svc.app.inject({
+      method: 'POST',
+      url: '/v1/promotions',
+      payload: {
+        target: { namespace, deployment: 'web', container: 'app' },
+        source: { deployment: 'web-canary', tagSuffixToStrip: '-canary' },
+        policy: 'web',
+        reason: `e2e ${namespace}`,
+        ...extra,
+      },
+    });
+    assertMatchesSpec('createPromotion', response);
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json().id as string;
+  };
+  const patches = (namespace: string) =>
+    kube.requests.filter((r) => r.method === 'PATCH' && r.path === `/apis/apps/v1/namespaces/${namespace}/deployments/web`);
+  const image = (namespace: string) => kube.getDeployment(namespace, 'web')?.spec.template.spec.containers[0]?.image;
+
+  it('promotes: gate, patch with annotations, rollout, bake, succeeded', async () => {
+    const id = await promote('happy');
+    const done = await waitForState(svc, id, ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted']);
+    expect(done).toMatchObject({ state: 'succeeded', verdict: 'pass', resolvedImage: 'registry.example/web:1.1.0', previousImage: 'registry.example/web:1.0.0' });
+    expect(image('happy')).toBe('registry.example/web:1.1.0');
+    const annotations = kube.getDeployment('happy', 'web')?.metadata.annotations ?? {};
+    expect(annotations['promoter.dev/promotion-id']).toBe(id);
+    expect(annotations['kubernetes.io/change-cause']).toContain('registry.example/web:1.0.0 -> registry.example/web:1.1.0');
+    expect(patches('happy')).toHaveLength(1);
+    expect(patches('happy')[0]?.contentType).toBe('application/json-patch+json');
+    const events = (done.events as { from: string | null; to: string | null; type: string }[]).filter((e) => e.type === 'transition' || e.type === 'created');
+    expect(events.map((e) => e.to)).toEqual(['pending', 'analyzing', 'promoting', 'verifying', 'succeeded']);
+    const checks = done.checkResults as { phase: string; result: string; query: string }[];
+    expect(checks.some((c) => c.phase === 'pre' && c.result === 'pass' && c.query.includes('variant="canary"'))).toBe(true);
+    expect(checks.some((c) => c.phase === 'post' && c.result === 'pass' && c.query.includes('variant="production"'))).toBe(true);
+    const metrics = await svc.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/promoter_promotions_total\{outcome="succeeded"\} [1-9]/);
+    expect(metrics.body).toMatch(/promoter_check_results_total\{check="error-rate",result="pass"\} [1-9]/);
+  });
+
+  it('rejects on a failing gate and patches nothing', async () => {
+    const id = await promote('gate');
+    const done = await waitForState(svc, id, ['rejected', 'succeeded', 'failed']);
+    expect(done.state).toBe('rejected');
+    expect(done.stateReason).toContain('error-rate failed');
+    expect(done.stateReason).toContain('nothing was patched');
+    expect(patches('gate')).toHaveLength(0);
+    expect(image('gate')).toBe('registry.example/web:1.0.0');
+  });
+
+  it('stops a dry run after the gate with its verdict', async () => {
+    const id = await promote('dry', { dryRun: true });
+    const done = await waitForState(svc, id, ['succeeded', 'rejected', 'failed']);
+    expect(done).toMatchObject({ state: 'succeeded', verdict: 'pass' });
+    expect(done.stateReason).toContain('dry run');
+    expect(patches('dry')).toHaveLength(0);
+  });
+
+  it('rolls back when a post-rollout check fails, restoring the old image', async () => {
+    const id = await promote('post');
+    await waitForState(svc, id, ['promoting', 'verifying', 'rolling_back', 'rolled_back', 'failed']);
+    exporter.set('app_error_ratio', { namespace: 'post', variant: 'production' }, 0.3);
+    const done = await waitForState(svc, id, ['rolled_back', 'succeeded', 'failed']);
+    expect(done.state).toBe('rolled_back');
+    expect(done.stateReason).toMatch(/check failed: error-rate failed/);
+    expect(image('post')).toBe('registry.example/web:1.0.0');
+    expect(patches('post')).toHaveLength(2);
+  });
+
+  it('rolls back a rollout that stalls', async () => {
+    kube.setRollout('stall', 'web', { stall: true });
+    const id = await promote('stall');
+    await waitForState(svc, id, ['rolling_back', 'rolled_back', 'failed', 'succeeded']);
+    kube.setRollout('stall', 'web', { stall: false });
+    const done = await waitForState(svc, id, ['rolled_back', 'failed', 'succeeded']);
+    expect(done.state).toBe('rolled_back');
+    expect(done.stateReason).toContain('rollout did not complete within 3s');
+    expect(image('stall')).toBe('registry.example/web:1.0.0');
+  });
+
+  it('fails on 403 for the patch and leaves the Deployment as it was', async () => {
+    kube.failNext({ method: 'PATCH', path: '/apis/apps/v1/namespaces/forbidden/deployments/web', status: 403 });
+    const id = await promote('forbidden');
+    const done = await waitForState(svc, id, ['failed', 'succeeded', 'rolled_back']);
+    expect(done.state).toBe('failed');
+    expect(done.stateReason).toMatch(/forbidden/i);
+    expect(done.stateReason).toContain('left as it was found');
+    expect(image('forbidden')).toBe('registry.example/web:1.0.0');
+  });
+
+  it('aborts during verifying by rolling back', async () => {
+    await svc.app.inject({ method: 'PUT', url: '/v1/policies/long-bake', payload: { ...POLICY, bake: '60s' } });
+    const id = await promote('abort', { policy: 'long-bake' });
+    await waitForState(svc, id, ['verifying']);
+    const abort = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/abort`, payload: { reason: 'changed my mind' } });
+    expect(abort.statusCode).toBe(200);
+    const done = await waitForState(svc, id, ['aborted', 'failed']);
+    expect(done.state).toBe('aborted');
+    expect(image('abort')).toBe('registry.example/web:1.0.0');
+    expect(patches('abort')).toHaveLength(2);
+  });
+
+  it('does not roll back over an image someone else set during verification', async () => {
+    const id = await promote('other', { policy: 'long-bake' });
+    await waitForState(svc, id, ['verifying']);
+    kube.updateDeployment('other', 'web', (d) => {
+      const container = d.spec.template.spec.containers[0];
+      if (container) container.image = 'registry.example/web:hotfix';
+    });
+    exporter.set('app_error_ratio', { namespace: 'other', variant: 'production' }, 0.3);
+    const done = await waitForState(svc, id, ['failed', 'rolled_back', 'succeeded']);
+    expect(done.state).toBe('failed');
+    expect(done.stateReason).toContain('registry.example/web:hotfix, which this promotion did not set');
+    expect(image('other')).toBe('registry.example/web:hotfix');
+    expect(patches('other')).toHaveLength(1);
+  });
+
+  it('refuses a promotion whose Deployment or container does not exist (422, nothing stored)', async () => {
+    const response = await svc.app.inject({
+      method: 'POST',
+      url: '/v1/promotions',
+      payload: { target: { namespace: 'happy', deployment: 'nope', container: 'app' }, source: { deployment: 'web-canary', container: 'sidecar' }, policy: 'web' },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().errors).toEqual([
+      { pointer: '/body/target/deployment', detail: 'the target Deployment happy/nope does not exist' },
+      { pointer: '/body/source/container', detail: "the canary Deployment happy/web-canary has no container 'sidecar' (it has app)" },
+    ]);
+  });
+});
