@@ -71,7 +71,16 @@ export class PromotionEngine {
     const concurrency = this.#options.concurrency ?? 16;
     const leaseMs = this.#options.leaseMs ?? 60_000;
     let failures = 0;
+    let gaugeAt = 0;
     while (this.#running) {
+      if (this.#options.metrics && Date.now() - gaugeAt > 5_000) {
+        gaugeAt = Date.now();
+        const metrics = this.#options.metrics;
+        this.#options.store.countActive().then(
+          (count) => metrics.activePromotions.set(count),
+          () => {},
+        );
+      }
       let claimed: PromotionRow[] = [];
       const free = concurrency - this.#inFlight.size;
       if (free > 0) {
