@@ -25,6 +25,8 @@ import { EvaluationRepository } from './adapters/db/evaluation-repository.js';
 import type { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
 import type { WebhookClient } from './adapters/webhook/webhook-client.js';
 import { CheckRunner } from './evaluation/check-runner.js';
+import { instrumentQueries } from './adapters/prometheus/instrumented-queries.js';
+import type { PrometheusQueries } from './adapters/prometheus/query-result.js';
 import { EvaluationService } from './evaluation/evaluation-service.js';
 import { evaluationRoutes } from './http/evaluations.js';
 import { policyQueryChecker } from './policies/query-syntax.js';
@@ -53,6 +55,8 @@ export interface App {
   readonly policies: PolicyRepository;
   readonly policyDocuments: PolicyDocuments;
   readonly checkRunner: CheckRunner;
+  /** Prometheus as the checks use it (instrumented), for the engine. */
+  readonly queries: PrometheusQueries | undefined;
   /** Every route registered (method and URL), for the contract test and diagnostics. */
   readonly routeTable: readonly { method: string; url: string }[];
 }
@@ -112,9 +116,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
-  const checkRunner = new CheckRunner({ prometheus: deps.prometheus, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
+  const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
+  const checkRunner = new CheckRunner({ prometheus: queries, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
   const evaluations = new EvaluationRepository(deps.db);
-  const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: deps.prometheus });
+  const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: queries });
   await app.register(policyRoutes, {
     document: deps.document,
     policies,
@@ -131,5 +136,5 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
 
-  return { app, metrics, promotions, policies, policyDocuments, checkRunner, routeTable };
+  return { app, metrics, promotions, policies, policyDocuments, checkRunner, queries, routeTable };
 }

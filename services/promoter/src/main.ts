@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   } catch (error) {
     kubeProblem = error instanceof Error ? error.message : String(error);
   }
-  const { app, policies, policyDocuments, checkRunner, metrics } = await buildApp({
+  const { app, policies, policyDocuments, checkRunner, metrics, queries } = await buildApp({
     prometheus,
     ...(kube ? { verifyTarget: kubernetesTargetVerifier(kube) } : {}),
     db: handle.db,
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const engine = config.engineEnabled
     ? new PromotionEngine({
         store,
-        steps: new PromotionSteps({ kube: kube ?? new UnconfiguredKubernetes(kubeProblem ?? 'no configuration'), runner: checkRunner, prometheus, store }),
+        steps: new PromotionSteps({ kube: kube ?? new UnconfiguredKubernetes(kubeProblem ?? 'no configuration'), runner: checkRunner, prometheus: queries, store }),
         log,
         metrics,
         leaseMs: config.engineLeaseMs,

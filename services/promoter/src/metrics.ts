@@ -33,7 +33,7 @@ export function createMetrics(countByState: () => Promise<Map<PromotionState, nu
       }
     },
   });
-  return {
+  const metrics: ServiceMetrics = {
     registry,
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',
@@ -89,4 +89,8 @@ export function createMetrics(countByState: () => Promise<Map<PromotionState, nu
       registers: [registry],
     }),
   };
+  // Counters start at 0 for every outcome, so increase() sees the first failure after a restart.
+  for (const outcome of ['succeeded', 'rejected', 'rolled_back', 'aborted', 'failed']) metrics.promotionsTotal.inc({ outcome }, 0);
+  for (const outcome of ['ok', 'error']) metrics.prometheusRequestsTotal.inc({ outcome }, 0);
+  return metrics;
 }
