@@ -56,6 +56,8 @@ export class ConfigError extends Error {
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** An HTTP field name: a token (RFC 9110 section 5.6.2). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Readonly<Config> {
   const get = (name: string): string | undefined => {
@@ -100,7 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 function prometheusConfig(get: (name: string) => string | undefined): PrometheusConfig | undefined {
   const url = get('PROMETHEUS_URL');
   if (url === undefined) return undefined;
-  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError('PROMETHEUS_URL', 'must be an http:// or https:// URL');
+  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('PROMETHEUS_URL', 'must be an http:// or https:// URL');
   const username = get('PROMETHEUS_USERNAME');
   const password = get('PROMETHEUS_PASSWORD');
   if ((username === undefined) !== (password === undefined)) {
@@ -113,6 +115,10 @@ function prometheusConfig(get: (name: string) => string | undefined): Prometheus
       const parsed: unknown = JSON.parse(rawHeaders);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
         throw new Error('not an object of strings');
+      }
+      // fetch refuses these on every request; refusing them here names the variable instead.
+      if (Object.entries(parsed as Record<string, string>).some(([name, value]) => !HEADER_NAME.test(name) || /[\r\n\0]|[^\x00-\xff]/.test(value))) {
+        throw new Error('not valid HTTP header names and values');
       }
       headers = parsed as Record<string, string>;
     } catch {
@@ -135,6 +141,7 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] {
   if (raw === undefined) return [];
   const tokens: ApiToken[] = [];
   const names = new Set<string>();
+  const secrets = new Set<string>();
   raw.split(',').forEach((entry, index) => {
     const where = `entry ${index + 1}`;
     const parts = entry.trim().split(':');
@@ -157,7 +164,10 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] {
       throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has a secret shorter than 16 characters`);
     }
     if (names.has(name)) throw new ConfigError('PROMOTER_API_TOKENS', `${where}: the name '${name}' is used twice`);
+    // Auth matches by secret alone: a shared secret would make the caller whichever token is listed last.
+    if (secrets.has(secret)) throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has the same secret as an earlier token`);
     names.add(name);
+    secrets.add(secret);
     tokens.push({ name, role: role as Role, namespaces, secret });
   });
   return tokens;

@@ -6,6 +6,7 @@
 import type { FieldError } from '../../errors.js';
 import { parseDuration } from '../duration.js';
 import { checkKind, type CheckDocument, type PolicyDocument } from './model.js';
+import { plainTemplateVariables } from './expand.js';
 import { templateVariables } from './template.js';
 import { BUILTIN_VARIABLES } from './variables.js';
 
@@ -90,6 +91,8 @@ function validateCheck(check: CheckDocument, at: string, known: ReadonlySet<stri
       if (check.exclusiveMax !== undefined && check.max === undefined) add(`${at}/exclusiveMax`, 'exclusiveMax needs max');
       if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
         add(`${at}/min`, `min ${check.min} is greater than max ${check.max}`);
+      } else if (check.min !== undefined && check.min === check.max && (check.exclusiveMin || check.exclusiveMax)) {
+        add(`${at}/min`, `min and max are both ${check.min} with an exclusive bound, so no value could pass`);
       }
       break;
     case 'baseline':
@@ -108,7 +111,11 @@ function validateCheck(check: CheckDocument, at: string, known: ReadonlySet<stri
       for (const [label, value] of Object.entries(check.alerts ?? {})) {
         const pointer = `${at}/alerts/${escapePointer(label)}`;
         if (!LABEL_NAME.test(label)) add(pointer, `'${label}' is not a Prometheus label name`);
-        checkTemplate(value, pointer, known, add);
+        // Matcher values are plain text, escaped as a whole when the query is built: only names matter.
+        for (const name of plainTemplateVariables(value)) {
+          if (!known.has(name)) add(pointer, `unknown variable {{${name}}}`);
+        }
+        if (value.replace(/\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}/g, '').includes('{{')) add(pointer, 'malformed placeholder: write {{name}}');
       }
       break;
     case 'webhook': {
