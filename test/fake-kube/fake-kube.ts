@@ -24,6 +24,7 @@ export interface FakeKubeOptions {
   readonly rollout?: Partial<RolloutBehaviour>;
 }
 
+/** One request as the fake received it; `status`, `fault` and `closedByClient` fill in as it is served. */
 export interface LoggedRequest {
   readonly method: string;
   /** URL path without the query. */
@@ -36,12 +37,14 @@ export interface LoggedRequest {
   /** `Date.now()` when the request arrived. */
   readonly time: number;
   /** The status code answered; undefined while a request hangs. */
-  status: number | undefined;
+  readonly status: number | undefined;
   /** Set when the answer came from `failNext` / `hangNext` (not for `beforeNext`). */
-  fault: 'fail' | 'hang' | undefined;
+  readonly fault: 'fail' | 'hang' | undefined;
   /** A hung request whose client closed the connection (e.g. aborted on its own timeout). */
-  closedByClient: boolean;
+  readonly closedByClient: boolean;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export class FakeKube {
   readonly #server: Server;
@@ -51,7 +54,7 @@ export class FakeKube {
   readonly #hanging = new Set<ServerResponse>();
   readonly #token: string | null;
   readonly #user: string;
-  readonly #requests: LoggedRequest[] = [];
+  readonly #requests: Array<Mutable<LoggedRequest>> = [];
   #url = '';
 
   private constructor(options: FakeKubeOptions) {
@@ -203,7 +206,7 @@ export class FakeKube {
     const url = new URL(req.url ?? '/', this.#url);
     const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     const json = parseJson(text);
-    const entry: LoggedRequest = {
+    const entry: Mutable<LoggedRequest> = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),

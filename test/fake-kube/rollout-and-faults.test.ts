@@ -43,6 +43,19 @@ describe('rollout controller', () => {
     expect(live?.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('3');
   });
 
+  it('brings up a Deployment seeded as not yet rolled out', async () => {
+    const seeded = h.fake.addDeployment({ namespace: NS, name: 'fresh', containers: [{ name: 'app', image: 'fresh:1' }], replicas: 2, rolledOut: false });
+    expect(seeded.status).toEqual({});
+    const up = await pollUntil(
+      async () => {
+        const d = await h.apps.readNamespacedDeployment({ name: 'fresh', namespace: NS });
+        return rolledOut(d) ? d : undefined;
+      },
+      { what: 'the fresh rollout' },
+    );
+    expect(up.status?.observedGeneration).toBe(1);
+  });
+
   it('stays progressing when told to stall', async () => {
     h.fake.setRollout(NS, 'web', { stall: true });
     await setImage('registry.example/web:1.1.0');

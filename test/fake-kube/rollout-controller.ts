@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { asDeployment, type ConditionObject, type DeploymentObject } from './deployment-types.js';
 import { nowIso, type DeploymentStore } from './deployment-store.js';
-import type { JsonObject, JsonValue } from './json.js';
+import { clone, objectAt, type JsonObject, type JsonValue } from './json.js';
 
 export interface RolloutBehaviour {
   /** Time between controller steps, in ms. Default 15 (about 45 ms per replica). */
@@ -54,6 +54,10 @@ function canonical(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
+function templateOf(deployment: JsonObject): JsonObject {
+  return objectAt(deployment, 'spec', 'template') ?? {};
+}
+
 /** The `pod-template-hash` label: ten characters from the same alphabet the real controller uses. */
 export function templateHash(template: JsonValue): string {
   const digest = createHash('sha256').update(canonical(template)).digest();
@@ -84,7 +88,7 @@ export class RolloutController {
     if (!obj) return;
     const deployment = asDeployment(obj);
     const state = this.#state(namespace, name);
-    const set = this.#newSet(deployment, 1);
+    const set = this.#newSet(deployment, templateOf(obj), 1);
     set.replicas = deployment.spec.replicas;
     set.ready = deployment.spec.replicas;
     state.sets = [set];
@@ -127,14 +131,14 @@ export class RolloutController {
     state.timer.unref();
   }
 
-  #newSet(deployment: DeploymentObject, revision: number): ReplicaSetState {
-    const hash = templateHash(deployment.spec.template as unknown as JsonValue);
+  #newSet(deployment: DeploymentObject, template: JsonObject, revision: number): ReplicaSetState {
+    const hash = templateHash(template);
     return {
       name: `${deployment.metadata.name}-${hash}`,
       hash,
       uid: randomUUID(),
       createdAt: nowIso(),
-      template: structuredClone(deployment.spec.template) as unknown as JsonObject,
+      template: clone(template),
       revision,
       replicas: 0,
       ready: 0,
@@ -147,13 +151,14 @@ export class RolloutController {
     const deployment = asDeployment(obj);
     const state = this.#state(namespace, name);
     const desired = deployment.spec.replicas;
-    const hash = templateHash(deployment.spec.template as unknown as JsonValue);
+    const template = templateOf(obj);
+    const hash = templateHash(template);
     const maxRevision = Math.max(0, ...state.sets.map((s) => s.revision));
 
     let event: 'created' | 'progressed' | 'none' = 'none';
     let current = state.sets.find((s) => s.hash === hash);
     if (!current) {
-      current = this.#newSet(deployment, maxRevision + 1);
+      current = this.#newSet(deployment, template, maxRevision + 1);
       state.sets.push(current);
       event = 'created';
     } else if (current.revision !== maxRevision) {
@@ -240,11 +245,20 @@ export class RolloutController {
       ['unavailableReplicas', Math.max(0, desired - available)],
     ];
     for (const [field, value] of counts) if (value > 0) status[field] = value;
-    status.conditions = conditions as unknown as JsonValue;
+    status.conditions = conditions.map(conditionJson);
     const { namespace, name } = deployment.metadata;
     this.#store.writeStatus(namespace, name, status, { 'deployment.kubernetes.io/revision': String(newSet.revision) });
     return complete && !state.timedOut;
   }
+}
+
+function conditionJson(condition: ConditionObject): JsonObject {
+  const out: JsonObject = { type: condition.type, status: condition.status };
+  for (const key of ['reason', 'message', 'lastUpdateTime', 'lastTransitionTime'] as const) {
+    const value = condition[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 function mergeCondition(

@@ -18,6 +18,7 @@ import { KubernetesError, statusOf, type KubernetesOperation } from './kubernete
 import { toSnapshot } from './snapshot.js';
 import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient } from './types.js';
 
+/** Deadline and retry settings (defaults: DEFAULT_CALL_POLICY) plus the write identity. */
 export interface KubernetesClientOptions extends Partial<CallPolicy> {
   /** Recorded by the API server in managedFields for our writes. Default `promoter`. */
   readonly fieldManager?: string;
@@ -56,6 +57,16 @@ function alreadyApplied(deployment: DeploymentSnapshot, change: ImageChange): bo
   );
 }
 
+/**
+ * @example
+ * const kube = new ClientNodeKubernetesClient(loadKubeConfig(process.env), { timeoutMs: 10_000 });
+ * const before = await kube.getDeployment({ namespace: 'mcp', name: 'zai-proxy' });
+ * await kube.setContainerImage(
+ *   { namespace: 'mcp', name: 'zai-proxy' },
+ *   { container: 'proxy', expectedImage: 'zai-proxy:1.2.0', newImage: 'zai-proxy:1.2.1', annotations: { 'promoter.example.com/promotion-id': id } },
+ * );
+ * // then poll: assessRollout(await kube.getDeployment(ref)).state === 'complete'
+ */
 export class ClientNodeKubernetesClient implements KubernetesClient {
   readonly #apps: AppsV1Api;
   readonly #policy: CallPolicy;
