@@ -6,6 +6,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { AppError } from './errors.js';
+import { TokenRepository } from './adapters/db/token-repository.js';
+import { tokenRoutes } from './http/tokens.js';
 import type { Kysely } from 'kysely';
 import type { ApiToken, LogLevel } from './config.js';
 import type { Database } from './adapters/db/schema.js';
@@ -46,6 +51,8 @@ export interface AppDeps {
   /** Prometheus, when PROMETHEUS_URL is set; metric checks measure as errors without it. */
   readonly prometheus?: PrometheusClient | undefined;
   readonly webhooks?: WebhookClient;
+  /** Requests per minute per token (or per client address without one); 0 turns the limit off. */
+  readonly rateLimitPerMinute?: number;
 }
 
 export interface App {
@@ -93,7 +100,39 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   registerProblemHandlers(app);
   registerYamlParser(app);
-  registerAuth(app, deps.apiTokens ?? []);
+  const tokens = new TokenRepository(deps.db);
+  const auth = registerAuth(app, deps.apiTokens ?? [], tokens);
+  await app.register(helmet, {
+    // Swagger UI loads its scripts and styles from /docs/static and styles elements inline.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  if ((deps.rateLimitPerMinute ?? 600) > 0) {
+    await app.register(rateLimit, {
+      max: deps.rateLimitPerMinute ?? 600,
+      timeWindow: 60_000,
+      // After authentication, so the limit is per token; public routes opt out below.
+      hook: 'preHandler',
+      keyGenerator: (request) => (request.principal && request.principal !== null && request.headers.authorization ? `token:${request.principal.name}` : `ip:${request.ip}`),
+      allowList: (request) => request.routeOptions.config?.role === undefined,
+      errorResponseBuilder: (_request, context) =>
+        new AppError({
+          code: 'rate-limited',
+          status: 429,
+          title: 'Too many requests',
+          detail: `More than ${context.max} requests in ${context.after}; retry after that.`,
+          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+        }),
+    });
+  }
 
   const promotions = new PromotionRepository(deps.db);
   const policies = new PolicyRepository(deps.db);
@@ -126,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     policyDocuments,
     ...(deps.prometheus ? { checkQueries: policyQueryChecker(deps.prometheus, app.log) } : {}),
   });
+  await app.register(tokenRoutes, { document: deps.document, tokens, environmentTokens: deps.apiTokens ?? [], auth });
   await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
   await app.register(promotionRoutes, {
     document: deps.document,

@@ -44,6 +44,8 @@ export interface Config {
   readonly enginePollMs: number;
   readonly production: boolean;
   readonly bodyLimitBytes: number;
+  /** Requests per minute per token; 0 = no limit. */
+  readonly rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +97,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     engineLeaseMs: integer(get('PROMOTER_ENGINE_LEASE_MS'), 'PROMOTER_ENGINE_LEASE_MS', 60_000, 1_000, 3_600_000),
     enginePollMs: integer(get('PROMOTER_ENGINE_POLL_MS'), 'PROMOTER_ENGINE_POLL_MS', 500, 10, 60_000),
     production,
+    rateLimitPerMinute: integer(get('PROMOTER_RATE_LIMIT'), 'PROMOTER_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
   });
 }

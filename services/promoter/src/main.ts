@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     apiTokens: config.apiTokens,
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
   });
   const log = app.log;
   log.info(

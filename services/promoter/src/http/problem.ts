@@ -40,6 +40,9 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as Partial<FastifyError> & { validation?: ErrorObject[]; validationContext?: string };
+  if (error instanceof Error && (error as { statusCode?: number }).statusCode === 429 && !(error instanceof AppError)) {
+    return new AppError({ code: 'rate-limited', status: 429, title: 'Too many requests', detail: 'Too many requests; retry later.' });
+  }
   if (fastifyError.validation) {
     const part = (fastifyError.validationContext ?? 'body') as HttpPart;
     const problems = fieldErrors(fastifyError.validation, part);

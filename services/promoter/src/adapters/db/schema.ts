@@ -111,7 +111,18 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface ApiTokensTable {
+  name: string;
+  role: string;
+  namespaces: ColumnType<string[] | null, string | null, string | null>;
+  secret_sha256: string;
+  created_by: string;
+  created_at: Timestamp;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface Database {
+  api_tokens: ApiTokensTable;
   policies: PoliciesTable;
   policy_versions: PolicyVersionsTable;
   promotions: PromotionsTable;

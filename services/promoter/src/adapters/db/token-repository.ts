@@ -1,0 +1,94 @@
+/** API tokens made through the admin API: only SHA-256 digests of their secrets are stored. */
+import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Role } from '../../config.js';
+import { AppError } from '../../errors.js';
+import { isUniqueViolation } from './errors.js';
+import type { Database } from './schema.js';
+import { iso } from './views.js';
+
+export interface StoredToken {
+  readonly name: string;
+  readonly role: Role;
+  readonly namespaces: readonly string[] | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export function secretDigest(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export class TokenRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** Creates a token and returns it with its secret, which is not stored and cannot be read again. */
+  async create(input: { name: string; role: Role; namespaces?: readonly string[] | undefined }, actor: string): Promise<StoredToken & { secret: string }> {
+    const secret = `prm_${randomBytes(32).toString('base64url')}`;
+    try {
+      const row = await this.#db
+        .insertInto('api_tokens')
+        .values({
+          name: input.name,
+          role: input.role,
+          namespaces: input.namespaces ? JSON.stringify(input.namespaces) : null,
+          secret_sha256: secretDigest(secret),
+          created_by: actor,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { ...view(row), secret };
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError({ code: 'token-exists', status: 409, title: 'Token exists', detail: `A token named '${input.name}' exists (or existed: names are not reused).` });
+      }
+      throw error;
+    }
+  }
+
+  async list(): Promise<StoredToken[]> {
+    const rows = await this.#db.selectFrom('api_tokens').selectAll().where('revoked_at', 'is', null).orderBy('name').execute();
+    return rows.map(view);
+  }
+
+  async revoke(name: string): Promise<void> {
+    const result = await this.#db
+      .updateTable('api_tokens')
+      .set({ revoked_at: sql`now()` })
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) {
+      throw new AppError({ code: 'token-not-found', status: 404, title: 'Token not found', detail: `No active token is named '${name}'.` });
+    }
+  }
+
+  /** The active token whose secret has this digest. */
+  async findByDigest(digest: string): Promise<StoredToken | undefined> {
+    const row = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('secret_sha256', '=', digest)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row ? view(row) : undefined;
+  }
+
+  async countActive(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('api_tokens')
+      .select(sql<number>`count(*)::int`.as('count'))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return row.count;
+  }
+}
+
+function view(row: { name: string; role: string; namespaces: string[] | null; created_by: string; created_at: Date | string }): StoredToken {
+  return { name: row.name, role: row.role as Role, namespaces: row.namespaces, createdBy: row.created_by, createdAt: iso(row.created_at) };
+}
+
