@@ -23,7 +23,7 @@ import { registerAuth } from './http/auth.js';
 import { registerYamlParser } from './http/content-types.js';
 import { healthRoutes } from './http/health.js';
 import { policyRoutes } from './http/policies.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { promotionRoutes, type TargetVerifier } from './http/promotions.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { EvaluationRepository } from './adapters/db/evaluation-repository.js';
@@ -87,6 +87,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     ajv: { customOptions: { strict: false } },
     return503OnClosing: true,
+    // Long path parameters reach schema validation (a 400 that names the field) instead of the router's bare 414.
+    maxParamLength: 2_000,
+    // Errors the framework raises before routing (e.g. a malformed URL) leave as problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      void sendProblem(reply, request, new AppError({ code: 'invalid-request', status: status >= 500 ? 400 : status, title: 'Invalid request', detail: 'The request URL could not be read.' }));
+    },
   });
 
   const routeTable: { method: string; url: string }[] = [];

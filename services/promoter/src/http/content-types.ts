@@ -8,7 +8,7 @@ export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'te
 export function registerYamlParser(app: FastifyInstance): void {
   app.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, parseYaml(body as string, { maxAliasCount: 50, prettyErrors: false, uniqueKeys: true }));
+      done(null, parseYaml(body as string, { maxAliasCount: 50, prettyErrors: false, uniqueKeys: true, logLevel: 'error' }));
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : 'unreadable YAML';
       done(errors.malformedBody(`The body is not valid YAML: ${message}`), undefined);

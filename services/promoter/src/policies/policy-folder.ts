@@ -31,7 +31,7 @@ export async function loadPolicyFolder(
   for (const file of files) {
     try {
       const text = readFileSync(join(dir, file), 'utf8');
-      const parsed: unknown = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 50, uniqueKeys: true });
+      const parsed: unknown = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 50, uniqueKeys: true, logLevel: 'error' });
       const fallbackName = basename(file, extname(file));
       const name = (parsed as { name?: unknown } | null)?.name;
       const policyName = typeof name === 'string' ? name : fallbackName;
