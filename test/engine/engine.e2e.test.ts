@@ -39,7 +39,7 @@ describe('promotion engine end to end', () => {
   beforeAll(async () => {
     exporter = await startExporter();
     kube = await startFakeKube();
-    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry']) {
+    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual']) {
       exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, 0.01);
       exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
       kube.addDeployment({ namespace: ns, name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 3 });
@@ -178,6 +178,36 @@ describe('promotion engine end to end', () => {
     expect(done.stateReason).toContain('registry.example/web:hotfix, which this promotion did not set');
     expect(image('other')).toBe('registry.example/web:hotfix');
     expect(patches('other')).toHaveLength(1);
+  });
+
+  it('waits for approval, then promotes and scales the canary down after success', async () => {
+    await svc.app.inject({ method: 'PUT', url: '/v1/policies/approved', payload: { ...POLICY, approval: 'required', afterSuccess: { scaleCanaryTo: 0 } } });
+    const id = await promote('approve', { policy: 'approved' });
+    const waiting = await waitForState(svc, id, ['awaiting_approval', 'rejected', 'failed']);
+    expect(waiting.state).toBe('awaiting_approval');
+    expect(patches('approve')).toHaveLength(0);
+    const approve = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/approve`, payload: { reason: 'looks good' } });
+    assertMatchesSpec('approvePromotion', approve);
+    expect(approve.statusCode).toBe(200);
+    const done = await waitForState(svc, id, ['succeeded', 'failed', 'rolled_back']);
+    expect(done.state).toBe('succeeded');
+    expect(kube.getDeployment('approve', 'web-canary')?.spec.replicas).toBe(0);
+    const types = (done.events as { type: string; reason: string | null }[]).map((e) => e.type);
+    expect(types).toContain('approval');
+    expect(types).toContain('scale');
+  });
+
+  it('rolls back a succeeded promotion on request', async () => {
+    const id = await promote('manual');
+    expect((await waitForState(svc, id, ['succeeded', 'failed', 'rolled_back'])).state).toBe('succeeded');
+    expect(image('manual')).toBe('registry.example/web:1.1.0');
+    const rollback = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/rollback`, payload: { reason: 'customer reports' } });
+    assertMatchesSpec('rollbackPromotion', rollback);
+    expect(rollback.statusCode).toBe(200);
+    const done = await waitForState(svc, id, ['rolled_back', 'failed']);
+    expect(done.state).toBe('rolled_back');
+    expect(image('manual')).toBe('registry.example/web:1.0.0');
+    expect(patches('manual')).toHaveLength(2);
   });
 
   it('refuses a promotion whose Deployment or container does not exist (422, nothing stored)', async () => {
