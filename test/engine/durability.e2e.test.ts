@@ -75,7 +75,7 @@ describe('durability', () => {
     expect(keys).toHaveLength(20 * 4);
     expect(replicas[0]?.stepsCompleted).toBeGreaterThan(0);
     expect(replicas[1]?.stepsCompleted).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('finishes a promotion after kill -9 during verifying, with exactly one patch', async () => {
     kube.addDeployment({ namespace: 'crash', name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 2 });
@@ -99,12 +99,12 @@ describe('durability', () => {
       });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
-      await waitForState(svc, id, ['verifying'], 30_000);
+      await waitForState(svc, id, ['verifying'], 60_000);
       expect(await first.stop('SIGKILL')).toBe(null);
 
       const second = await startServiceProcess(env);
       try {
-        const done = await waitForState(svc, id, ['succeeded', 'failed', 'rolled_back'], 40_000);
+        const done = await waitForState(svc, id, ['succeeded', 'failed', 'rolled_back'], 90_000);
         expect(done.state, second.output().slice(-2000)).toBe('succeeded');
       } finally {
         expect(await second.stop('SIGTERM')).toBe(0);
@@ -115,5 +115,5 @@ describe('durability', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

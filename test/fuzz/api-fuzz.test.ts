@@ -91,7 +91,7 @@ describe('fuzzing every operation', () => {
       }),
       { numRuns: RUNS_PER_PROPERTY },
     );
-  });
+  }, 300_000);
 
   it('malformed raw bodies (truncated JSON, YAML bombs, binary)', async () => {
     const raw = fc.oneof(
@@ -105,7 +105,7 @@ describe('fuzzing every operation', () => {
       }),
       { numRuns: RUNS_PER_PROPERTY },
     );
-  });
+  }, 300_000);
 
   it('random query strings on the reads', async () => {
     const reads = operations.filter((op) => op.method === 'GET');
@@ -116,7 +116,7 @@ describe('fuzzing every operation', () => {
       }),
       { numRuns: RUNS_PER_PROPERTY },
     );
-  });
+  }, 300_000);
 
   it('random headers (authorization, idempotency keys, accept, request ids)', async () => {
     const headerValue = fc.string({ maxLength: 300 }).filter((v) => /^[\t\x20-\x7e]*$/.test(v));
@@ -133,5 +133,5 @@ describe('fuzzing every operation', () => {
       { numRuns: RUNS_PER_PROPERTY },
     );
     expect(requests).toBeGreaterThanOrEqual(10_000);
-  });
+  }, 300_000);
 });

@@ -51,18 +51,18 @@ describe('npm start without DATABASE_URL', () => {
     } finally {
       await first.stop('SIGKILL');
     }
-  });
+  }, 180_000);
 
   it('refuses to start with a bad variable and names it', () => {
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
     const main = fileURLToPath(new URL('../../services/promoter/src/main.ts', import.meta.url));
     const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, [tsx, main], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 30_000 });
+      spawnSync(process.execPath, [tsx, main], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
     const badPort = run({ PORT: 'eighty' });
     expect(badPort.status).toBe(2);
     expect(badPort.stderr).toContain("PORT: must be a whole number, got 'eighty'");
     const production = run({ NODE_ENV: 'production' });
     expect(production.status).toBe(2);
     expect(production.stderr).toContain('PROMOTER_API_TOKENS: is required when NODE_ENV=production');
-  });
+  }, 120_000);
 });

@@ -1,0 +1,210 @@
+/** The CLI's commands against the real service: output, --json documents and exit codes. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPromoterClient, type PolicyVersion, type Promotion, type PromotionDetail, type PromoterClient } from '@promoter/sdk';
+import { assertMatchesSpec } from '../fixtures/contract.js';
+import { startTestService, type TestService } from '../fixtures/service.js';
+import { movePromotion } from '../sdk/drive-promotion.js';
+import { cli } from './run-cli.js';
+
+let svc: TestService;
+let client: PromoterClient;
+let dir: string;
+let url: string;
+
+const POLICY_YAML = `# the gate of zai-proxy
+name: zai-proxy-default
+interval: 30s
+bake: 5m
+checks:
+  - name: canary-error-rate
+    phases: [pre, rollout, post]
+    query: |
+      sum(rate(zai_proxy_requests_total{variant="{{variant}}",status=~"5.."}[5m]))
+        / sum(rate(zai_proxy_requests_total{variant="{{variant}}"}[5m]))
+    max: 0.05
+`;
+
+const promoteArgs = (deployment: string) => ['promote', '-n', 'mcp', '-d', deployment, '-c', 'proxy', '--from', 'zai-proxy-test', '--strip-suffix', '-canary', '--policy', 'zai-proxy-default'];
+
+beforeAll(async () => {
+  svc = await startTestService({ listen: true });
+  url = svc.url;
+  client = createPromoterClient({ baseUrl: url });
+  dir = await mkdtemp(join(tmpdir(), 'promoter-cli-'));
+  await writeFile(join(dir, 'zai-proxy-default.yaml'), POLICY_YAML);
+  const applied = await cli(['policy', 'apply', '-f', 'zai-proxy-default.yaml'], { url, cwd: dir });
+  expect(applied).toMatchObject({ code: 0, stderr: '' });
+});
+
+afterAll(async () => {
+  await svc?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('policy', () => {
+  it('apply -f sends the YAML file and get shows the stored version', async () => {
+    const got = await cli(['policy', 'get', 'zai-proxy-default', '--json'], { url });
+    expect(got.code).toBe(0);
+    const policy = got.json<PolicyVersion>();
+    expect(policy).toMatchObject({ name: 'zai-proxy-default', version: 1, source: 'api' });
+    expect(policy.document.checks[0]).toMatchObject({ name: 'canary-error-rate', max: 0.05 });
+
+    // Unchanged file: same version. --name stores it under another name; the file's own name is ignored.
+    expect((await cli(['policy', 'apply', '-f', join(dir, 'zai-proxy-default.yaml'), '--json'], { url })).json<PolicyVersion>().version).toBe(1);
+    await writeFile(join(dir, 'nameless.yml'), POLICY_YAML.replace('name: zai-proxy-default\n', ''));
+    const byFileName = await cli(['policy', 'apply', '-f', 'nameless.yml'], { url, cwd: dir });
+    expect(byFileName.stdout).toContain('Policy nameless is at version 1');
+    const renamed = await cli(['policy', 'apply', '-f', 'nameless.yml', '--name', 'other'], { url, cwd: dir });
+    expect(renamed.code).toBe(0);
+
+    const listed = await cli(['policy', 'list'], { url });
+    expect(listed.stdout).toMatch(/zai-proxy-default\s+1\s+1\s+api/);
+    const versions = await cli(['policy', 'versions', 'other', '--json'], { url });
+    expect(versions.json<{ items: PolicyVersion[] }>().items.map((v) => v.version)).toEqual([1]);
+    expect((await cli(['policy', 'delete', 'other'], { url })).code).toBe(0);
+    expect((await cli(['policy', 'get', 'other'], { url })).code).toBe(1);
+  });
+
+  it('an invalid policy is refused with the fields at fault (exit 1); bad YAML is a usage error (exit 2)', async () => {
+    await writeFile(join(dir, 'bad.yaml'), 'checks:\n  - name: Not Valid\n    max: 1\n');
+    const refused = await cli(['policy', 'apply', '-f', 'bad.yaml'], { url, cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('HTTP 422 validation-failed');
+    expect(refused.stderr).toMatch(/\/body\/checks\/0\/name/);
+
+    await writeFile(join(dir, 'broken.yaml'), 'checks: [unclosed\n');
+    const broken = await cli(['policy', 'apply', '-f', 'broken.yaml'], { url, cwd: dir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('is not valid YAML');
+    expect((await cli(['policy', 'apply', '-f', 'missing.yaml'], { url, cwd: dir })).stderr).toContain('ENOENT');
+  });
+});
+
+describe('promote, status, list, events, actions', () => {
+  it('promote --json prints the created promotion; the same --idempotency-key gives the same one', async () => {
+    const first = await cli([...promoteArgs('zai-proxy'), '--reason', 'release 1.2.1', '--idempotency-key', 'release-1.2.1', '--json'], { url });
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    const promotion = first.json<Promotion>();
+    expect(promotion).toMatchObject({
+      state: 'pending',
+      target: { namespace: 'mcp', deployment: 'zai-proxy', container: 'proxy' },
+      source: { deployment: 'zai-proxy-test', tagSuffixToStrip: '-canary' },
+      reason: 'release 1.2.1',
+    });
+    assertMatchesSpec('createPromotion', { statusCode: 201, headers: { 'content-type': 'application/json' }, body: first.stdout });
+    const again = await cli([...promoteArgs('zai-proxy'), '--reason', 'release 1.2.1', '--idempotency-key', 'release-1.2.1', '--json'], { url });
+    expect(again.json<Promotion>().id).toBe(promotion.id);
+
+    const status = await cli(['status', promotion.id, '--json'], { url });
+    expect(status.code).toBe(0);
+    assertMatchesSpec('getPromotion', { statusCode: 200, headers: { 'content-type': 'application/json' }, body: status.stdout });
+    expect(status.json<PromotionDetail>()).toMatchObject({ id: promotion.id, state: 'pending', events: [{ type: 'created' }] });
+
+    const human = await cli(['status', promotion.id], { url });
+    expect(human.stdout).toContain(`Promotion ${promotion.id}`);
+    expect(human.stdout).toMatch(/state\s+pending/);
+    expect(human.stdout).toContain('the image of zai-proxy-test, tag suffix -canary stripped');
+    expect(human.stdout).not.toContain('\u001b[');
+
+    // A second promotion of the same target is refused: exit 1 with the problem on stderr.
+    const busy = await cli(promoteArgs('zai-proxy'), { url });
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('promotion-already-active');
+    const busyJson = await cli([...promoteArgs('zai-proxy'), '--json'], { url });
+    expect(busyJson.json<{ error: { code: string; status: number } }>().error).toMatchObject({ code: 'promotion-already-active', status: 409 });
+
+    const aborted = await cli(['abort', promotion.id, '--reason', 'not today'], { url });
+    expect(aborted).toMatchObject({ code: 0 });
+    expect(aborted.stdout).toContain(`Promotion ${promotion.id} aborted: not today`);
+    const events = await cli(['events', promotion.id], { url });
+    expect(events.stdout).toMatch(/created -> pending[\s\S]*pending -> aborted\s+not today/);
+    const followed = await cli(['events', promotion.id, '--follow', '--json'], { url });
+    expect(followed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { to: string }).to)).toEqual(['pending', 'aborted']);
+  });
+
+  it('status of an unknown promotion exits 1 with the problem', async () => {
+    const result = await cli(['status', '00000000-0000-4000-8000-000000000000'], { url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Promotion not found');
+    expect(result.stderr).toContain('HTTP 404 promotion-not-found');
+    expect(result.stderr).toMatch(/request id: \S+/);
+  });
+
+  it('approve and rollback', async () => {
+    const gated = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'gated', container: 'proxy' }, image: 'registry/app:2', policy: 'zai-proxy-default' });
+    await movePromotion(svc.database.handle.db, gated.id, 'awaiting_approval');
+    const approved = await cli(['approve', gated.id, '--reason', 'dashboards fine'], { url });
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain('approved');
+
+    const done = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'done', container: 'proxy' }, image: 'registry/app:2', policy: 'zai-proxy-default' });
+    await movePromotion(svc.database.handle.db, done.id, 'succeeded');
+    const rolledBack = await cli(['rollback', done.id, '--json'], { url });
+    expect(rolledBack.code).toBe(0);
+    expect(rolledBack.json<Promotion>().id).toBe(done.id);
+    // Rollback of a pending promotion is not allowed: 409, exit 1.
+    const refused = await cli(['rollback', gated.id], { url });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('invalid-state');
+  });
+
+  it('list filters, pages and --all', async () => {
+    for (let i = 0; i < 5; i++) {
+      await client.promotions.create({ target: { namespace: 'listed', deployment: `app-${i}`, container: 'proxy' }, image: 'registry/app:3', policy: 'zai-proxy-default' });
+    }
+    const page = await cli(['list', '--namespace', 'listed', '--limit', '2', '--json'], { url });
+    const first = page.json<{ items: Promotion[]; nextCursor: string | null }>();
+    expect(first.items.map((p) => p.target.deployment)).toEqual(['app-4', 'app-3']);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const all = await cli(['list', '--namespace', 'listed', '--limit', '2', '--all', '--json'], { url });
+    expect(all.json<{ items: Promotion[] }>().items).toHaveLength(5);
+    const table = await cli(['list', '--namespace', 'listed', '--state', 'pending', '--limit', '2'], { url });
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+TARGET\s+IMAGE\s+CREATED$/);
+    expect(table.stdout).toContain('More: promoter list --cursor');
+  });
+
+  it('evaluate reaches the evaluation endpoint and maps its outcome to the exit code', async () => {
+    const result = await cli(['evaluate', '--policy', 'zai-proxy-default', '-n', 'mcp', '-d', 'zai-proxy', '-c', 'proxy', '--image', 'registry/app:1', '--json'], { url });
+    // Without Prometheus the checks cannot pass: a non-pass verdict or a problem from the service, exit 1.
+    expect(result.code).toBe(1);
+    const document = result.json<{ verdict?: string; error?: { code: string } }>();
+    expect(document.verdict ?? document.error?.code).toBeDefined();
+    expect(document.verdict).not.toBe('pass');
+  });
+});
+
+describe('usage errors exit 2 with a hint', () => {
+  it.each([
+    ['an unknown flag', [...promoteArgs('x'), '--colour'], "Unknown option '--colour'", 'promoter promote --help'],
+    ['missing required flags', ['promote', '-n', 'mcp', '--from', 'canary'], 'missing required flags --deployment, --container, --policy', 'promoter promote --help'],
+    ['neither --from nor --image', ['promote', '-n', 'mcp', '-d', 'x', '-c', 'y', '-p', 'z'], 'exactly one of --from', 'promoter promote --help'],
+    ['a bad --timeout', [...promoteArgs('x'), '--wait', '--timeout', 'soon'], '--timeout must be a duration', 'promoter promote --help'],
+    ['an unknown command', ['promot'], "unknown command 'promot'", 'promoter --help'],
+    ['no command', [], 'missing command', 'promoter --help'],
+    ['status without an id', ['status'], 'missing ID', 'promoter status --help'],
+    ['a bad state', ['list', '--state', 'done'], '--state must be one of', 'promoter list --help'],
+    ['a bad limit', ['list', '--limit', 'ten'], '--limit must be a positive whole number', 'promoter list --help'],
+    ['an unknown policy subcommand', ['policy', 'show', 'x'], "unknown subcommand 'show'", 'promoter policy --help'],
+    ['policy apply without a file', ['policy', 'apply'], 'missing required flag -f/--file', 'promoter policy --help'],
+    ['a value-less flag', ['status', 'x', '--url'], "argument missing", 'promoter status --help'],
+  ])('%s', async (_name, argv, message, hint) => {
+    const result = await cli(argv, { url });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain(`Run '${hint}' for usage.`);
+    expect(result.stdout).toBe('');
+  });
+
+  it('--help prints the usage and the exit codes (exit 0)', async () => {
+    const main = await cli(['--help']);
+    expect(main.code).toBe(0);
+    expect(main.stdout).toContain('Usage: promoter <command> [flags]');
+    expect(main.stdout).toMatch(/Exit codes:[\s\S]*3\s+the service is unreachable/);
+    const promote = await cli(['promote', '--help']);
+    expect(promote.stdout).toContain('--strip-suffix SUFFIX');
+    expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

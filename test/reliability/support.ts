@@ -1,0 +1,167 @@
+/**
+ * Helpers shared by the fault-injection suites in this folder: a webhook check target the test controls
+ * (so a policy can gate without Prometheus where Prometheus is not the subject), reading a promotion
+ * straight from the database (the service may be dead between a kill and a restart), counting the
+ * PATCH requests the fake Kubernetes API received, and printing the figures RELIABILITY.md quotes.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../services/promoter/src/adapters/db/schema.js';
+import type { FakeKube, LoggedRequest } from '../fake-kube/index.js';
+
+export const TERMINAL = ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'] as const;
+
+/** Prints one line of figures; RELIABILITY.md quotes these lines from real runs. */
+export function report(fault: string, figures: Record<string, unknown>): void {
+  console.log(`[reliability] ${fault} ${JSON.stringify(figures)}`);
+}
+
+export interface WebhookCall {
+  readonly phase: string;
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly promotion: string | null;
+  readonly status: number;
+  readonly at: number;
+}
+
+export interface Webhook {
+  readonly url: string;
+  readonly calls: readonly WebhookCall[];
+  /** Decides the answer to each call; default 200. */
+  respond(decide: (call: Omit<WebhookCall, 'status' | 'at'>) => number): void;
+  close(): Promise<void>;
+}
+
+/** An HTTP server standing in for a functional-test webhook: 200 unless `respond` says otherwise. */
+export async function startWebhook(): Promise<Webhook> {
+  const calls: WebhookCall[] = [];
+  let decide: (call: Omit<WebhookCall, 'status' | 'at'>) => number = () => 200;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body: { phase?: string; promotion?: string | null; target?: { namespace?: string; deployment?: string } } = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body; // the check runner's payload
+      } catch {
+        // not JSON: answered like any other call
+      }
+      const call = {
+        phase: body.phase ?? '',
+        namespace: body.target?.namespace ?? '',
+        deployment: body.target?.deployment ?? '',
+        promotion: body.promotion ?? null,
+      };
+      const status = decide(call);
+      calls.push({ ...call, status, at: Date.now() });
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status < 300 ? 'ok\n' : 'failed on purpose\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo; // listening on TCP, so an AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    calls,
+    respond: (fn) => {
+      decide = fn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A policy with one webhook check in every phase (retries 0 so a failure shows at once). */
+export function webhookPolicy(url: string, overrides: Record<string, unknown> = {}, check: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    interval: '500ms',
+    bake: '1s',
+    rolloutTimeout: '30s',
+    checks: [{ name: 'smoke', webhook: { url, retries: 0, timeout: '5s' }, ...check }],
+    ...overrides,
+  };
+}
+
+export interface PromotionSnapshot {
+  readonly id: string;
+  readonly state: string;
+  readonly state_reason: string | null;
+  readonly verdict: string | null;
+  readonly lease_owner: string | null;
+}
+
+/** The promotion's row as stored, read directly (works while no service runs). */
+export async function readPromotion(db: Kysely<Database>, id: string): Promise<PromotionSnapshot> {
+  const row = await db.selectFrom('promotions').select(['id', 'state', 'state_reason', 'verdict', 'lease_owner']).where('id', '=', id).executeTakeFirstOrThrow();
+  return row;
+}
+
+/** Polls the database until the promotion is in one of `states`. */
+export async function waitForDbState(db: Kysely<Database>, id: string, states: readonly string[], timeoutMs = 30_000, extra?: () => Promise<boolean>): Promise<PromotionSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PromotionSnapshot | undefined;
+  for (;;) {
+    last = await readPromotion(db, id);
+    if (states.includes(last.state) && (extra === undefined || (await extra()))) return last;
+    if (Date.now() > deadline) {
+      const events = await eventsOf(db, id);
+      throw new Error(`promotion ${id} did not reach ${states.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last)}\nevents:\n${events.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** `from -> to: reason` lines of a promotion's events, oldest first. */
+export async function eventsOf(db: Kysely<Database>, id: string): Promise<string[]> {
+  const rows = await db.selectFrom('promotion_events').select(['type', 'from_state', 'to_state', 'reason']).where('promotion_id', '=', id).orderBy('id').execute();
+  return rows.map((e) => `${e.type} ${e.from_state ?? ''} -> ${e.to_state ?? ''}: ${e.reason ?? ''}`);
+}
+
+/** How many check results a promotion has, by `phase:result`. */
+export async function checkResultCounts(db: Kysely<Database>, id: string): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('check_results')
+    .select(['phase', 'result', sql<number>`count(*)::int`.as('n')])
+    .where('promotion_id', '=', id)
+    .groupBy(['phase', 'result'])
+    .execute();
+  return Object.fromEntries(rows.map((r) => [`${r.phase}:${r.result}`, r.n]));
+}
+
+/** PATCH requests the fake received for one Deployment (failed, hung and successful ones). */
+export function patchesOf(kube: FakeKube, namespace: string, name: string): LoggedRequest[] {
+  return kube.requests.filter((r) => r.method === 'PATCH' && r.path === `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
+}
+
+/** `{ "200": 1, "500": 2, "hung": 1 }` for a list of logged requests. */
+export function statusCounts(requests: readonly LoggedRequest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of requests) {
+    const key = r.status === undefined ? (r.closedByClient ? 'hung-then-aborted-by-client' : 'hung') : String(r.status);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Polls `probe` until it returns true, failing with `what` after `timeoutMs`. */
+export async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** When the promotion entered each state (epoch ms), from its transition events. */
+export async function transitionTimes(db: Kysely<Database>, id: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('promotion_events').select(['to_state', 'at']).where('promotion_id', '=', id).where('to_state', 'is not', null).orderBy('id').execute();
+  return Object.fromEntries(rows.map((r) => [r.to_state as string, r.at.getTime()]));
+}

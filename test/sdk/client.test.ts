@@ -1,0 +1,222 @@
+/** Every SDK method once, against the real service on a real database; nothing is mocked. */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createPromoterClient,
+  isPromoterError,
+  isPromoterNetworkError,
+  PromoterError,
+  PromoterNetworkError,
+  type PromoterClient,
+  type Policy,
+  type PromotionRequest,
+} from '@promoter/sdk';
+import { samplePolicy, startTestService, type TestService } from '../fixtures/service.js';
+import { movePromotion } from './drive-promotion.js';
+
+let svc: TestService;
+let client: PromoterClient;
+
+const target = (deployment: string) => ({ namespace: 'mcp', deployment, container: 'proxy' });
+const request = (deployment: string, overrides: Partial<PromotionRequest> = {}): PromotionRequest => ({
+  target: target(deployment),
+  image: 'registry.example.com/mcp/zai-proxy:1.2.1',
+  policy: 'default',
+  reason: 'sdk test',
+  ...overrides,
+});
+
+beforeAll(async () => {
+  svc = await startTestService({ listen: true });
+  client = createPromoterClient({ baseUrl: svc.url });
+  await client.policies.put('default', samplePolicy() as Policy);
+});
+
+afterAll(async () => {
+  await svc?.close();
+});
+
+describe('promotions', () => {
+  it('create, get, events, abort', async () => {
+    const created = await client.promotions.create(request('create-get'));
+    expect(created).toMatchObject({ state: 'pending', target: target('create-get'), policy: { name: 'default', version: 1 }, dryRun: false });
+
+    const detail = await client.promotions.get(created.id);
+    expect(detail.id).toBe(created.id);
+    expect(detail.policySnapshot.checks[0]?.name).toBe('canary-error-rate');
+    expect(detail.events.map((event) => event.type)).toEqual(['created']);
+
+    const aborted = await client.promotions.abort(created.id, { reason: 'not today' });
+    expect(aborted.state).toBe('aborted');
+    const events = await client.promotions.events(created.id);
+    expect(events.at(-1)).toMatchObject({ from: 'pending', to: 'aborted', reason: 'not today' });
+    expect(await client.promotions.events(created.id, { after: events[0]?.id ?? 0 })).toHaveLength(events.length - 1);
+  });
+
+  it('follow streams the timeline and ends at the terminal event', async () => {
+    const created = await client.promotions.create(request('follow'));
+    await client.promotions.abort(created.id);
+    const seen = [];
+    for await (const event of client.promotions.follow(created.id)) seen.push(event.to ?? event.type);
+    expect(seen).toEqual(['pending', 'aborted']);
+  });
+
+  it('approve passes a manual gate and rollback is requested on a succeeded promotion', async () => {
+    const gated = await client.promotions.create(request('approve'));
+    await movePromotion(svc.database.handle.db, gated.id, 'analyzing');
+    await movePromotion(svc.database.handle.db, gated.id, 'awaiting_approval');
+    const approved = await client.promotions.approve(gated.id, { reason: 'looks good' });
+    expect(approved.id).toBe(gated.id);
+    expect((await client.promotions.events(gated.id)).at(-1)).toMatchObject({ type: 'approval', reason: 'looks good' });
+
+    const done = await client.promotions.create(request('rollback'));
+    await movePromotion(svc.database.handle.db, done.id, 'succeeded', { verdict: 'pass' });
+    const rolledBack = await client.promotions.rollback(done.id, { reason: 'users complain' });
+    expect(rolledBack.id).toBe(done.id);
+    expect((await client.promotions.events(done.id)).at(-1)).toMatchObject({ type: 'request', data: { action: 'rollback' } });
+  });
+
+  it('list filters and listAll / listPages walk every page', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 7; i++) ids.add((await client.promotions.create(request(`paged-${i}`))).id);
+
+    const first = await client.promotions.list({ namespace: 'mcp', state: 'pending', limit: 3 });
+    expect(first.items).toHaveLength(3);
+    expect(first.nextCursor).toEqual(expect.any(String));
+
+    let pages = 0;
+    const pageSizes: number[] = [];
+    for await (const page of client.promotions.listPages({ state: 'pending', limit: 3 })) {
+      pages++;
+      pageSizes.push(page.items.length);
+    }
+    const all = [];
+    for await (const promotion of client.promotions.listAll({ state: 'pending', limit: 3 })) all.push(promotion);
+    const paged = all.filter((promotion) => ids.has(promotion.id));
+    expect(paged).toHaveLength(7);
+    expect(new Set(all.map((promotion) => promotion.id)).size).toBe(all.length);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    expect(pageSizes.slice(0, -1).every((size) => size === 3)).toBe(true);
+    // Newest first.
+    expect(paged[0]?.target.deployment).toBe('paged-6');
+  });
+});
+
+describe('policies', () => {
+  it('put (object and YAML), get, versions, list, delete', async () => {
+    const first = await client.policies.put('sdk-policy', { interval: '30s', checks: [{ name: 'errors', query: 'sum(rate(errors_total[5m]))', max: 0.05 }] });
+    expect(first).toMatchObject({ name: 'sdk-policy', version: 1, source: 'api' });
+
+    const yaml = ['name: sdk-policy', 'interval: 1m', 'checks:', '  - name: errors', '    query: sum(rate(errors_total[5m]))', '    max: 0.01', ''].join('\n');
+    const second = await client.policies.put('sdk-policy', yaml);
+    expect(second.version).toBe(2);
+    expect(second.document.checks[0]?.max).toBe(0.01);
+    // The same document again stores nothing.
+    expect((await client.policies.put('sdk-policy', yaml)).version).toBe(2);
+
+    expect((await client.policies.get('sdk-policy')).version).toBe(2);
+    expect((await client.policies.get('sdk-policy', { version: 1 })).document.interval).toBe('30s');
+    expect((await client.policies.versions('sdk-policy')).map((policy) => policy.version)).toEqual([2, 1]);
+    expect((await client.policies.list()).map((policy) => policy.name)).toContain('sdk-policy');
+
+    await client.policies.delete('sdk-policy');
+    await expect(client.policies.get('sdk-policy')).rejects.toMatchObject({ status: 404, code: 'policy-not-found' });
+  });
+});
+
+describe('evaluations and health', () => {
+  it('health.ready and health.live', async () => {
+    expect(await client.health.ready()).toEqual({ status: 'ok', checks: { database: 'ok' } });
+    expect(await client.health.live()).toEqual({ status: 'ok' });
+  });
+
+  it('evaluations.create and evaluations.get reach their operations', async () => {
+    // The evaluation endpoints need Prometheus; without it the service answers with a problem. Either
+    // way the SDK must send a well-formed request and surface the answer with its type.
+    const outcome = await client.evaluations
+      .create({ target: target('zai-proxy'), image: 'registry.example.com/mcp/zai-proxy:1.2.1', policy: 'default', phase: 'pre' })
+      .catch((error: unknown) => error);
+    if (outcome instanceof PromoterError) {
+      expect(outcome.code).not.toBe('validation-failed');
+      expect(outcome.status === 503 || outcome.status === 404).toBe(true);
+    } else {
+      expect(outcome).toMatchObject({ id: expect.any(String), phase: 'pre' });
+      const stored = await client.evaluations.get((outcome as { id: string }).id);
+      expect(stored.id).toBe((outcome as { id: string }).id);
+    }
+    const missing = await client.evaluations.get('00000000-0000-4000-8000-000000000000').catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(PromoterError);
+    expect((missing as PromoterError).status).toBe(404);
+  });
+});
+
+describe('errors', () => {
+  it('404 is a PromoterError with the problem code and the request id', async () => {
+    const error = await client.promotions.get('00000000-0000-4000-8000-000000000000').catch((caught: unknown) => caught);
+    expect(isPromoterError(error, 'promotion-not-found')).toBe(true);
+    expect(error).toMatchObject({ name: 'PromoterError', status: 404, title: 'Promotion not found', type: expect.stringContaining('promotion-not-found') });
+    expect((error as PromoterError).requestId).toEqual(expect.any(String));
+    expect((error as PromoterError).detail).toContain('00000000-0000-4000-8000-000000000000');
+  });
+
+  it('422 lists the fields at fault', async () => {
+    const error = await client.promotions
+      .create({ target: { namespace: 'Not_A_Label', deployment: 'x', container: 'proxy' }, image: 'x', policy: 'default' })
+      .catch((caught: unknown) => caught);
+    expect(isPromoterError(error, 'validation-failed')).toBe(true);
+    expect((error as PromoterError).status).toBe(422);
+    expect((error as PromoterError).errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer: '/body/target/namespace' })]));
+  });
+
+  it('409 when the target already has an active promotion', async () => {
+    await client.promotions.create(request('busy'));
+    const error = await client.promotions.create(request('busy')).catch((caught: unknown) => caught);
+    expect(isPromoterError(error, 'promotion-already-active')).toBe(true);
+  });
+
+  it('a closed port is a PromoterNetworkError with the cause, after the retries', async () => {
+    const port = await closedPort();
+    let calls = 0;
+    const offline = createPromoterClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      retry: { attempts: 2, baseDelayMs: 1 },
+      fetch: (input) => {
+        calls++;
+        return fetch(input);
+      },
+    });
+    const error = await offline.promotions.list().catch((caught: unknown) => caught);
+    expect(isPromoterNetworkError(error)).toBe(true);
+    expect(error).toBeInstanceOf(PromoterNetworkError);
+    expect(isPromoterError(error)).toBe(false);
+    expect((error as PromoterNetworkError).connectionFailed).toBe(true);
+    expect((error as PromoterNetworkError).message).toContain('ECONNREFUSED');
+    expect((error as PromoterNetworkError).cause).toBeInstanceOf(Error);
+    expect(calls).toBe(2);
+  });
+
+  it('a bad token is a 401 PromoterError', async () => {
+    const secured = await startTestService({ listen: true, apiTokens: [{ name: 'ci', role: 'operator', namespaces: undefined, secret: 'a-long-enough-secret-1' }] });
+    try {
+      const wrong = createPromoterClient({ baseUrl: secured.url, token: 'not-the-secret-at-all' });
+      await expect(wrong.promotions.list()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+      const right = createPromoterClient({ baseUrl: secured.url, token: 'a-long-enough-secret-1' });
+      expect((await right.promotions.list()).items).toEqual([]);
+    } finally {
+      await secured.close();
+    }
+  });
+});
+
+/** A port nothing listens on: bind, note the port, close. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
