@@ -9,7 +9,7 @@ import type { PromotionRow } from '../adapters/db/views.js';
 import { ACTIVE_STATES, isTerminal, type PromotionState } from '../domain/promotion-state.js';
 import type { MeasurementResult } from '../domain/policy/measurement.js';
 import type { Phase } from '../domain/policy/model.js';
-import type { Measurement } from '../evaluation/check-runner.js';
+import { measurementRow, type Measurement } from '../evaluation/check-runner.js';
 
 export interface StepEvent {
   readonly type: string;
@@ -95,23 +95,7 @@ export class PromotionStore {
         await trx
           .insertInto('check_results')
           .values(
-            outcome.measurements.map(({ sample, measurement: m }) => ({
-              promotion_id: row.id,
-              evaluation_id: null,
-              check_name: m.check,
-              phase: m.phase,
-              sample,
-              result: m.result,
-              value: m.value,
-              baseline_value: m.baselineValue,
-              bound: m.bound,
-              query: m.query,
-              baseline_query: m.baselineQuery,
-              warnings: JSON.stringify(m.warnings),
-              message: m.message,
-              data: m.data ? JSON.stringify(m.data) : null,
-              measured_at: m.measuredAt,
-            })),
+            outcome.measurements.map(({ sample, measurement }) => ({ ...measurementRow(measurement, sample), promotion_id: row.id, evaluation_id: null })),
           )
           .execute();
       }

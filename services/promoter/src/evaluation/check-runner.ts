@@ -3,6 +3,7 @@
  * webhook), and judges the answer with the pure functions of domain/policy. Never throws for a check's
  * own trouble: a query that fails is an `error` measurement, so missing data never passes by accident.
  */
+import type { MeasurementRow } from '../adapters/db/evaluation-repository.js';
 import type { PrometheusQueries, QueryResult } from '../adapters/prometheus/query-result.js';
 import { WebhookClient } from '../adapters/webhook/webhook-client.js';
 import { durationMs } from '../domain/duration.js';
@@ -263,3 +264,22 @@ function readRange(result: QueryResult, reduce: Check['document']['reduce']): { 
   return { values };
 }
 
+
+/** A measurement as a `check_results` row, without its owner (promotion or evaluation). */
+export function measurementRow(m: Measurement, sample: number): MeasurementRow {
+  return {
+    check_name: m.check,
+    phase: m.phase,
+    sample,
+    result: m.result,
+    value: m.value,
+    baseline_value: m.baselineValue,
+    bound: m.bound,
+    query: m.query,
+    baseline_query: m.baselineQuery,
+    warnings: JSON.stringify(m.warnings),
+    message: m.message,
+    data: m.data ? JSON.stringify(m.data) : null,
+    measured_at: m.measuredAt,
+  };
+}

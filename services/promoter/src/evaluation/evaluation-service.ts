@@ -10,7 +10,7 @@ import { AppError, errors } from '../errors.js';
 import { normalizePolicy, type Phase, type PolicyDocument } from '../domain/policy/model.js';
 import { checkVerdict, policyVerdict } from '../domain/policy/verdict.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
-import type { CheckRunner, Measurement } from './check-runner.js';
+import { measurementRow, type CheckRunner, type Measurement } from './check-runner.js';
 import { checksFor, measureRound } from './evaluate-phase.js';
 
 export interface EvaluationRequest {
@@ -136,24 +136,6 @@ function roundTimes(request: EvaluationRequest, intervalMs: number, now: Date): 
     return [time];
   }
   return [now];
-}
-
-function measurementRow(m: Measurement, sample: number): MeasurementRow {
-  return {
-    check_name: m.check,
-    phase: m.phase,
-    sample,
-    result: m.result,
-    value: m.value,
-    baseline_value: m.baselineValue,
-    bound: m.bound,
-    query: m.query,
-    baseline_query: m.baselineQuery,
-    warnings: JSON.stringify(m.warnings),
-    message: m.message,
-    data: m.data ? JSON.stringify(m.data) : null,
-    measured_at: m.measuredAt,
-  };
 }
 
 function measurementView(m: Measurement, sample: number, id: number) {
