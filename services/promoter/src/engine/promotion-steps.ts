@@ -301,9 +301,12 @@ export class PromotionSteps {
       const results = [...(previous.get(check.name) ?? []), ...(latest ? [latest.result] : [])];
       return checkVerdict(check, results, complete);
     });
+    const verdict = policyVerdict(verdicts);
+    // Say what was measured, not only that it failed: "... (canary-error-rate = 0.071 > max 0.05)".
+    const evidence = round.find((m) => m.result !== 'pass' && verdict.reason.startsWith(m.check));
     return {
       outcome: { measurements: round.map((measurement) => ({ sample: (previous.get(measurement.check)?.length ?? 0) + 1, measurement })) },
-      verdict: policyVerdict(verdicts),
+      verdict: evidence && verdict.verdict !== 'pass' && verdict.verdict !== 'pending' ? { ...verdict, reason: `${verdict.reason} (${evidence.message})` } : verdict,
     };
   }
 
