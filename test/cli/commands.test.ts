@@ -166,13 +166,17 @@ describe('promote, status, list, events, actions', () => {
     expect(table.stdout).toContain('More: promoter list --cursor');
   });
 
-  it('evaluate reaches the evaluation endpoint and maps its outcome to the exit code', async () => {
-    const result = await cli(['evaluate', '--policy', 'zai-proxy-default', '-n', 'mcp', '-d', 'zai-proxy', '-c', 'proxy', '--image', 'registry/app:1', '--json'], { url });
-    // Without Prometheus the checks cannot pass: a non-pass verdict or a problem from the service, exit 1.
-    expect(result.code).toBe(1);
-    const document = result.json<{ verdict?: string; error?: { code: string } }>();
-    expect(document.verdict ?? document.error?.code).toBeDefined();
-    expect(document.verdict).not.toBe('pass');
+  it('evaluate prints the verdict of each check; not pass exits 1', async () => {
+    const args = ['evaluate', '--policy', 'zai-proxy-default', '-n', 'mcp', '-d', 'zai-proxy', '-c', 'proxy', '--image', 'registry/app:1'];
+    // No Prometheus in this service: the checks cannot be measured, so the verdict is not pass.
+    const json = await cli([...args, '--json'], { url });
+    expect(json.code).toBe(1);
+    const evaluation = json.json<{ id: string; verdict: string; phase: string }>();
+    expect(evaluation).toMatchObject({ phase: 'pre', verdict: expect.stringMatching(/^(fail|inconclusive|error)$/) });
+    const human = await cli(args, { url });
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/^Evaluation \S+: . (fail|inconclusive|error)/);
+    expect(human.stdout).toContain('canary-error-rate');
   });
 });
 

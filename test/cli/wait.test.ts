@@ -72,6 +72,8 @@ it('--wait shows each measurement against its bound and exits 1 when the gate re
   expect(result.stdout).toContain('✓ canary-error-rate [pre #1] 0.012 (max 0.05)');
   expect(result.stdout).toContain('✗ canary-error-rate [pre #2] 0.12 (max 0.05)');
   expect(result.stdout).toContain('analyzing -> rejected  pre-promotion gate: canary-error-rate 0.12 > max 0.05');
+  // The measurement that rejects is shown before the state change it causes.
+  expect(result.stdout.indexOf('[pre #2]')).toBeLessThan(result.stdout.indexOf('analyzing -> rejected'));
   expect(result.stdout).toMatch(/Checks \(latest measurement\)\n {2}✗ canary-error-rate \[pre #2\] 0\.12 \(max 0\.05\)/);
   expect(result.stdout).toMatch(/✗ promotion \S+ rejected: pre-promotion gate/);
 });

@@ -130,23 +130,14 @@ describe('evaluations and health', () => {
     expect(await client.health.live()).toEqual({ status: 'ok' });
   });
 
-  it('evaluations.create and evaluations.get reach their operations', async () => {
-    // The evaluation endpoints need Prometheus; without it the service answers with a problem. Either
-    // way the SDK must send a well-formed request and surface the answer with its type.
-    const outcome = await client.evaluations
-      .create({ target: target('zai-proxy'), image: 'registry.example.com/mcp/zai-proxy:1.2.1', policy: 'default', phase: 'pre' })
-      .catch((error: unknown) => error);
-    if (outcome instanceof PromoterError) {
-      expect(outcome.code).not.toBe('validation-failed');
-      expect(outcome.status === 503 || outcome.status === 404).toBe(true);
-    } else {
-      expect(outcome).toMatchObject({ id: expect.any(String), phase: 'pre' });
-      const stored = await client.evaluations.get((outcome as { id: string }).id);
-      expect(stored.id).toBe((outcome as { id: string }).id);
-    }
-    const missing = await client.evaluations.get('00000000-0000-4000-8000-000000000000').catch((error: unknown) => error);
-    expect(missing).toBeInstanceOf(PromoterError);
-    expect((missing as PromoterError).status).toBe(404);
+  it('evaluations.create runs the checks and evaluations.get reads the stored evaluation', async () => {
+    // No Prometheus in this service: the checks cannot be measured, so the verdict is error, not pass.
+    const evaluation = await client.evaluations.create({ target: target('zai-proxy'), image: 'registry.example.com/mcp/zai-proxy:1.2.1', policy: 'default', phase: 'pre' });
+    expect(evaluation).toMatchObject({ id: expect.any(String), phase: 'pre', target: target('zai-proxy'), policy: { name: 'default', version: 1 } });
+    expect(evaluation.verdict).not.toBe('pass');
+    expect(evaluation.checks.map((check) => check.name)).toEqual(['canary-error-rate']);
+    expect(await client.evaluations.get(evaluation.id)).toMatchObject({ id: evaluation.id, verdict: evaluation.verdict });
+    await expect(client.evaluations.get('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404, code: 'evaluation-not-found' });
   });
 });
 
@@ -195,13 +186,24 @@ describe('errors', () => {
     expect(calls).toBe(2);
   });
 
-  it('a bad token is a 401 PromoterError', async () => {
-    const secured = await startTestService({ listen: true, apiTokens: [{ name: 'ci', role: 'operator', namespaces: undefined, secret: 'a-long-enough-secret-1' }] });
+  it('a bad token is a 401 PromoterError; tokens.create / list / revoke', async () => {
+    const secured = await startTestService({ listen: true, apiTokens: [{ name: 'root', role: 'admin', namespaces: undefined, secret: 'a-long-enough-secret-1' }] });
     try {
       const wrong = createPromoterClient({ baseUrl: secured.url, token: 'not-the-secret-at-all' });
       await expect(wrong.promotions.list()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
-      const right = createPromoterClient({ baseUrl: secured.url, token: 'a-long-enough-secret-1' });
-      expect((await right.promotions.list()).items).toEqual([]);
+      const admin = createPromoterClient({ baseUrl: secured.url, token: 'a-long-enough-secret-1' });
+      expect((await admin.promotions.list()).items).toEqual([]);
+
+      const created = await admin.tokens.create({ name: 'ci-mcp', role: 'viewer', namespaces: ['mcp'] });
+      expect(created).toMatchObject({ name: 'ci-mcp', role: 'viewer', namespaces: ['mcp'], secret: expect.any(String) });
+      expect((await admin.tokens.list()).map((token) => [token.name, token.source])).toEqual(
+        expect.arrayContaining([['root', 'environment'], ['ci-mcp', 'api']]),
+      );
+      const viewer = createPromoterClient({ baseUrl: secured.url, token: created.secret });
+      expect((await viewer.promotions.list()).items).toEqual([]);
+      await expect(viewer.policies.put('x', samplePolicy() as Policy)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+      await admin.tokens.revoke('ci-mcp');
+      await expect(viewer.promotions.list()).rejects.toMatchObject({ status: 401 });
     } finally {
       await secured.close();
     }

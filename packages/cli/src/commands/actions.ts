@@ -1,0 +1,22 @@
+/** `promoter abort|rollback|approve ID`: the manual controls of a promotion. */
+import { expectPositionals, parseCommand } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { stateStyle } from '../format.js';
+
+export type Action = 'abort' | 'rollback' | 'approve';
+
+const REQUESTED: Record<Action, string> = { abort: 'abort requested', rollback: 'rollback requested', approve: 'approved' };
+const DONE_STATE: Partial<Record<Action, string>> = { abort: 'aborted', rollback: 'rolled_back' };
+
+export async function actionCommand(action: Action, context: CommandContext, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommand(action, args, { reason: { type: 'string' } });
+  const [id = ''] = expectPositionals(action, positionals, ['ID']);
+  const options = { signal: context.signal, ...(values.reason !== undefined ? { reason: values.reason } : {}) };
+  const { client, output } = context;
+  const promotion = await client.promotions[action](id, options);
+  if (output.json) output.document(promotion);
+  else if (DONE_STATE[action] === promotion.state) output.line(`Promotion ${promotion.id} ${stateStyle(output.style, promotion.state)}${promotion.stateReason ? `: ${promotion.stateReason}` : ''}`);
+  else output.line(`Promotion ${promotion.id}: ${REQUESTED[action]}; state ${stateStyle(output.style, promotion.state)} (follow: promoter events ${promotion.id} --follow)`);
+  return EXIT.ok;
+}

@@ -1,0 +1,22 @@
+/** `promoter events ID`: the timeline; with --follow, live until the promotion ends. */
+import { expectPositionals, parseCommand } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { eventLine } from '../format.js';
+
+export async function eventsCommand(context: CommandContext, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommand('events', args, { follow: { type: 'boolean', short: 'f' } });
+  const [id = ''] = expectPositionals('events', positionals, ['ID']);
+  const { client, output } = context;
+  if (!values.follow) {
+    const events = await client.promotions.events(id, { signal: context.signal });
+    if (output.json) output.document({ items: events });
+    else for (const event of events) output.line(eventLine(output.style, event));
+    return EXIT.ok;
+  }
+  // --follow --json prints one JSON document per line (NDJSON): a stream has no single document to wait for.
+  for await (const event of client.promotions.follow(id, { signal: context.signal })) {
+    output.line(output.json ? JSON.stringify(event) : eventLine(output.style, event));
+  }
+  return EXIT.ok;
+}

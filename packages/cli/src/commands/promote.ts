@@ -1,0 +1,73 @@
+/** `promoter promote`: start a promotion, optionally waiting for its end. */
+import type { PromotionRequest } from '@promoter/sdk';
+import { duration, expectPositionals, parseCommand, required } from '../args.js';
+import type { CommandContext } from '../context.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { imageText, targetText } from '../format.js';
+import { waitAndReport } from '../wait-and-report.js';
+
+export const PROMOTE_OPTIONS = {
+  namespace: { type: 'string', short: 'n' },
+  deployment: { type: 'string', short: 'd' },
+  container: { type: 'string', short: 'c' },
+  from: { type: 'string' },
+  'from-container': { type: 'string' },
+  'strip-suffix': { type: 'string' },
+  image: { type: 'string' },
+  policy: { type: 'string', short: 'p' },
+  'dry-run': { type: 'boolean' },
+  reason: { type: 'string' },
+  wait: { type: 'boolean', short: 'w' },
+  timeout: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+} as const;
+
+export async function promoteCommand(context: CommandContext, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommand('promote', args, PROMOTE_OPTIONS);
+  expectPositionals('promote', positionals, []);
+  required('promote', values, ['namespace', 'deployment', 'container', 'policy']);
+  if ((values.from === undefined) === (values.image === undefined)) {
+    throw new UsageError('give exactly one of --from CANARY_DEPLOYMENT and --image REF', 'promote');
+  }
+  if (values.from === undefined && (values['strip-suffix'] !== undefined || values['from-container'] !== undefined)) {
+    throw new UsageError('--strip-suffix and --from-container go with --from', 'promote');
+  }
+  const timeoutMs = duration('promote', 'timeout', values.timeout);
+  if (timeoutMs !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait', 'promote');
+
+  const request: PromotionRequest = {
+    target: { namespace: values.namespace ?? '', deployment: values.deployment ?? '', container: values.container ?? '' },
+    policy: values.policy ?? '',
+    ...(values.image !== undefined ? { image: values.image } : {}),
+    ...(values.from !== undefined
+      ? {
+          source: {
+            deployment: values.from,
+            ...(values['from-container'] !== undefined ? { container: values['from-container'] } : {}),
+            ...(values['strip-suffix'] !== undefined ? { tagSuffixToStrip: values['strip-suffix'] } : {}),
+          },
+        }
+      : {}),
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+    ...(values.reason !== undefined ? { reason: values.reason } : {}),
+  };
+  const { client, output } = context;
+  const promotion = await client.promotions.create(request, { idempotencyKey: values['idempotency-key'], signal: context.signal });
+
+  if (!values.wait) {
+    if (output.json) {
+      output.document(promotion);
+    } else {
+      output.line(`Started promotion ${output.style.bold(promotion.id)}${promotion.dryRun ? ' (dry run)' : ''}: ${promotion.state}`);
+      output.line(`  target  ${targetText(promotion)}`);
+      output.line(`  image   ${imageText(promotion)}`);
+      output.line(`  policy  ${promotion.policy.name} v${promotion.policy.version}`);
+      output.line(`Follow it: promoter events ${promotion.id} --follow   (or promoter status ${promotion.id})`);
+    }
+    return EXIT.ok;
+  }
+  output.note(
+    `Promotion ${output.style.bold(promotion.id)}${promotion.dryRun ? ' (dry run)' : ''}: ${targetText(promotion)} <- ${imageText(promotion)}, policy ${promotion.policy.name} v${promotion.policy.version}`,
+  );
+  return waitAndReport(context, promotion.id, { timeoutMs });
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '@promoter/sdk';
+import { checkLine, formatNumber, latestChecks, table } from './format.js';
+import { Output, wantsColour } from './output.js';
+
+const plain = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: false, json: false, color: false }).style;
+
+const result = (overrides: Partial<CheckResult>): CheckResult => ({
+  id: 1,
+  check: 'canary-error-rate',
+  phase: 'pre',
+  sample: 1,
+  result: 'pass',
+  value: 0.0123,
+  bound: 'max 0.05',
+  message: '',
+  measuredAt: '2026-01-01T00:00:00.000Z',
+  ...overrides,
+});
+
+describe('formatNumber', () => {
+  it.each([
+    [0, '0'],
+    [42, '42'],
+    [0.012345, '0.01235'],
+    [0.00001234, '1.234e-5'],
+    [123456789.5, '1.235e+8'],
+  ])('%s -> %s', (given, want) => {
+    expect(formatNumber(given)).toBe(want);
+  });
+});
+
+describe('checkLine', () => {
+  it.each([
+    ['a pass with its bound', result({}), '✓ canary-error-rate [pre #1] 0.0123 (max 0.05)'],
+    ['a failure against a baseline', result({ result: 'fail', value: 0.3, baselineValue: 0.2, bound: 'maxIncrease 10%' }), '✗ canary-error-rate [pre #1] 0.3 vs baseline 0.2 (maxIncrease 10%)'],
+    ['no data', result({ result: 'inconclusive', value: null, bound: null }), '? canary-error-rate [pre #1] no data'],
+    ['no data, explained', result({ result: 'inconclusive', value: null, bound: 'max 0.05', message: 'the query returned no series' }), '? canary-error-rate [pre #1] no data: the query returned no series (max 0.05)'],
+    [
+      'a query error, with the message less its check name',
+      result({ result: 'error', value: null, bound: null, message: 'canary-error-rate: PROMETHEUS_URL is not configured' }),
+      '! canary-error-rate [pre #1] error: PROMETHEUS_URL is not configured',
+    ],
+  ])('%s', (_name, given, want) => {
+    expect(checkLine(plain, given)).toBe(want);
+  });
+});
+
+it('latestChecks keeps the last measurement per check and phase', () => {
+  const got = latestChecks([result({ id: 1, sample: 1 }), result({ id: 2, check: 'p95' }), result({ id: 3, sample: 2 }), result({ id: 4, phase: 'post' })]);
+  expect(got.map((r) => r.id)).toEqual([3, 2, 4]);
+});
+
+it('table pads columns, ignoring colour codes', () => {
+  expect(table([['\u001b[1mID\u001b[22m', 'STATE'], ['abc', 'pending']])).toEqual(['\u001b[1mID\u001b[22m   STATE', 'abc  pending']);
+});
+
+describe('wantsColour', () => {
+  it.each([
+    ['a terminal', { tty: true, env: {}, flag: false, want: true }],
+    ['not a terminal', { tty: false, env: {}, flag: false, want: false }],
+    ['NO_COLOR set', { tty: true, env: { NO_COLOR: '1' }, flag: false, want: false }],
+    ['NO_COLOR empty is not set', { tty: true, env: { NO_COLOR: '' }, flag: false, want: true }],
+    ['--no-color', { tty: true, env: {}, flag: true, want: false }],
+    ['TERM=dumb', { tty: true, env: { TERM: 'dumb' }, flag: false, want: false }],
+  ])('%s', (_name, { tty, env, flag, want }) => {
+    expect(wantsColour(tty, env, flag)).toBe(want);
+  });
+});

@@ -1,0 +1,151 @@
+/** Text renderings of promotions, events, check results and policies, for humans. */
+import type { CheckResult, Evaluation, PolicyVersion, Promotion, PromotionDetail, PromotionEvent, PromotionState } from '@promoter/sdk';
+import type { Styles } from './output.js';
+
+export function stateStyle(styles: Styles, state: PromotionState | string): string {
+  switch (state) {
+    case 'succeeded':
+      return styles.green(state);
+    case 'rejected':
+    case 'rolled_back':
+    case 'failed':
+    case 'aborted':
+      return styles.red(state);
+    case 'awaiting_approval':
+    case 'rolling_back':
+      return styles.yellow(state);
+    default:
+      return styles.cyan(state);
+  }
+}
+
+export function outcomeMark(styles: Styles, outcome: string): string {
+  switch (outcome) {
+    case 'pass':
+      return styles.green('✓');
+    case 'fail':
+      return styles.red('✗');
+    case 'inconclusive':
+      return styles.yellow('?');
+    default:
+      return styles.red('!');
+  }
+}
+
+export function targetText(promotion: Pick<Promotion, 'target'>): string {
+  const { namespace, deployment, container } = promotion.target;
+  return `${namespace}/${deployment} (container ${container})`;
+}
+
+export function imageText(promotion: Promotion): string {
+  if (promotion.resolvedImage) return promotion.resolvedImage;
+  if (promotion.image) return promotion.image;
+  if (promotion.source) {
+    const strip = promotion.source.tagSuffixToStrip ? `, tag suffix ${promotion.source.tagSuffixToStrip} stripped` : '';
+    return `the image of ${promotion.source.deployment}${strip}`;
+  }
+  return '-';
+}
+
+export function clock(iso: string): string {
+  return iso.slice(11, 19);
+}
+
+/** One line per event: `12:00:03  pending -> analyzing  running the 3 pre-promotion checks`. */
+export function eventLine(styles: Styles, event: PromotionEvent): string {
+  const what = event.to ? `${event.from ?? event.type} -> ${stateStyle(styles, event.to)}` : styles.dim(event.type);
+  const reason = event.reason ? `  ${event.reason}` : '';
+  return `${styles.dim(clock(event.at))}  ${what}${reason}${event.actor !== 'engine' ? styles.dim(`  (${event.actor})`) : ''}`;
+}
+
+/** One line per measurement: `✓ canary-error-rate [pre #2] 0.0123 (max 0.05)`. */
+export function checkLine(styles: Styles, result: CheckResult): string {
+  const value = result.value === null || result.value === undefined ? noValue(result) : formatNumber(result.value);
+  const baseline = result.baselineValue === null || result.baselineValue === undefined ? '' : ` vs baseline ${formatNumber(result.baselineValue)}`;
+  const bound = result.bound ? ` (${result.bound})` : '';
+  return `${outcomeMark(styles, result.result)} ${result.check} ${styles.dim(`[${result.phase} #${result.sample}]`)} ${value}${baseline}${bound}`;
+}
+
+/** Why a measurement has no value: the service's message says (e.g. Prometheus not configured). */
+function noValue(result: CheckResult): string {
+  const message = result.message.startsWith(`${result.check}: `) ? result.message.slice(result.check.length + 2) : result.message;
+  const label = result.result === 'error' ? 'error' : 'no data';
+  return message ? `${label}: ${message}` : label;
+}
+
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 0.001 || abs >= 1e6) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
+}
+
+/** The latest measurement of each check and phase, in first-seen order. */
+export function latestChecks(results: readonly CheckResult[]): CheckResult[] {
+  const latest = new Map<string, CheckResult>();
+  for (const result of results) latest.set(`${result.phase}/${result.check}`, result);
+  return [...latest.values()];
+}
+
+export function promotionSummary(styles: Styles, promotion: PromotionDetail | Promotion): string[] {
+  const lines = [
+    `${styles.bold('Promotion')} ${promotion.id}${promotion.dryRun ? styles.yellow(' (dry run)') : ''}`,
+    `  state     ${stateStyle(styles, promotion.state)}${promotion.stateReason ? `: ${promotion.stateReason}` : ''}`,
+    `  target    ${targetText(promotion)}`,
+    `  image     ${imageText(promotion)}`,
+  ];
+  if (promotion.previousImage) lines.push(`  replaces  ${promotion.previousImage}`);
+  lines.push(`  policy    ${promotion.policy.name} v${promotion.policy.version}${promotion.verdict ? `, gate verdict ${promotion.verdict}` : ''}`);
+  lines.push(`  started   ${promotion.createdAt} by ${promotion.actor}${promotion.finishedAt ? `, finished ${promotion.finishedAt}` : ''}`);
+  if (promotion.reason) lines.push(`  reason    ${promotion.reason}`);
+  if ('checkResults' in promotion) {
+    const checks = latestChecks(promotion.checkResults);
+    if (checks.length > 0) {
+      lines.push('', styles.bold('Checks (latest measurement)'));
+      for (const result of checks) lines.push(`  ${checkLine(styles, result)}`);
+    }
+    if (promotion.events.length > 0) {
+      lines.push('', styles.bold('Events'));
+      for (const event of promotion.events) lines.push(`  ${eventLine(styles, event)}`);
+    }
+  }
+  return lines;
+}
+
+/** Columns padded to their widest cell (colour codes excluded from the width). */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const visible = (text: string) => text.replace(/\u001b\[\d+m/g, '').length;
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function promotionRows(styles: Styles, promotions: readonly Promotion[]): string[] {
+  return table([
+    ['ID', 'STATE', 'TARGET', 'IMAGE', 'CREATED'].map((title) => styles.bold(title)),
+    ...promotions.map((p) => [p.id, stateStyle(styles, p.state), `${p.target.namespace}/${p.target.deployment}`, imageText(p), p.createdAt]),
+  ]);
+}
+
+export function policyRows(styles: Styles, policies: readonly PolicyVersion[]): string[] {
+  return table([
+    ['NAME', 'VERSION', 'CHECKS', 'SOURCE', 'CREATED'].map((title) => styles.bold(title)),
+    ...policies.map((p) => [p.name, String(p.version), String(p.document.checks.length), p.source, `${p.createdAt} by ${p.createdBy}`]),
+  ]);
+}
+
+export function evaluationLines(styles: Styles, evaluation: Evaluation): string[] {
+  const lines = [
+    `${styles.bold('Evaluation')} ${evaluation.id}: ${outcomeMark(styles, evaluation.verdict)} ${evaluation.verdict}${evaluation.reason ? ` (${evaluation.reason})` : ''}`,
+    `  target  ${targetText(evaluation)}, phase ${evaluation.phase}, policy ${evaluation.policy.name ?? '(inline)'}${evaluation.policy.version ? ` v${evaluation.policy.version}` : ''}`,
+  ];
+  for (const check of evaluation.checks) {
+    lines.push(`  ${outcomeMark(styles, check.verdict)} ${check.name} ${styles.dim(`(${check.kind})`)}${check.reason ? `: ${check.reason}` : ''}`);
+    for (const measurement of check.measurements) lines.push(`      ${checkLine(styles, measurement)}`);
+  }
+  return lines;
+}

@@ -1,0 +1,173 @@
+/**
+ * Progress of a promotion while `--wait` waits. Two renderings of the same information:
+ * - plain (not a terminal, or --json): one line per event and per new measurement, nothing redrawn, so CI
+ *   logs read top to bottom;
+ * - live (a terminal): events scroll by as lines, and below them a compact block is redrawn in place with
+ *   the state, the time spent and each check's latest value against its bound.
+ * Measurements do not always come with an event, so the record is also re-read every `refreshMs`.
+ */
+import type { CheckResult, PromoterClient, PromotionDetail, PromotionEvent } from '@promoter/sdk';
+import { checkLine, eventLine, latestChecks, stateStyle, targetText } from './format.js';
+import type { Output } from './output.js';
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export interface ProgressOptions {
+  readonly live: boolean;
+  readonly refreshMs?: number;
+  readonly columns?: number | undefined;
+  /** For tests: the clock of the elapsed-time display. */
+  readonly now?: () => number;
+}
+
+export class PromotionProgress {
+  readonly #output: Output;
+  readonly #client: PromoterClient;
+  readonly #id: string;
+  readonly #live: boolean;
+  readonly #refreshMs: number;
+  readonly #columns: number;
+  readonly #now: () => number;
+  readonly #started: number;
+  #timer: NodeJS.Timeout | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #detail: PromotionDetail | undefined;
+  #state = 'pending';
+  #stateReason = '';
+  #lastCheckId = 0;
+  #checks: CheckResult[] = [];
+  #blockLines = 0;
+  #frame = 0;
+  #stopped = false;
+
+  constructor(output: Output, client: PromoterClient, id: string, options: ProgressOptions) {
+    this.#output = output;
+    this.#client = client;
+    this.#id = id;
+    this.#live = options.live;
+    this.#refreshMs = options.refreshMs ?? (options.live ? 1_000 : 2_000);
+    this.#columns = Math.max(40, options.columns || 100);
+    this.#now = options.now ?? Date.now;
+    this.#started = this.#now();
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.refresh(), this.#refreshMs);
+    this.#timer.unref?.();
+    this.#draw();
+  }
+
+  /** For waitForPromotion's onEvent. */
+  onEvent(event: PromotionEvent): Promise<void> {
+    return this.#exclusive(async () => {
+      // Measurements are shown in time order around the event: those taken before it are often why it happened.
+      const fresh = await this.#pull();
+      this.#showMeasurements(fresh.filter((result) => result.measuredAt <= event.at));
+      if (event.to) {
+        this.#state = event.to;
+        this.#stateReason = event.reason ?? '';
+      }
+      this.#permanent([eventLine(this.#output.style, event)]);
+      if (event.to === 'awaiting_approval') {
+        this.#permanent([this.#output.style.yellow(`  approve with: promoter approve ${this.#id}`)]);
+      }
+      this.#showMeasurements(fresh.filter((result) => result.measuredAt > event.at));
+    });
+  }
+
+  /** Re-reads the record for new measurements. */
+  refresh(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (!this.#stopped) this.#showMeasurements(await this.#pull());
+    });
+  }
+
+  /** Stops refreshing, shows what the final record adds, and leaves the screen clean. */
+  async finish(detail?: PromotionDetail): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#queue;
+    if (detail) this.#showMeasurements(this.#absorb(detail));
+    this.#clearBlock();
+  }
+
+  /** One update at a time, in call order, so lines never interleave. */
+  #exclusive(work: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The measurements not seen yet; a failed read is left to the wait, which reports service problems. */
+  async #pull(): Promise<CheckResult[]> {
+    try {
+      return this.#absorb(await this.#client.promotions.get(this.#id));
+    } catch {
+      return [];
+    }
+  }
+
+  #absorb(detail: PromotionDetail): CheckResult[] {
+    this.#detail = detail;
+    const fresh = detail.checkResults.filter((result) => result.id > this.#lastCheckId);
+    if (fresh.length > 0) {
+      this.#lastCheckId = Math.max(...fresh.map((result) => result.id));
+      this.#checks = latestChecks(detail.checkResults);
+    }
+    return fresh;
+  }
+
+  /** Plain output lists every measurement; the live block shows each check's latest value instead. */
+  #showMeasurements(results: readonly CheckResult[]): void {
+    if (this.#live) this.#draw();
+    else this.#permanent(results.map((result) => `  ${checkLine(this.#output.style, result)}`));
+  }
+
+  #permanent(lines: string[]): void {
+    if (lines.length === 0) return;
+    this.#clearBlock();
+    for (const line of lines) this.#output.note(line);
+    this.#draw();
+  }
+
+  #draw(): void {
+    if (!this.#live || this.#stopped) return;
+    const { style } = this.#output;
+    const elapsed = Math.round((this.#now() - this.#started) / 1000);
+    const spinner = style.cyan(SPINNER[this.#frame++ % SPINNER.length] ?? '*');
+    const header = this.#detail ? `${targetText(this.#detail)}` : this.#id;
+    const lines = [
+      `${spinner} ${stateStyle(style, this.#state)} ${style.dim(`${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, '0')}s`)}  ${header}`,
+      ...(this.#stateReason ? [`  ${style.dim(this.#stateReason)}`] : []),
+      ...this.#checks.map((result) => `  ${checkLine(style, result)}`),
+    ].map((line) => truncate(line, this.#columns));
+    this.#clearBlock();
+    this.#output.stdout.write(`${lines.join('\n')}\n`);
+    this.#blockLines = lines.length;
+  }
+
+  #clearBlock(): void {
+    if (!this.#live || this.#blockLines === 0) return;
+    // Up to the first line of the block, then clear from there to the end of the screen.
+    this.#output.stdout.write(`\u001b[${this.#blockLines}F\u001b[0J`);
+    this.#blockLines = 0;
+  }
+}
+
+/** Cuts a line to the terminal width (colour codes do not count), so redrawing never wraps. */
+function truncate(line: string, columns: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const escape = /^\u001b\[\d+m/.exec(line.slice(i));
+    if (escape) {
+      out += escape[0];
+      i += escape[0].length - 1;
+      continue;
+    }
+    if (visible >= columns - 1) return `${out}…\u001b[0m`;
+    out += line[i];
+    visible++;
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * @promoter/sdk: a typed client for the promoter API, generated from `openapi/promoter.yaml`.
+ *
+ * @example
+ * ```ts
+ * import { createPromoterClient, isPromoterError } from '@promoter/sdk';
+ *
+ * const client = createPromoterClient({ baseUrl: 'http://localhost:8080' });
+ * const promotion = await client.promotions.create({
+ *   target: { namespace: 'mcp', deployment: 'zai-proxy', container: 'proxy' },
+ *   source: { deployment: 'zai-proxy-test', tagSuffixToStrip: '-canary' },
+ *   policy: 'zai-proxy-default',
+ * });
+ * const final = await client.waitForPromotion(promotion.id);
+ * ```
+ */
+export { createPromoterClient } from './client.js';
+export type { PromoterClient, PromoterClientOptions } from './client.js';
+export {
+  PromoterAbortError,
+  PromoterError,
+  PromoterNetworkError,
+  PromoterTimeoutError,
+  isPromoterError,
+  isPromoterNetworkError,
+} from './errors.js';
+export type { PromoterErrorInit } from './errors.js';
+export { PROMOTION_STATES, TERMINAL_STATES, isPromotionState, isTerminalState } from './promotion-states.js';
+export type { TerminalState } from './promotion-states.js';
+export { waitForPromotion } from './wait.js';
+export type { WaitClient, WaitOptions } from './wait.js';
+export { PromotionsApi } from './promotions.js';
+export type { ActionOptions, CreatePromotionOptions } from './promotions.js';
+export type { FollowOptions } from './promotion-events.js';
+export { PoliciesApi } from './policies.js';
+export { EvaluationsApi } from './evaluations.js';
+export { HealthApi } from './health.js';
+export { TokensApi } from './tokens.js';
+export { DEFAULT_RETRY } from './retry.js';
+export type { RetryMode, RetryOptions } from './retry.js';
+export { SseParser, readEventStream } from './sse.js';
+export type { SseMessage } from './sse.js';
+export type { CallOptions, FetchFunction } from './transport.js';
+export type {
+  ActionRequest,
+  Check,
+  CreatedToken,
+  CheckOutcome,
+  CheckResult,
+  CheckVerdict,
+  Evaluation,
+  EvaluationRequest,
+  FieldError,
+  Health,
+  ListPromotionsQuery,
+  Phase,
+  Policy,
+  PolicyVersion,
+  Problem,
+  Promotion,
+  PromotionDetail,
+  PromotionEvent,
+  PromotionPage,
+  PromotionRequest,
+  PromotionState,
+  Source,
+  Target,
+  Token,
+  TokenRequest,
+} from './types.js';
+export type { components, operations, paths } from './generated/promoter.js';

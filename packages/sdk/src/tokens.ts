@@ -1,0 +1,56 @@
+/** `client.tokens`: API tokens managed through the API (admin role). */
+import type { CallOptions, Transport } from './transport.js';
+import type { CreatedToken, Token, TokenRequest } from './types.js';
+
+export class TokensApi {
+  readonly #transport: Transport;
+
+  constructor(transport: Transport) {
+    this.#transport = transport;
+  }
+
+  /**
+   * Every token (those of PROMOTER_API_TOKENS too), never their secrets.
+   *
+   * @example
+   * ```ts
+   * for (const token of await client.tokens.list()) console.log(token.name, token.role, token.source);
+   * ```
+   */
+  async list(options: CallOptions = {}): Promise<Token[]> {
+    const { data } = await this.#transport.send((init) => this.#transport.api.GET('/v1/tokens', { ...init }), { ...options, mode: 'idempotent' });
+    return data.items;
+  }
+
+  /**
+   * Creates a token; its secret is in this answer only. Not retried after an ambiguous failure: a retry of a
+   * create that did happen would answer 409 and the secret would be lost.
+   *
+   * @example
+   * ```ts
+   * const { secret } = await client.tokens.create({ name: 'ci-mcp', role: 'operator', namespaces: ['mcp'] });
+   * ```
+   */
+  async create(request: TokenRequest, options: CallOptions = {}): Promise<CreatedToken> {
+    const { data } = await this.#transport.send(
+      (init) => this.#transport.api.POST('/v1/tokens', { ...init, body: request }),
+      { ...options, mode: 'unsafe' },
+    );
+    return data;
+  }
+
+  /**
+   * Revokes a token at once.
+   *
+   * @example
+   * ```ts
+   * await client.tokens.revoke('ci-mcp');
+   * ```
+   */
+  async revoke(name: string, options: CallOptions = {}): Promise<void> {
+    await this.#transport.send(
+      (init) => this.#transport.api.DELETE('/v1/tokens/{name}', { ...init, params: { path: { name } } }),
+      { ...options, mode: 'unsafe' },
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Names for the contract's shapes. Everything here is an alias of the types generated from
+ * `openapi/promoter.yaml`, so a change to the contract changes these with it.
+ */
+import type { components, operations } from './generated/promoter.js';
+
+type Schemas = components['schemas'];
+
+export type Promotion = Schemas['Promotion'];
+export type PromotionDetail = Schemas['PromotionDetail'];
+export type PromotionRequest = Schemas['PromotionRequest'];
+export type PromotionPage = Schemas['PromotionPage'];
+export type PromotionEvent = Schemas['PromotionEvent'];
+export type PromotionState = Schemas['PromotionState'];
+export type Target = Schemas['Target'];
+export type Source = Schemas['Source'];
+export type ActionRequest = Schemas['ActionRequest'];
+export type Policy = Schemas['Policy'];
+export type Check = Schemas['Check'];
+export type PolicyVersion = Schemas['PolicyVersion'];
+export type CheckResult = Schemas['CheckResult'];
+export type CheckOutcome = Schemas['CheckOutcome'];
+export type CheckVerdict = Schemas['CheckVerdict'];
+export type Phase = Schemas['Phase'];
+export type Evaluation = Schemas['Evaluation'];
+export type EvaluationRequest = Schemas['EvaluationRequest'];
+export type Health = Schemas['Health'];
+export type Problem = Schemas['Problem'];
+export type FieldError = Schemas['FieldError'];
+export type Token = Schemas['Token'];
+export type TokenRequest = Schemas['TokenRequest'];
+export type CreatedToken = Schemas['CreatedToken'];
+
+/** Filters and paging of `GET /v1/promotions`. */
+export type ListPromotionsQuery = NonNullable<operations['listPromotions']['parameters']['query']>;
