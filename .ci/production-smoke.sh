@@ -23,7 +23,7 @@ fi
 port=18$((RANDOM % 900 + 100))
 (cd "$work/app" && NODE_ENV=production PORT=$port HOST=127.0.0.1 PROMOTER_DATA_DIR="$work/data" \
   PROMOTER_API_TOKENS="smoke:viewer:smoke-secret-0123456789" LOG_LEVEL=warn \
-  node services/promoter/dist/main.js > "$work/log" 2>&1) &
+  exec node services/promoter/dist/main.js > "$work/log" 2>&1) &
 pid=$!
 for _ in $(seq 1 60); do
   curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break

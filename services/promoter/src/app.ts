@@ -88,7 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ajv: { customOptions: { strict: false } },
     return503OnClosing: true,
     // Long path parameters reach schema validation (a 400 that names the field) instead of the router's bare 414.
-    maxParamLength: 2_000,
+    routerOptions: { maxParamLength: 2_000 },
     // Errors the framework raises before routing (e.g. a malformed URL) leave as problem+json too.
     frameworkErrors: (error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400;
