@@ -66,71 +66,28 @@ export class PromotionRepository {
    * serialize on an advisory lock: the first creates, the others replay its promotion (or are refused
    * when their body differs). The database's partial unique index decides which of several promotions
    * for one target wins; the others get 409.
+   *
+   * The promotion, its event and its idempotency key are written by one statement (data-modifying CTEs):
+   * without a key that statement is the whole transaction (1 round trip instead of 4); with a key it
+   * follows the lock and the look-up in a transaction (5 round trips instead of 7).
    */
   async create(input: NewPromotion, idempotency?: IdempotencyInput): Promise<{ promotion: PromotionView; replayed: boolean }> {
     try {
+      if (!idempotency) return { promotion: promotionView(await this.#insert(this.#db, input, undefined)), replayed: false };
       return await this.#db.transaction().execute(async (trx) => {
-        if (idempotency) {
-          await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`idempotency:${input.actor}:${idempotency.key}`}, 0))`.execute(trx);
-          const existing = await trx
-            .selectFrom('idempotency_keys')
-            .select(['promotion_id', 'request_hash'])
-            .where('actor', '=', input.actor)
-            .where('key', '=', idempotency.key)
-            .executeTakeFirst();
-          if (existing) {
-            if (existing.request_hash !== idempotency.requestHash) throw errors.idempotencyKeyReused(idempotency.key);
-            const row = await trx.selectFrom('promotions').selectAll().where('id', '=', existing.promotion_id).executeTakeFirstOrThrow();
-            return { promotion: promotionView(row), replayed: true };
-          }
+        await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`idempotency:${input.actor}:${idempotency.key}`}, 0))`.execute(trx);
+        const existing = await trx
+          .selectFrom('idempotency_keys')
+          .select(['promotion_id', 'request_hash'])
+          .where('actor', '=', input.actor)
+          .where('key', '=', idempotency.key)
+          .executeTakeFirst();
+        if (existing) {
+          if (existing.request_hash !== idempotency.requestHash) throw errors.idempotencyKeyReused(idempotency.key);
+          const row = await trx.selectFrom('promotions').selectAll().where('id', '=', existing.promotion_id).executeTakeFirstOrThrow();
+          return { promotion: promotionView(row), replayed: true };
         }
-        const id = randomUUID();
-        const row = await trx
-          .insertInto('promotions')
-          .values({
-            id,
-            namespace: input.namespace,
-            deployment: input.deployment,
-            container: input.container,
-            source_deployment: input.sourceDeployment ?? null,
-            source_container: input.sourceContainer ?? null,
-            tag_suffix_to_strip: input.tagSuffixToStrip ?? null,
-            image: input.image ?? null,
-            resolved_image: null,
-            previous_image: null,
-            policy_name: input.policyName,
-            policy_version: input.policyVersion,
-            policy_snapshot: JSON.stringify(input.policySnapshot),
-            dry_run: input.dryRun,
-            reason: input.reason ?? null,
-            state: 'pending',
-            state_reason: null,
-            verdict: null,
-            actor: input.actor,
-            lease_owner: null,
-            requested_action: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await trx
-          .insertInto('promotion_events')
-          .values({
-            promotion_id: id,
-            actor: input.actor,
-            type: 'created',
-            from_state: null,
-            to_state: 'pending',
-            reason: input.reason ?? null,
-            data: JSON.stringify({ policy: { name: input.policyName, version: input.policyVersion }, dryRun: input.dryRun }),
-          })
-          .execute();
-        if (idempotency) {
-          await trx
-            .insertInto('idempotency_keys')
-            .values({ actor: input.actor, key: idempotency.key, request_hash: idempotency.requestHash, promotion_id: id })
-            .execute();
-        }
-        return { promotion: promotionView(row), replayed: false };
+        return { promotion: promotionView(await this.#insert(trx, input, idempotency)), replayed: false };
       });
     } catch (error) {
       if (isUniqueViolation(error, ACTIVE_TARGET_INDEX)) {
@@ -139,6 +96,36 @@ export class PromotionRepository {
       }
       throw error;
     }
+  }
+
+  /** The promotion row, its `created` event and (with a key) its idempotency key, in one statement. */
+  async #insert(db: Kysely<Database>, input: NewPromotion, idempotency: IdempotencyInput | undefined): Promise<PromotionRow> {
+    const eventData = JSON.stringify({ policy: { name: input.policyName, version: input.policyVersion }, dryRun: input.dryRun });
+    const result = await sql<PromotionRow>`
+      WITH p AS (
+        INSERT INTO promotions (id, namespace, deployment, container, source_deployment, source_container, tag_suffix_to_strip, image,
+          resolved_image, previous_image, policy_name, policy_version, policy_snapshot, dry_run, reason, state, state_reason, verdict,
+          actor, lease_owner, requested_action)
+        VALUES (${randomUUID()}, ${input.namespace}, ${input.deployment}, ${input.container}, ${input.sourceDeployment ?? null},
+          ${input.sourceContainer ?? null}, ${input.tagSuffixToStrip ?? null}, ${input.image ?? null}, NULL, NULL, ${input.policyName},
+          ${input.policyVersion}, ${JSON.stringify(input.policySnapshot)}, ${input.dryRun}, ${input.reason ?? null}, 'pending', NULL, NULL,
+          ${input.actor}, NULL, NULL)
+        RETURNING *
+      ), event AS (
+        INSERT INTO promotion_events (promotion_id, actor, type, from_state, to_state, reason, data)
+        SELECT p.id, p.actor, 'created', NULL, 'pending', p.reason, ${eventData}::jsonb FROM p
+      )${
+        idempotency
+          ? sql`, key AS (
+        INSERT INTO idempotency_keys (actor, key, request_hash, promotion_id)
+        SELECT p.actor, ${idempotency.key}::text, ${idempotency.requestHash}::text, p.id FROM p
+      )`
+          : sql``
+      }
+      SELECT * FROM p`.execute(db);
+    const row = result.rows[0];
+    if (!row) throw new Error('INSERT ... RETURNING returned no row');
+    return row;
   }
 
   async activeFor(namespace: string, deployment: string): Promise<PromotionView | undefined> {
