@@ -1,5 +1,5 @@
 /**
- * kill -9 of the real service process (one `node --import tsx main.ts` process: see `startService`)
+ * kill -9 of the real service process (one `node --import tsx main.ts` process: see test/fixtures/process.ts)
  * during each active state, then a restart. Real Postgres, the fake Kubernetes API through a kubeconfig,
  * and a webhook check served by this test as the gate (so each phase's outcome is under its control).
  *

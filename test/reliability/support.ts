@@ -4,14 +4,11 @@
  * straight from the database (the service may be dead between a kill and a restart), counting the
  * PATCH requests the fake Kubernetes API received, and printing the figures RELIABILITY.md quotes.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../services/promoter/src/adapters/db/schema.js';
 import type { FakeKube, LoggedRequest } from '../fake-kube/index.js';
-import type { ServiceProcess } from '../fixtures/process.js';
 
 export const TERMINAL = ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'] as const;
 
@@ -172,67 +169,5 @@ export async function transitionTimes(db: Kysely<Database>, id: string): Promise
   return Object.fromEntries(rows.map((r) => [r.to_state as string, r.at.getTime()]));
 }
 
-const MAIN = fileURLToPath(new URL('../../services/promoter/src/main.ts', import.meta.url));
-const TSX_LOADER = pathToFileURL(fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))).href;
-
-let pdeathsig: boolean | undefined;
-function hasPdeathsig(): boolean {
-  if (pdeathsig === undefined) {
-    try {
-      pdeathsig = execFileSync('setpriv', ['--help'], { encoding: 'utf8' }).includes('--pdeathsig');
-    } catch {
-      pdeathsig = false;
-    }
-  }
-  return pdeathsig;
-}
-
-/**
- * The real service as ONE process: `node --import tsx main.ts`. Unlike `startServiceProcess` (which runs
- * the tsx CLI, and the CLI runs main.ts in a second, child process), a signal sent to `child` reaches
- * the service itself: SIGKILL of the tsx CLI would leave the real service running as an orphan (the CLI
- * cannot relay SIGKILL). Under `setpriv --pdeathsig KILL` (which execs, so the pid is the service's), the
- * kernel kills the service if the test worker dies without stopping it.
- */
-export async function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
-  const args = ['--import', TSX_LOADER, MAIN];
-  const child = hasPdeathsig()
-    ? spawn('setpriv', ['--pdeathsig', 'KILL', process.execPath, ...args], { env: serviceEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, args, { env: serviceEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`service did not start within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    const poll = setInterval(() => {
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    }, 20);
-    void exited.then((code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before listening:\n${output}`));
-    });
-  });
-  return {
-    child,
-    url,
-    output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-function serviceEnv(env: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env };
-}
+/** The service as one process: see test/fixtures/process.ts. */
+export { startServiceProcess as startService } from '../fixtures/process.js';
