@@ -33,6 +33,7 @@ const CASES: readonly Case[] = [
   { name: 'state (failed, 2%)', filter: { state: 'failed' } },
   { name: 'namespace + state (failed)', filter: { namespace: 'ns-07', state: 'failed' } },
   { name: 'deployment + state (failed)', filter: { deployment: 'svc-7', state: 'failed' } },
+  { name: 'namespace + deployment + state (failed)', filter: { namespace: 'ns-07', deployment: 'svc-7', state: 'failed' } },
   { name: 'namespace, page 2 (cursor)', filter: { namespace: 'ns-07' }, secondPage: true },
 ];
 
@@ -101,13 +102,15 @@ export const listBenchmark: Benchmark = {
             times.push(Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN));
           }
           const executionMs = round(median(times), 3);
-          const usesIndex = /Index (Only )?Scan/.test(plan) && !/Seq Scan on promotions/.test(plan) && !/Sort Method/.test(plan);
+          // In index order, no sort, and not wading through rows of other targets or states to fill the page.
+          const removed = [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+          const usesIndex = /Index (Only )?Scan/.test(plan) && !/Seq Scan on promotions/.test(plan) && !/Sort Method/.test(plan) && removed <= 500;
           const path = `/v1/promotions?${queryString(c.filter, cursor)}`;
           await runLoad({ url: `${url}${path}`, connections: 1, durationSec: 1, headers: { authorization: AUTH_HEADER } });
           const http = await runLoad({ url: `${url}${path}`, connections: 1, durationSec, headers: { authorization: AUTH_HEADER } });
           if (http.ok === 0) throw new Error(`${path}: no successful response (${JSON.stringify(http.statusCodes)})`);
           measured.push({ size, name: c.name, http, executionMs, plan: `-- ${c.name}, ${size} rows\n${query.sql}\n${JSON.stringify(query.parameters)}\n\n${plan}`, usesIndex });
-          ctx.log(`  ${size} rows, ${c.name}: p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${Math.round(http.rps)} rps; SQL ${executionMs} ms${usesIndex ? '' : ' (NOT an index-ordered plan)'}`);
+          ctx.log(`  ${size} rows, ${c.name}: p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${Math.round(http.rps)} rps; SQL ${executionMs} ms${usesIndex ? '' : ' (NOT an index-ordered plan reading about one page)'}`);
         }
       }
 
@@ -115,7 +118,7 @@ export const listBenchmark: Benchmark = {
       const last = sizes.at(-1) as number;
       const figures: Figure[] = [];
       const table = [
-        `| filter | ${sizes.map((s) => `${s / 1000}k rows: p50 / p99 ms (SQL ms)`).join(' | ')} | p50 ${last / 1000}k / ${first / 1000}k | index-ordered plan at ${last / 1000}k |`,
+        `| filter | ${sizes.map((s) => `${s / 1000}k rows: p50 / p99 ms (SQL ms)`).join(' | ')} | p50 ${last / 1000}k / ${first / 1000}k | index-ordered plan reading about one page at ${last / 1000}k |`,
         `|---|${sizes.map(() => '---').join('|')}|---|---|`,
       ];
       for (const c of CASES) {
@@ -143,8 +146,8 @@ export const listBenchmark: Benchmark = {
         details: [
           `Finished promotions over 20 namespaces and 1,000 targets (states: 85% succeeded, 7% rejected, 4% rolled back, 2% aborted, 2% failed), ` +
             `bulk-inserted: ${inserts.join('; ')}. HTTP through the app (auth on) with one connection for ${durationSec} s per filter after a 1 s warm-up; ` +
-            `SQL ms is the median Execution Time of 5 EXPLAIN ANALYZE runs of the repository's own SQL. "flat" = at the largest size the plan reads the index in order ` +
-            `(no sort, no sequential scan) and the SQL time is at most 2x that at the smallest size (or <= 1 ms).`,
+            `SQL ms is the median Execution Time of 5 EXPLAIN ANALYZE runs of the repository's own SQL. "flat" = at the largest size the plan reads an index in order ` +
+            `(no sort, no sequential scan, at most 500 rows removed by a filter) and the SQL time is at most 2x that at the smallest size (or <= 1 ms).`,
           table.join('\n'),
           `EXPLAIN (ANALYZE, BUFFERS) plans at ${first / 1000}k and ${last / 1000}k rows:`,
           ...planDetails,

@@ -132,6 +132,12 @@ export async function finishPromotions(db: Kysely<Database>, ids: readonly strin
  * rolled_back (4%), aborted (2%), failed (2%) by a hash of the number (independent of the target); one minute apart from 2024-01-01. Then ANALYZE.
  */
 export async function bulkInsertPromotions(db: Kysely<Database>, from: number, to: number, policy: { name: string; version: number }): Promise<void> {
+  // In slices of 100,000 rows: one statement must stay under the pool's statement_timeout (30 s).
+  for (let start = from; start < to; start += 100_000) await insertSlice(db, start, Math.min(to, start + 100_000), policy);
+  await sql`ANALYZE promotions`.execute(db);
+}
+
+async function insertSlice(db: Kysely<Database>, from: number, to: number, policy: { name: string; version: number }): Promise<void> {
   await sql`
     INSERT INTO promotions (id, namespace, deployment, container, image, resolved_image, previous_image, policy_name, policy_version,
       policy_snapshot, dry_run, reason, state, state_reason, verdict, actor, next_run_at, created_at, updated_at, finished_at)
@@ -160,5 +166,4 @@ export async function bulkInsertPromotions(db: Kysely<Database>, from: number, t
         WHEN r.h < 98 THEN 'aborted'
         ELSE 'failed' END AS state) AS s
     ORDER BY i`.execute(db);
-  await sql`ANALYZE promotions`.execute(db);
 }

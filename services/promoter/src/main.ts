@@ -10,9 +10,7 @@ import { migrate } from './adapters/db/migrations.js';
 import { loadOpenApiDocument } from './contract/openapi.js';
 import { loadPolicyFolder } from './policies/policy-folder.js';
 import { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
-import { ClientNodeKubernetesClient } from './adapters/kubernetes/client-node-kubernetes-client.js';
-import { loadKubeConfig } from './adapters/kubernetes/load-kube-config.js';
-import type { KubernetesClient } from './adapters/kubernetes/types.js';
+import { connectKubernetes } from './adapters/kubernetes/connect-kubernetes.js';
 import { UnconfiguredKubernetes } from './adapters/kubernetes/unconfigured-kubernetes.js';
 import { PromotionEngine } from './engine/promotion-engine.js';
 import { PromotionSteps } from './engine/promotion-steps.js';
@@ -31,6 +29,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Loading client-node overlaps opening and migrating the database.
+  const kubeConnection = connectKubernetes({ KUBECONFIG: config.kubeconfig, KUBERNETES_SERVICE_HOST: config.kubernetesServiceHost });
   const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(handle);
   const prometheus = config.prometheus
@@ -46,13 +46,7 @@ async function main(): Promise<void> {
             : {}),
       })
     : undefined;
-  let kube: KubernetesClient | undefined;
-  let kubeProblem: string | undefined;
-  try {
-    kube = new ClientNodeKubernetesClient(loadKubeConfig({ KUBECONFIG: config.kubeconfig, KUBERNETES_SERVICE_HOST: config.kubernetesServiceHost }));
-  } catch (error) {
-    kubeProblem = error instanceof Error ? error.message : String(error);
-  }
+  const { client: kube, problem: kubeProblem } = await kubeConnection;
   const { app, policies, policyDocuments, checkRunner, metrics, queries } = await buildApp({
     prometheus,
     ...(kube ? { verifyTarget: kubernetesTargetVerifier(kube) } : {}),

@@ -12,7 +12,8 @@
  * again with exponential backoff and jitter, up to `attempts` in all, and never past the call's overall
  * `timeoutMs`: when the budget is spent the call fails with the last error (or `timeout`).
  */
-import { AttemptTimeoutError, KubernetesError, toKubernetesError, type KubernetesOperation } from './kubernetes-error.js';
+import { AttemptTimeoutError, KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
+import { toKubernetesError } from './client-node-errors.js';
 import type { DeploymentRef } from './types.js';
 
 export interface CallPolicy {

@@ -14,7 +14,8 @@ import {
 } from '@kubernetes/client-node';
 import { callWithPolicy, DEFAULT_CALL_POLICY, realSleep, type CallPolicy, type Sleep } from './call-policy.js';
 import { buildImagePatch } from './image-patch.js';
-import { KubernetesError, statusOf, type KubernetesOperation } from './kubernetes-error.js';
+import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
+import { statusOf } from './client-node-errors.js';
 import { toSnapshot } from './snapshot.js';
 import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient } from './types.js';
 

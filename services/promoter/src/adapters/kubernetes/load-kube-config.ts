@@ -1,6 +1,7 @@
 /** Where the service's Kubernetes credentials come from, decided once at start-up from the given env. */
 import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { NO_KUBERNETES_CONFIGURATION } from './connect-kubernetes.js';
 
 export interface KubeConfigEnv {
   /** One or more kubeconfig paths, separated like PATH (`:` on Linux), merged in order. */
@@ -37,7 +38,7 @@ export function loadKubeConfig(env: KubeConfigEnv): KubeConfig {
     kc.loadFromDefault();
     const cluster = kc.getCurrentCluster();
     if (cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080') {
-      throw new Error('no Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run in a pod');
+      throw new Error(NO_KUBERNETES_CONFIGURATION);
     }
   }
   if (!kc.getCurrentCluster()) {
