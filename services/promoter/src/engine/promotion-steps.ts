@@ -12,7 +12,7 @@ import type { PromotionRow } from '../adapters/db/views.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { stripTagSuffix } from '../domain/image-reference.js';
 import { normalizePolicy, type Phase, type Policy } from '../domain/policy/model.js';
-import { checkVerdict, policyVerdict, type CheckVerdict } from '../domain/policy/verdict.js';
+import { addResult, checkVerdict, EMPTY_TALLY, policyVerdict, type CheckVerdict } from '../domain/policy/verdict.js';
 import type { PromotionState } from '../domain/promotion-state.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
@@ -279,7 +279,7 @@ export class PromotionSteps {
 
   async #measure(row: PromotionRow, policy: Policy, phase: Phase, complete = false): Promise<{ outcome: Pick<StepOutcome, 'measurements'>; verdict: CheckVerdict }> {
     const checks = checksFor(policy, phase);
-    const previous = await this.#deps.store.results(row.id, phase);
+    const previous = await this.#deps.store.tallies(row.id, phase);
     const target = {
       namespace: row.namespace,
       deployment: row.deployment,
@@ -298,14 +298,14 @@ export class PromotionSteps {
     });
     const verdicts = checks.map((check, index) => {
       const latest = round[index];
-      const results = [...(previous.get(check.name) ?? []), ...(latest ? [latest.result] : [])];
-      return checkVerdict(check, results, complete);
+      const before = previous.get(check.name) ?? EMPTY_TALLY;
+      return checkVerdict(check, latest ? addResult(before, latest.result) : before, complete);
     });
     const verdict = policyVerdict(verdicts);
     // Say what was measured, not only that it failed: "... (canary-error-rate = 0.071 > max 0.05)".
     const evidence = round.find((m) => m.result !== 'pass' && verdict.reason.startsWith(m.check));
     return {
-      outcome: { measurements: round.map((measurement) => ({ sample: (previous.get(measurement.check)?.length ?? 0) + 1, measurement })) },
+      outcome: { measurements: round.map((measurement) => ({ sample: (previous.get(measurement.check)?.total ?? 0) + 1, measurement })) },
       verdict: evidence && verdict.verdict !== 'pass' && verdict.verdict !== 'pending' ? { ...verdict, reason: `${verdict.reason} (${evidence.message})` } : verdict,
     };
   }

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../adapters/db/schema.js';
 import type { PromotionRow } from '../adapters/db/views.js';
 import { ACTIVE_STATES, isTerminal, type PromotionState } from '../domain/promotion-state.js';
-import type { MeasurementResult } from '../domain/policy/measurement.js';
+import type { ResultTally } from '../domain/policy/verdict.js';
 import type { Phase } from '../domain/policy/model.js';
 import { measurementRow, type Measurement } from '../evaluation/check-runner.js';
 
@@ -66,22 +66,31 @@ export class PromotionStore {
     return result.rows;
   }
 
-  /** Results so far for a phase, by check name, oldest first. */
-  async results(promotionId: string, phase: Phase): Promise<Map<string, MeasurementResult[]>> {
-    const rows = await this.#db
-      .selectFrom('check_results')
-      .select(['check_name', 'result'])
-      .where('promotion_id', '=', promotionId)
-      .where('phase', '=', phase)
-      .orderBy('id')
-      .execute();
-    const byCheck = new Map<string, MeasurementResult[]>();
-    for (const row of rows) {
-      const list = byCheck.get(row.check_name) ?? [];
-      list.push(row.result as MeasurementResult);
-      byCheck.set(row.check_name, list);
-    }
-    return byCheck;
+  /**
+   * What each check of a phase measured so far, as a tally (one row per check, computed in the database):
+   * reading every result instead made a step's cost grow with the bake (600 rows per check after ten
+   * minutes at a 1 s interval).
+   */
+  async tallies(promotionId: string, phase: Phase): Promise<Map<string, ResultTally>> {
+    const result = await sql<{ check_name: string; total: number; failed: number; no_data: number; errors: number; trailing_errors: number }>`
+      SELECT check_name,
+        count(*)::int AS total,
+        count(*) FILTER (WHERE result = 'fail')::int AS failed,
+        count(*) FILTER (WHERE result = 'inconclusive')::int AS no_data,
+        count(*) FILTER (WHERE result = 'error')::int AS errors,
+        count(*) FILTER (WHERE result = 'error' AND id > coalesce(last_measured, 0))::int AS trailing_errors
+      FROM (
+        SELECT check_name, result, id, max(id) FILTER (WHERE result <> 'error') OVER (PARTITION BY check_name) AS last_measured
+        FROM check_results
+        WHERE promotion_id = ${promotionId} AND phase = ${phase}
+      ) AS r
+      GROUP BY check_name`.execute(this.#db);
+    return new Map(
+      result.rows.map((row) => [
+        row.check_name,
+        { total: row.total, failed: row.failed, noData: row.no_data, errors: row.errors, trailingErrors: row.trailing_errors },
+      ]),
+    );
   }
 
   /**

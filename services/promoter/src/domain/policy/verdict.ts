@@ -15,28 +15,57 @@ export interface CheckVerdict {
 }
 
 /**
- * `complete` says no more measurements will come (a one-shot evaluation, or the end of a bake): then
- * a check with fewer successful measurements than `samples` is judged on what it has.
+ * What a verdict depends on in a check's measurements so far: counts, and the errors since the last
+ * measurement that was not an error. The engine reads it from the database as one row per check, so a
+ * step's cost does not grow with the length of the bake.
  */
-export function checkVerdict(check: Check, results: readonly MeasurementResult[], complete: boolean): CheckVerdict {
-  const failed = results.filter((r) => r === 'fail').length;
-  const noData = results.filter((r) => r === 'inconclusive').length;
+export interface ResultTally {
+  readonly total: number;
+  readonly failed: number;
+  /** Measurements without data (`inconclusive`). */
+  readonly noData: number;
+  readonly errors: number;
+  readonly trailingErrors: number;
+}
+
+export const EMPTY_TALLY: ResultTally = Object.freeze({ total: 0, failed: 0, noData: 0, errors: 0, trailingErrors: 0 });
+
+/** The tally after one more measurement. */
+export function addResult(tally: ResultTally, result: MeasurementResult): ResultTally {
+  return {
+    total: tally.total + 1,
+    failed: tally.failed + (result === 'fail' ? 1 : 0),
+    noData: tally.noData + (result === 'inconclusive' ? 1 : 0),
+    errors: tally.errors + (result === 'error' ? 1 : 0),
+    trailingErrors: result === 'error' ? tally.trailingErrors + 1 : 0,
+  };
+}
+
+export function tallyResults(results: readonly MeasurementResult[]): ResultTally {
+  return results.reduce(addResult, EMPTY_TALLY);
+}
+
+/**
+ * `results` are a check's measurements so far, oldest first, or their tally. `complete` says no more
+ * measurements will come (a one-shot evaluation, or the end of a bake): then a check with fewer
+ * successful measurements than `samples` is judged on what it has.
+ */
+export function checkVerdict(check: Check, results: readonly MeasurementResult[] | ResultTally, complete: boolean): CheckVerdict {
+  const { total, failed, noData, errors, trailingErrors } = isTally(results) ? results : tallyResults(results);
   const failures = failed + (check.onNoData === 'fail' ? noData : 0);
   if (failures > check.failureLimit) {
     const why = noData > 0 && check.onNoData === 'fail' ? ` (${failed} failed, ${noData} without data)` : '';
-    return { verdict: 'fail', reason: `${check.name} failed ${failures} of ${results.length} measurements${why}; ${check.failureLimit} tolerated` };
+    return { verdict: 'fail', reason: `${check.name} failed ${failures} of ${total} measurements${why}; ${check.failureLimit} tolerated` };
   }
-  let trailingErrors = 0;
-  for (let i = results.length - 1; i >= 0 && results[i] === 'error'; i--) trailingErrors++;
   if (trailingErrors > check.consecutiveErrorLimit) {
     return { verdict: 'error', reason: `${check.name} could not be measured ${trailingErrors} times in a row; ${check.consecutiveErrorLimit} tolerated` };
   }
-  const measured = results.length - results.filter((r) => r === 'error').length;
+  const measured = total - errors;
   if (measured < check.samples && !complete) {
     return { verdict: 'pending', reason: `${check.name}: ${measured} of ${check.samples} measurements` };
   }
   if (measured === 0) {
-    return results.length > 0
+    return total > 0
       ? { verdict: 'error', reason: `${check.name} could not be measured` }
       : { verdict: 'inconclusive', reason: `${check.name} was not measured` };
   }
@@ -44,6 +73,10 @@ export function checkVerdict(check: Check, results: readonly MeasurementResult[]
     return { verdict: 'inconclusive', reason: `${check.name} had no data in ${noData} of ${measured} measurements` };
   }
   return { verdict: 'pass', reason: `${check.name} passed ${measured - failures - (check.onNoData === 'pass' ? 0 : noData)} of ${measured} measurements` };
+}
+
+function isTally(results: readonly MeasurementResult[] | ResultTally): results is ResultTally {
+  return !Array.isArray(results);
 }
 
 const SEVERITY: Record<CheckProgress, number> = { pass: 0, pending: 1, inconclusive: 2, error: 3, fail: 4 };
