@@ -4,6 +4,7 @@
  * Each test uses its own namespace, so their metrics and Deployments never meet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
@@ -39,7 +40,7 @@ describe('promotion engine end to end', () => {
   beforeAll(async () => {
     exporter = await startExporter();
     kube = await startFakeKube();
-    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual']) {
+    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual', 'upgrade']) {
       exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, 0.01);
       exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
       kube.addDeployment({ namespace: ns, name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 3 });
@@ -98,9 +99,25 @@ describe('promotion engine end to end', () => {
     const checks = done.checkResults as { phase: string; result: string; query: string }[];
     expect(checks.some((c) => c.phase === 'pre' && c.result === 'pass' && c.query.includes('variant="canary"'))).toBe(true);
     expect(checks.some((c) => c.phase === 'post' && c.result === 'pass' && c.query.includes('variant="production"'))).toBe(true);
+    // Sample numbers come from the tally the engine keeps: 1, 2, 3, ... in each phase.
+    for (const phase of ['pre', 'rollout', 'post']) {
+      const samples = (done.checkResults as { phase: string; sample: number }[]).filter((c) => c.phase === phase).map((c) => c.sample);
+      expect(samples, phase).toEqual(samples.map((_, i) => i + 1));
+    }
     const metrics = await svc.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/promoter_promotions_total\{outcome="succeeded"\} [1-9]/);
     expect(metrics.body).toMatch(/promoter_check_results_total\{check="error-rate",result="pass"\} [1-9]/);
+  });
+
+  it('goes on counting from the stored results when a promotion has no tally yet (one started before tallies were kept)', async () => {
+    const id = await promote('upgrade');
+    await waitForState(svc, id, ['verifying', 'succeeded', 'rolled_back', 'failed']);
+    await sql`UPDATE promotions SET progress = progress - 'tallies' WHERE id = ${id}`.execute(svc.database.handle.db);
+    const done = await waitForState(svc, id, ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted']);
+    expect(done).toMatchObject({ state: 'succeeded' });
+    const post = (done.checkResults as { phase: string; sample: number }[]).filter((c) => c.phase === 'post').map((c) => c.sample);
+    expect(post.length).toBeGreaterThan(1);
+    expect(post).toEqual(post.map((_, i) => i + 1));
   });
 
   it('rejects on a failing gate and patches nothing', async () => {

@@ -12,7 +12,7 @@ import type { PromotionRow } from '../adapters/db/views.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { stripTagSuffix } from '../domain/image-reference.js';
 import { normalizePolicy, type Phase, type Policy } from '../domain/policy/model.js';
-import { addResult, checkVerdict, EMPTY_TALLY, policyVerdict, type CheckVerdict } from '../domain/policy/verdict.js';
+import { addResult, checkVerdict, EMPTY_TALLY, policyVerdict, type CheckVerdict, type ResultTally } from '../domain/policy/verdict.js';
 import type { PromotionState } from '../domain/promotion-state.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
@@ -29,6 +29,12 @@ interface Progress {
   lastPostMeasureAt?: number;
   rollback?: { reason: string; finalState: 'rolled_back' | 'aborted'; patched?: boolean; startedAt: number; checkPhase?: string };
   kubeFailures?: number;
+  /**
+   * Each phase's results so far, per check, kept beside the results themselves (written in the same
+   * statement), so a step reads no results. A phase without an entry (not measured yet, or measured
+   * before this field existed) is tallied from check_results once.
+   */
+  tallies?: Partial<Record<Phase, Record<string, ResultTally>>>;
 }
 
 export interface StepDeps {
@@ -274,12 +280,14 @@ export class PromotionSteps {
       return { outcome: {} as Partial<StepOutcome>, verdict: undefined };
     }
     const judged = await this.#measure(row, policy, phase, complete);
-    return { outcome: { ...judged.outcome, progress: { [key]: now } } as Partial<StepOutcome>, verdict: judged.verdict };
+    return { outcome: { ...judged.outcome, progress: { ...judged.outcome.progress, [key]: now } } as Partial<StepOutcome>, verdict: judged.verdict };
   }
 
-  async #measure(row: PromotionRow, policy: Policy, phase: Phase, complete = false): Promise<{ outcome: Pick<StepOutcome, 'measurements'>; verdict: CheckVerdict }> {
+  async #measure(row: PromotionRow, policy: Policy, phase: Phase, complete = false): Promise<{ outcome: Pick<StepOutcome, 'measurements' | 'progress'>; verdict: CheckVerdict }> {
     const checks = checksFor(policy, phase);
-    const previous = await this.#deps.store.tallies(row.id, phase);
+    const tallies = (row.progress as Progress).tallies ?? {};
+    const kept = tallies[phase];
+    const previous = kept ? new Map(Object.entries(kept)) : await this.#deps.store.tallies(row.id, phase);
     const target = {
       namespace: row.namespace,
       deployment: row.deployment,
@@ -296,16 +304,17 @@ export class PromotionSteps {
       promotionId: row.id,
       promotionStartedAt: new Date(row.created_at),
     });
-    const verdicts = checks.map((check, index) => {
-      const latest = round[index];
-      const before = previous.get(check.name) ?? EMPTY_TALLY;
-      return checkVerdict(check, latest ? addResult(before, latest.result) : before, complete);
-    });
+    const after = new Map(previous);
+    for (const measurement of round) after.set(measurement.check, addResult(after.get(measurement.check) ?? EMPTY_TALLY, measurement.result));
+    const verdicts = checks.map((check) => checkVerdict(check, after.get(check.name) ?? EMPTY_TALLY, complete));
     const verdict = policyVerdict(verdicts);
     // Say what was measured, not only that it failed: "... (canary-error-rate = 0.071 > max 0.05)".
     const evidence = round.find((m) => m.result !== 'pass' && verdict.reason.startsWith(m.check));
     return {
-      outcome: { measurements: round.map((measurement) => ({ sample: (previous.get(measurement.check)?.total ?? 0) + 1, measurement })) },
+      outcome: {
+        measurements: round.map((measurement) => ({ sample: (previous.get(measurement.check)?.total ?? 0) + 1, measurement })),
+        progress: { tallies: { ...tallies, [phase]: Object.fromEntries(after) } },
+      },
       verdict: evidence && verdict.verdict !== 'pass' && verdict.verdict !== 'pending' ? { ...verdict, reason: `${verdict.reason} (${evidence.message})` } : verdict,
     };
   }
