@@ -393,6 +393,7 @@ export const engineBenchmark: Benchmark = {
           `to verifying ("ramp"); then a ${windowSec} s window is measured. SQL statements are counted in the pg driver (BEGIN/COMMIT included). ` +
           `Prometheus requests per round = requests the stub received / rounds of post checks stored in the window.`,
         table,
+        `Node flags of the engine replicas: ${ctx.options['engine-node-options'] || "(none: Node's default heap sizing for this machine's memory)"}.`,
         `SQL statements per step by kind: ${results.map((r) => `${r.spec.label}: ${JSON.stringify(r.queriesByKindPerStep)}`).join('; ')}.`,
         `Memory at the end of the window (MB): ${results.map((r) => `${r.spec.label}: ${JSON.stringify(r.memoryMb)} (heap used at the start of the window: ${r.heapUsedAtStartMb.join(', ')})`).join('; ')}.`,
         `States at the end of the ramp (besides verifying): ${results.map((r) => `${r.spec.label}: ${JSON.stringify(r.notVerifying)}`).join('; ')}.`,
