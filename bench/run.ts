@@ -13,7 +13,8 @@
  *               1.5 (or the given value)
  * --drop-indexes=a,b   drop these indexes after migrating each bench database (to measure before a migration)
  * --engine-configs=0,2   run only these engine configurations (0: 1 replica, 1: 2 replicas, 2: 1 replica 5 minutes
- *               into the bake, 3: 1 replica with concurrency 64, not with --quick)
+ *               into the bake, 3: 1 replica with concurrency 64, 4 and 5: 1 and 2 replicas with a Prometheus that
+ *               answers in 100 ms; 3 to 5 are left out with --quick unless named here)
  * --engine-window=S      length of the engine's measured window in seconds (default 30, 10 with --quick)
  * --engine-node-options="--max-old-space-size=128"   node flags for the engine replicas
  * --engine-heap-snapshot=PATH   write a heap snapshot of the first replica at the end of the window

@@ -1,5 +1,6 @@
 /**
- * A Prometheus-compatible endpoint that answers at once, in its own process: `/api/v1/query` (GET or
+ * A Prometheus-compatible endpoint that answers at once (or after a delay the runner sets, to stand in
+ * for a Prometheus across a network), in its own process: `/api/v1/query` (GET or
  * POST form) returns a one-series vector whose value the runner sets (`setValue`), `/api/v1/format_query`
  * echoes the query (policy syntax checks). It counts requests, so a benchmark can tell how many queries
  * the service really sent.
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { serveIpc } from '../lib/ipc.js';
 
 let value = Number(process.env.STUB_VALUE ?? 0.01);
+let delayMs = 0;
 let requests = 0;
 const byPath = new Map<string, number>();
 const distinctQueries = new Set<string>();
@@ -41,8 +43,12 @@ const server = createServer((req, res) => {
         return;
       }
       const text = JSON.stringify(body);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+      const answer = () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     },
     () => {
       res.writeHead(400);
@@ -59,6 +65,11 @@ server.listen(0, '127.0.0.1', () => {
       setValue: (args) => {
         value = (args as { value: number }).value;
         return { at: Date.now() };
+      },
+      /** Answers every later request after this many milliseconds (0: at once). */
+      setDelay: (args) => {
+        delayMs = (args as { ms: number }).ms;
+        return true;
       },
       stats: () => ({ requests, byPath: Object.fromEntries(byPath), distinctQueries: distinctQueries.size }),
       stop: () => {
