@@ -44,6 +44,8 @@ interface Measured {
   readonly executionMs: number;
   readonly plan: string;
   readonly usesIndex: boolean;
+  /** Rows an index scan read and threw away to fill the page ("Rows Removed by Filter"). */
+  readonly removed: number;
 }
 
 function queryString(filter: Omit<ListFilter, 'limit'>, cursor: string | undefined): string {
@@ -102,15 +104,15 @@ export const listBenchmark: Benchmark = {
             times.push(Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN));
           }
           const executionMs = round(median(times), 3);
-          // In index order, no sort, and not wading through rows of other targets or states to fill the page.
+          // In index order, no sort. (Whether the rows it reads to fill a page grow with the table is judged below.)
           const removed = [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
-          const usesIndex = /Index (Only )?Scan/.test(plan) && !/Seq Scan on promotions/.test(plan) && !/Sort Method/.test(plan) && removed <= 500;
+          const usesIndex = /Index (Only )?Scan/.test(plan) && !/Seq Scan on promotions/.test(plan) && !/Sort Method/.test(plan);
           const path = `/v1/promotions?${queryString(c.filter, cursor)}`;
           await runLoad({ url: `${url}${path}`, connections: 1, durationSec: 1, headers: { authorization: AUTH_HEADER } });
           const http = await runLoad({ url: `${url}${path}`, connections: 1, durationSec, headers: { authorization: AUTH_HEADER } });
           if (http.ok === 0) throw new Error(`${path}: no successful response (${JSON.stringify(http.statusCodes)})`);
-          measured.push({ size, name: c.name, http, executionMs, plan: `-- ${c.name}, ${size} rows\n${query.sql}\n${JSON.stringify(query.parameters)}\n\n${plan}`, usesIndex });
-          ctx.log(`  ${size} rows, ${c.name}: p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${Math.round(http.rps)} rps; SQL ${executionMs} ms${usesIndex ? '' : ' (NOT an index-ordered plan reading about one page)'}`);
+          measured.push({ size, name: c.name, http, executionMs, plan: `-- ${c.name}, ${size} rows\n${query.sql}\n${JSON.stringify(query.parameters)}\n\n${plan}`, usesIndex, removed });
+          ctx.log(`  ${size} rows, ${c.name}: p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms, ${Math.round(http.rps)} rps; SQL ${executionMs} ms, ${removed} rows removed by a filter${usesIndex ? '' : ' (NOT an index-ordered plan)'}`);
         }
       }
 
@@ -118,16 +120,20 @@ export const listBenchmark: Benchmark = {
       const last = sizes.at(-1) as number;
       const figures: Figure[] = [];
       const table = [
-        `| filter | ${sizes.map((s) => `${s / 1000}k rows: p50 / p99 ms (SQL ms)`).join(' | ')} | p50 ${last / 1000}k / ${first / 1000}k | index-ordered plan reading about one page at ${last / 1000}k |`,
-        `|---|${sizes.map(() => '---').join('|')}|---|---|`,
+        `| filter | ${sizes.map((s) => `${s / 1000}k rows: p50 / p99 ms (SQL ms)`).join(' | ')} | p50 ${last / 1000}k / ${first / 1000}k | rows removed by a filter ${first / 1000}k -> ${last / 1000}k | index-ordered plan, rows read not growing, at ${last / 1000}k |`,
+        `|---|${sizes.map(() => '---').join('|')}|---|---|---|`,
       ];
       for (const c of CASES) {
         const bySize = sizes.map((size) => measured.find((m) => m.size === size && m.name === c.name) as Measured);
         const growth = (bySize.at(-1)?.http.p50Ms ?? Number.NaN) / Math.max(bySize[0]?.http.p50Ms ?? Number.NaN, 0.5);
         // At small sizes the planner may rightly prefer sorting a few matches; what must hold is the largest size.
-        const indexed = bySize.at(-1)?.usesIndex === true;
+        // Reading a page may skip rows of other targets or states (a constant share when they interleave);
+        // what must not happen is that the skipped rows grow with the table (a target's whole history).
+        const removedFirst = bySize[0]?.removed ?? 0;
+        const removedLast = bySize.at(-1)?.removed ?? Number.POSITIVE_INFINITY;
+        const indexed = bySize.at(-1)?.usesIndex === true && removedLast <= Math.max(500, 2 * removedFirst);
         table.push(
-          `| ${c.name} | ${bySize.map((m) => `${m.http.p50Ms} / ${m.http.p99Ms} (${m.executionMs})`).join(' | ')} | ${round(growth, 2)}x | ${indexed ? 'yes' : '**no**'} |`,
+          `| ${c.name} | ${bySize.map((m) => `${m.http.p50Ms} / ${m.http.p99Ms} (${m.executionMs})`).join(' | ')} | ${round(growth, 2)}x | ${removedFirst} -> ${removedLast} | ${indexed ? 'yes' : '**no**'} |`,
         );
         const largest = bySize.at(-1);
         figures.push({ name: `${c.name}: p50 / p99 at ${last / 1000}k rows`, value: `${largest?.http.p50Ms} / ${largest?.http.p99Ms}`, unit: 'ms' });
@@ -147,7 +153,8 @@ export const listBenchmark: Benchmark = {
           `Finished promotions over 20 namespaces and 1,000 targets (states: 85% succeeded, 7% rejected, 4% rolled back, 2% aborted, 2% failed), ` +
             `bulk-inserted: ${inserts.join('; ')}. HTTP through the app (auth on) with one connection for ${durationSec} s per filter after a 1 s warm-up; ` +
             `SQL ms is the median Execution Time of 5 EXPLAIN ANALYZE runs of the repository's own SQL. "flat" = at the largest size the plan reads an index in order ` +
-            `(no sort, no sequential scan, at most 500 rows removed by a filter) and the SQL time is at most 2x that at the smallest size (or <= 1 ms).`,
+            `(no sort, no sequential scan), the rows it removes by a filter to fill the page are at most 500 or 2x those at the smallest size, and the SQL time ` +
+            `is at most 2x that at the smallest size (or <= 1 ms).`,
           table.join('\n'),
           `EXPLAIN (ANALYZE, BUFFERS) plans at ${first / 1000}k and ${last / 1000}k rows:`,
           ...planDetails,

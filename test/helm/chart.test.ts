@@ -527,6 +527,12 @@ describe('values monitoring.yaml in detail', () => {
     const env = envOf(containerOf(deploymentOf(objects)));
     expect(plainValue(env, 'PROMOTER_ENGINE_LEASE_MS')).toBe('30000');
     expect(env.has('PROMOTER_ENGINE_POLL_MS')).toBe(false);
+    expect(env.has('PROMOTER_ENGINE_CONCURRENCY')).toBe(false);
+  });
+
+  it('passes the engine concurrency when set', async () => {
+    const { objects: tuned } = await rendered({ values: ['monitoring.yaml'], set: ['engine.concurrency=64'] });
+    expect(plainValue(envOf(containerOf(deploymentOf(tuned))), 'PROMOTER_ENGINE_CONCURRENCY')).toBe('64');
   });
 
   it('keeps a PodDisruptionBudget that never blocks a drain on its own', () => {

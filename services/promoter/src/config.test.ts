@@ -29,6 +29,7 @@ describe('loadConfig: defaults', () => {
       policiesDir: undefined,
       logLevel: 'info',
       engineEnabled: true,
+      engineConcurrency: 16,
       production: false,
       bodyLimitBytes: 256 * 1024,
     });
@@ -125,6 +126,7 @@ describe('loadConfig: each bad variable is named', () => {
     ['NODE_ENV=production without tokens', { env: { NODE_ENV: 'production' }, variable: 'PROMOTER_API_TOKENS' }],
     ['PROMOTER_API_TOKENS malformed', { env: { PROMOTER_API_TOKENS: 'ci' }, variable: 'PROMOTER_API_TOKENS' }],
     ['PROMOTER_BODY_LIMIT too small', { env: { PROMOTER_BODY_LIMIT: '10' }, variable: 'PROMOTER_BODY_LIMIT' }],
+    ['PROMOTER_ENGINE_CONCURRENCY zero', { env: { PROMOTER_ENGINE_CONCURRENCY: '0' }, variable: 'PROMOTER_ENGINE_CONCURRENCY' }],
   ];
   it.each(cases)('%s', (_name, { env, variable }) => {
     const error = configError(() => loadConfig(env));

@@ -42,6 +42,8 @@ export interface Config {
   readonly engineLeaseMs: number;
   /** How often an idle engine looks for due promotions. */
   readonly enginePollMs: number;
+  /** How many promotions one replica steps at once. */
+  readonly engineConcurrency: number;
   readonly production: boolean;
   readonly bodyLimitBytes: number;
   /** Requests per minute per token; 0 = no limit. */
@@ -96,6 +98,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     engineEnabled: engine === 'on',
     engineLeaseMs: integer(get('PROMOTER_ENGINE_LEASE_MS'), 'PROMOTER_ENGINE_LEASE_MS', 60_000, 1_000, 3_600_000),
     enginePollMs: integer(get('PROMOTER_ENGINE_POLL_MS'), 'PROMOTER_ENGINE_POLL_MS', 500, 10, 60_000),
+    engineConcurrency: integer(get('PROMOTER_ENGINE_CONCURRENCY'), 'PROMOTER_ENGINE_CONCURRENCY', 16, 1, 1_000),
     production,
     rateLimitPerMinute: integer(get('PROMOTER_RATE_LIMIT'), 'PROMOTER_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
         metrics,
         leaseMs: config.engineLeaseMs,
         pollMs: config.enginePollMs,
+        concurrency: config.engineConcurrency,
       })
     : undefined;
   if (!engine) log.info('PROMOTER_ENGINE=off: this replica serves the API only');
