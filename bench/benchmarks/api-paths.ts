@@ -2,8 +2,8 @@
  * Read and write paths of the API against a bare baseline, in the same run, on the same database:
  *
  * - read: GET /v1/promotions/{id} (the real app: bearer-token auth, contract validation, response
- *   serialization, request logging) vs GET /bare/promotions/{id} (bare Fastify + pg, the same three
- *   SELECTs: the promotion, then its check results and events in parallel, as the repository does);
+ *   serialization, request logging) vs GET /bare/promotions/{id} (bare Fastify + pg, the same SELECT:
+ *   the promotion with its check results and events aggregated as JSON, as the repository does);
  * - write: POST /v1/promotions (engine off, a distinct target per request, an Idempotency-Key) vs POST
  *   /bare/promotions (the same promotion + event + idempotency-key INSERTs in one transaction).
  *

@@ -75,16 +75,19 @@ async function startBare(): Promise<{ app: FastifyInstance; close: () => Promise
   const app = Fastify({ logger: false });
   const policies = new Map<string, { version: number; document: unknown }>();
 
+  // The same single query as the repository's detail read: the promotion with its results and events as JSON.
   app.get('/bare/promotions/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const { rows } = await pool.query('SELECT * FROM promotions WHERE id = $1', [id]);
+    const { rows } = await pool.query(
+      `SELECT p.*,
+         (SELECT coalesce(json_agg(c ORDER BY c.id), '[]'::json) FROM check_results c WHERE c.promotion_id = p.id) AS check_results,
+         (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM promotion_events e WHERE e.promotion_id = p.id) AS events
+       FROM promotions p WHERE p.id = $1`,
+      [id],
+    );
     const row = rows[0] as Record<string, unknown> | undefined;
     if (!row) return reply.code(404).send({ error: 'not found' });
-    const [checkResults, events] = await Promise.all([
-      pool.query('SELECT * FROM check_results WHERE promotion_id = $1 ORDER BY id', [id]),
-      pool.query('SELECT * FROM promotion_events WHERE promotion_id = $1 ORDER BY id', [id]),
-    ]);
-    return { ...row, checkResults: checkResults.rows, events: events.rows };
+    return row;
   });
 
   app.post('/bare/promotions', async (request, reply) => {

@@ -11,10 +11,11 @@ import {
   type PromotionState,
 } from '../../domain/promotion-state.js';
 import { isUniqueViolation } from './errors.js';
-import type { Database } from './schema.js';
+import type { CheckResultsTable, Database, PromotionEventsTable } from './schema.js';
 import {
   checkResultView,
   eventView,
+  type JsonRow,
   promotionView,
   type PromotionDetailView,
   type PromotionEventView,
@@ -143,17 +144,27 @@ export class PromotionRepository {
     return promotionView(await this.#row(this.#db, id));
   }
 
+  /**
+   * The whole record in one query: the promotion with its check results and events aggregated as JSON
+   * arrays, instead of three queries (on a busy 2-core machine each round trip costs more CPU than the
+   * rows it carries). In JSON, timestamps arrive as ISO strings and NaN/Infinity as strings, which the
+   * views turn into the same output as the driver's Dates and numbers.
+   */
   async getDetail(id: string): Promise<PromotionDetailView> {
-    const row = await this.#row(this.#db, id);
-    const [checkResults, events] = await Promise.all([
-      this.#db.selectFrom('check_results').selectAll().where('promotion_id', '=', id).orderBy('id').execute(),
-      this.#db.selectFrom('promotion_events').selectAll().where('promotion_id', '=', id).orderBy('id').execute(),
-    ]);
+    const result = await sql<PromotionRow & { check_results: unknown[]; events: unknown[] }>`
+      SELECT p.*,
+        (SELECT coalesce(json_agg(c ORDER BY c.id), '[]'::json) FROM check_results c WHERE c.promotion_id = p.id) AS check_results,
+        (SELECT coalesce(json_agg(e ORDER BY e.id), '[]'::json) FROM promotion_events e WHERE e.promotion_id = p.id) AS events
+      FROM promotions p
+      WHERE p.id = ${id}`.execute(this.#db);
+    const row = result.rows[0];
+    if (!row) throw errors.promotionNotFound(id);
     return {
       ...promotionView(row),
       policySnapshot: row.policy_snapshot,
-      checkResults: checkResults.map(checkResultView),
-      events: events.map(eventView),
+      // json_agg of whole rows of those tables: their shape is the tables' (checked by the API tests' contract).
+      checkResults: (row.check_results as JsonRow<CheckResultsTable>[]).map(checkResultView),
+      events: (row.events as JsonRow<PromotionEventsTable>[]).map(eventView),
     };
   }
 

@@ -97,7 +97,22 @@ export function promotionView(row: PromotionRow): PromotionView {
   };
 }
 
-export function eventView(row: Selectable<PromotionEventsTable>): PromotionEventView {
+/**
+ * A row as PostgreSQL's to_json writes it (the detail read aggregates results and events as JSON):
+ * timestamps as ISO strings, and float8 NaN or Infinity as the strings "NaN", "Infinity" (the nullable
+ * number columns here are the float8 ones; ids and sample numbers are integers).
+ */
+export type JsonRow<T> = {
+  [K in keyof Selectable<T>]: Selectable<T>[K] extends Date
+    ? string
+    : null extends Selectable<T>[K]
+      ? Selectable<T>[K] extends number | null
+        ? Selectable<T>[K] | string
+        : Selectable<T>[K]
+      : Selectable<T>[K];
+};
+
+export function eventView(row: Selectable<PromotionEventsTable> | JsonRow<PromotionEventsTable>): PromotionEventView {
   return {
     id: row.id,
     promotionId: row.promotion_id,
@@ -112,11 +127,11 @@ export function eventView(row: Selectable<PromotionEventsTable>): PromotionEvent
 }
 
 /** JSON has no NaN or Infinity: such a value is reported as null, and the message says what it was. */
-function finiteOrNull(value: number | null): number | null {
-  return value !== null && Number.isFinite(value) ? value : null;
+function finiteOrNull(value: number | string | null): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-export function checkResultView(row: Selectable<CheckResultsTable>): CheckResultView {
+export function checkResultView(row: Selectable<CheckResultsTable> | JsonRow<CheckResultsTable>): CheckResultView {
   return {
     id: row.id,
     check: row.check_name,
