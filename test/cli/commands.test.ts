@@ -211,4 +211,17 @@ describe('usage errors exit 2 with a hint', () => {
     expect(promote.stdout).toContain('--strip-suffix SUFFIX');
     expect((await cli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it("reads a flag's value as that value, even when it looks like a global flag", async () => {
+    // --reason takes the next argument: '--json' here is the reason, so the output stays text.
+    const created = await cli([...promoteArgs('reason-json'), '--dry-run', '--reason', '--json'], { url });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('Started promotion');
+    const id = /Started promotion (\S+)/.exec(created.stdout)?.[1] ?? '';
+    expect((await client.promotions.get(id)).reason).toBe('--json');
+    // --token takes '-abc' as the token (this service has none configured, so any token is let through).
+    const status = await cli(['status', id, '--token', '-abc', '--json'], { url });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.json<PromotionDetail>().id).toBe(id);
+  });
 });

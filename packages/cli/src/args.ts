@@ -3,12 +3,13 @@
  * silently ignored), plus the checks parseArgs does not do: required flags, numbers, durations.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CommandContext } from './context.js';
 import { UsageError } from './exit-codes.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
 /** Accepted by every command, before or after the command name. */
-export const GLOBAL_OPTIONS = {
+const GLOBAL_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
@@ -26,6 +27,35 @@ export function parseCommand<const O extends OptionsConfig>(command: string, arg
   } catch (error) {
     throw new UsageError(cleanParseError(error), command);
   }
+}
+
+/** The flags every command takes, as parsed with the command's own (so a flag's value is never taken for one). */
+export interface GlobalFlags {
+  readonly json: boolean;
+  readonly noColor: boolean;
+  readonly help: boolean;
+  readonly url: string | undefined;
+  readonly token: string | undefined;
+}
+
+/** A command whose arguments are parsed once, before a client exists: `run` needs the global flags first. */
+export interface Command {
+  prepare(name: string, args: readonly string[]): { readonly globals: GlobalFlags; execute(context: CommandContext): Promise<number> };
+}
+
+/** A command from its flags and what it does with them (global flags included in `parsed`). */
+export function defineCommand<const O extends OptionsConfig>(options: O, run: (context: CommandContext, parsed: Parsed<O>) => Promise<number>): Command {
+  return {
+    prepare(name, args) {
+      const parsed = parseCommand(name, args, options);
+      // The global part of the values, whatever the command's own options are.
+      const values = parsed.values as { json?: boolean; 'no-color'?: boolean; help?: boolean; url?: string; token?: string };
+      return {
+        globals: { json: values.json === true, noColor: values['no-color'] === true, help: values.help === true, url: values.url, token: values.token },
+        execute: (context) => run(context, parsed),
+      };
+    },
+  };
 }
 
 /**
@@ -64,7 +94,7 @@ export function attachValues(args: readonly string[], options: OptionsConfig): s
  * a global flag's value must not be taken for the command name (`--url http://x status ID`).
  */
 export function splitCommand(argv: readonly string[]): { command: string | undefined; rest: string[] } {
-  const valued = new Set(['--url', '--token']);
+  const valued = new Set(Object.entries(GLOBAL_OPTIONS).flatMap(([name, option]) => (option.type === 'string' ? [`--${name}`] : [])));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (valued.has(arg)) {

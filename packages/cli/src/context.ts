@@ -12,6 +12,3 @@ export interface CommandContext {
   /** Terminal width, for the live view. */
   readonly columns: number | undefined;
 }
-
-/** A command: parses its own arguments (global flags included) and returns the exit code. */
-export type Command = (context: CommandContext, args: readonly string[]) => Promise<number>;

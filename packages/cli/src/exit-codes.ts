@@ -26,7 +26,6 @@ export function exitCodeForState(state: PromotionState): ExitCode {
 
 /** The exit code of an error that ended a command. */
 export function exitCodeForError(error: unknown): ExitCode {
-  if (error instanceof UsageError) return EXIT.usage;
   if (isPromoterNetworkError(error)) return EXIT.unreachable;
   if (isPromoterError(error) && (error.status === 401 || error.status === 403)) return EXIT.unreachable;
   return EXIT.failed;

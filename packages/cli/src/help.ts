@@ -99,8 +99,6 @@ Runs the policy's checks for the phase (default pre) now and stores the evaluati
 Exit code 0 when the verdict is pass, 1 otherwise.`,
 };
 
-export const COMMANDS = Object.keys(COMMAND_HELP);
-
 export function commandHelp(command: string): string {
   return `${COMMAND_HELP[command] ?? MAIN_HELP}\n\n${GLOBAL_FLAGS}\n\n${EXIT_CODES}`;
 }

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createPromoterClient, isPromoterError, isPromoterNetworkError, PromoterAbortError, type FetchFunction } from '@promoter/sdk';
-import { parseCommand, splitCommand } from './args.js';
+import { splitCommand, type Command } from './args.js';
 import { actionCommand } from './commands/actions.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { eventsCommand } from './commands/events.js';
@@ -12,7 +12,7 @@ import { listCommand } from './commands/list.js';
 import { policyCommand } from './commands/policy.js';
 import { promoteCommand } from './commands/promote.js';
 import { statusCommand } from './commands/status.js';
-import type { Command, CommandContext } from './context.js';
+import type { CommandContext } from './context.js';
 import { EXIT, exitCodeForError, UsageError } from './exit-codes.js';
 import { commandHelp, MAIN_HELP } from './help.js';
 import { Output, wantsColour, type TextSink } from './output.js';
@@ -39,9 +39,9 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   list: listCommand,
   events: eventsCommand,
-  abort: (context, args) => actionCommand('abort', context, args),
-  rollback: (context, args) => actionCommand('rollback', context, args),
-  approve: (context, args) => actionCommand('approve', context, args),
+  abort: actionCommand('abort'),
+  rollback: actionCommand('rollback'),
+  approve: actionCommand('approve'),
   policy: policyCommand,
   evaluate: evaluateCommand,
 };
@@ -57,11 +57,12 @@ const COMMANDS: Record<string, Command> = {
 export async function run(argv: readonly string[], options: RunOptions): Promise<number> {
   const env = options.env ?? {};
   const isTTY = options.isTTY ?? false;
-  const json = argv.includes('--json');
-  const output = new Output({ stdout: options.stdout, stderr: options.stderr, isTTY, json, color: wantsColour(isTTY, env, argv.includes('--no-color')) });
+  const outputFor = (json: boolean, noColor: boolean) =>
+    new Output({ stdout: options.stdout, stderr: options.stderr, isTTY, json, color: wantsColour(isTTY, env, noColor) });
   const { command, rest } = splitCommand(argv);
 
   if (command === undefined) {
+    const output = outputFor(false, rest.includes('--no-color'));
     if (rest.includes('--version')) {
       output.line(version());
       return EXIT.ok;
@@ -73,17 +74,24 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
     return usage(output, new UsageError(rest.length === 0 ? 'missing command' : `unknown flag or missing command: ${rest.join(' ')}`));
   }
   const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!handler) return usage(output, new UsageError(`unknown command '${command}'`));
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!handler) return usage(outputFor(false, false), new UsageError(`unknown command '${command}'`));
+  // Parsed once, with the command's own flags: a flag's value is never read as a global flag.
+  let prepared;
+  try {
+    prepared = handler.prepare(command, rest);
+  } catch (error) {
+    return report(outputFor(false, false), error, DEFAULT_URL);
+  }
+  const { globals } = prepared;
+  const output = outputFor(globals.json, globals.noColor);
+  if (globals.help) {
     output.line(commandHelp(command));
     return EXIT.ok;
   }
 
-  let url = DEFAULT_URL;
+  const url = globals.url ?? env.PROMOTER_URL ?? DEFAULT_URL;
   try {
-    const { values } = parseCommand(command, rest.filter((arg) => arg.startsWith('--url') || arg.startsWith('--token') || !arg.startsWith('-')), {});
-    url = values.url ?? env.PROMOTER_URL ?? DEFAULT_URL;
-    const token = values.token ?? env.PROMOTER_TOKEN;
+    const token = globals.token ?? env.PROMOTER_TOKEN;
     if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`--url (or PROMOTER_URL) must be an http(s) URL, not '${url}'`, command);
     const client = createPromoterClient({
       baseUrl: url,
@@ -97,7 +105,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       cwd: options.cwd ?? process.cwd(),
       columns: options.columns,
     };
-    return await handler(context, rest);
+    return await prepared.execute(context);
   } catch (error) {
     return report(output, error, url);
   }

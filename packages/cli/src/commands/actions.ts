@@ -1,16 +1,15 @@
 /** `promoter abort|rollback|approve ID`: the manual controls of a promotion. */
-import { expectPositionals, parseCommand } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { defineCommand, expectPositionals, type Command } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { stateStyle } from '../format.js';
 
-export type Action = 'abort' | 'rollback' | 'approve';
+type Action = 'abort' | 'rollback' | 'approve';
 
 const REQUESTED: Record<Action, string> = { abort: 'abort requested', rollback: 'rollback requested', approve: 'approved' };
 const DONE_STATE: Partial<Record<Action, string>> = { abort: 'aborted', rollback: 'rolled_back' };
 
-export async function actionCommand(action: Action, context: CommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand(action, args, { reason: { type: 'string' } });
+export function actionCommand(action: Action): Command {
+  return defineCommand({ reason: { type: 'string' } }, async (context, { values, positionals }) => {
   const [id = ''] = expectPositionals(action, positionals, ['ID']);
   const options = { signal: context.signal, ...(values.reason !== undefined ? { reason: values.reason } : {}) };
   const { client, output } = context;
@@ -19,4 +18,5 @@ export async function actionCommand(action: Action, context: CommandContext, arg
   else if (DONE_STATE[action] === promotion.state) output.line(`Promotion ${promotion.id} ${stateStyle(output.style, promotion.state)}${promotion.stateReason ? `: ${promotion.stateReason}` : ''}`);
   else output.line(`Promotion ${promotion.id}: ${REQUESTED[action]}; state ${stateStyle(output.style, promotion.state)} (follow: promoter events ${promotion.id} --follow)`);
   return EXIT.ok;
+  });
 }

@@ -1,23 +1,23 @@
 /** `promoter evaluate`: run a policy's checks now against a target; patches nothing. */
 import type { EvaluationRequest, Phase } from '@promoter/sdk';
-import { expectPositionals, parseCommand, required } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { defineCommand, expectPositionals, required } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { evaluationLines } from '../format.js';
 
 const PHASES: readonly Phase[] = ['pre', 'rollout', 'post'];
 
-export async function evaluateCommand(context: CommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('evaluate', args, {
-    policy: { type: 'string', short: 'p' },
-    namespace: { type: 'string', short: 'n' },
-    deployment: { type: 'string', short: 'd' },
-    container: { type: 'string', short: 'c' },
-    phase: { type: 'string' },
-    from: { type: 'string' },
-    'strip-suffix': { type: 'string' },
-    image: { type: 'string' },
-  });
+const EVALUATE_OPTIONS = {
+  policy: { type: 'string', short: 'p' },
+  namespace: { type: 'string', short: 'n' },
+  deployment: { type: 'string', short: 'd' },
+  container: { type: 'string', short: 'c' },
+  phase: { type: 'string' },
+  from: { type: 'string' },
+  'strip-suffix': { type: 'string' },
+  image: { type: 'string' },
+} as const;
+
+export const evaluateCommand = defineCommand(EVALUATE_OPTIONS, async (context, { values, positionals }) => {
   expectPositionals('evaluate', positionals, []);
   required('evaluate', values, ['policy', 'namespace', 'deployment', 'container']);
   const phase = (values.phase ?? 'pre') as Phase;
@@ -39,4 +39,4 @@ export async function evaluateCommand(context: CommandContext, args: readonly st
   else for (const line of evaluationLines(context.output.style, evaluation)) context.output.line(line);
   // Like a dry run: 0 when the checks pass, 1 otherwise, so a script can gate on it.
   return evaluation.verdict === 'pass' ? EXIT.ok : EXIT.failed;
-}
+});

@@ -1,11 +1,9 @@
 /** `promoter events ID`: the timeline; with --follow, live until the promotion ends. */
-import { expectPositionals, parseCommand } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { defineCommand, expectPositionals } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { eventLine } from '../format.js';
 
-export async function eventsCommand(context: CommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('events', args, { follow: { type: 'boolean', short: 'f' } });
+export const eventsCommand = defineCommand({ follow: { type: 'boolean', short: 'f' } }, async (context, { values, positionals }) => {
   const [id = ''] = expectPositionals('events', positionals, ['ID']);
   const { client, output } = context;
   if (!values.follow) {
@@ -19,4 +17,4 @@ export async function eventsCommand(context: CommandContext, args: readonly stri
     output.line(output.json ? JSON.stringify(event) : eventLine(output.style, event));
   }
   return EXIT.ok;
-}
+});

@@ -1,19 +1,19 @@
 /** `promoter list`: promotions, newest first; one page, or every page with --all. */
 import { isPromotionState, PROMOTION_STATES, type Promotion, type PromotionState } from '@promoter/sdk';
-import { expectPositionals, parseCommand, positiveInteger } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { defineCommand, expectPositionals, positiveInteger } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { promotionRows } from '../format.js';
 
-export async function listCommand(context: CommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('list', args, {
-    namespace: { type: 'string', short: 'n' },
-    deployment: { type: 'string', short: 'd' },
-    state: { type: 'string' },
-    limit: { type: 'string' },
-    cursor: { type: 'string' },
-    all: { type: 'boolean' },
-  });
+const LIST_OPTIONS = {
+  namespace: { type: 'string', short: 'n' },
+  deployment: { type: 'string', short: 'd' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean' },
+} as const;
+
+export const listCommand = defineCommand(LIST_OPTIONS, async (context, { values, positionals }) => {
   expectPositionals('list', positionals, []);
   let state: PromotionState | undefined;
   if (values.state !== undefined) {
@@ -47,4 +47,4 @@ export async function listCommand(context: CommandContext, args: readonly string
   else for (const line of promotionRows(output.style, items)) output.line(line);
   if (nextCursor) output.line(output.style.dim(`More: promoter list --cursor ${nextCursor} (or --all)`));
   return EXIT.ok;
-}
+});

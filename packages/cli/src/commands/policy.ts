@@ -3,19 +3,19 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Policy } from '@promoter/sdk';
-import { expectPositionals, parseCommand, positiveInteger } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { defineCommand, expectPositionals, positiveInteger } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { policyRows } from '../format.js';
 
-export const POLICY_SUBCOMMANDS = ['apply', 'list', 'get', 'versions', 'delete'] as const;
+const POLICY_SUBCOMMANDS = ['apply', 'list', 'get', 'versions', 'delete'] as const;
 
-export async function policyCommand(context: CommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('policy', args, {
-    file: { type: 'string', short: 'f' },
-    name: { type: 'string' },
-    version: { type: 'string' },
-  });
+const POLICY_OPTIONS = {
+  file: { type: 'string', short: 'f' },
+  name: { type: 'string' },
+  version: { type: 'string' },
+} as const;
+
+export const policyCommand = defineCommand(POLICY_OPTIONS, async (context, { values, positionals }) => {
   const [subcommand, ...rest] = positionals;
   const { client, output } = context;
   const signal = context.signal;
@@ -71,7 +71,7 @@ export async function policyCommand(context: CommandContext, args: readonly stri
     default:
       throw new UsageError(`unknown subcommand '${subcommand}': one of ${POLICY_SUBCOMMANDS.join(', ')}`, 'policy');
   }
-}
+});
 
 /**
  * Reads a policy file. YAML goes to the service as it is (its line numbers stay meaningful in errors);

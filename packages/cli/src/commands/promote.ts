@@ -1,12 +1,11 @@
 /** `promoter promote`: start a promotion, optionally waiting for its end. */
 import type { PromotionRequest } from '@promoter/sdk';
-import { duration, expectPositionals, parseCommand, required } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { defineCommand, duration, expectPositionals, required } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { imageText, targetText } from '../format.js';
 import { waitAndReport } from '../wait-and-report.js';
 
-export const PROMOTE_OPTIONS = {
+const PROMOTE_OPTIONS = {
   namespace: { type: 'string', short: 'n' },
   deployment: { type: 'string', short: 'd' },
   container: { type: 'string', short: 'c' },
@@ -22,8 +21,7 @@ export const PROMOTE_OPTIONS = {
   'idempotency-key': { type: 'string' },
 } as const;
 
-export async function promoteCommand(context: CommandContext, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommand('promote', args, PROMOTE_OPTIONS);
+export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { values, positionals }) => {
   expectPositionals('promote', positionals, []);
   required('promote', values, ['namespace', 'deployment', 'container', 'policy']);
   if ((values.from === undefined) === (values.image === undefined)) {
@@ -70,4 +68,4 @@ export async function promoteCommand(context: CommandContext, args: readonly str
     `Promotion ${output.style.bold(promotion.id)}${promotion.dryRun ? ' (dry run)' : ''}: ${targetText(promotion)} <- ${imageText(promotion)}, policy ${promotion.policy.name} v${promotion.policy.version}`,
   );
   return waitAndReport(context, promotion.id, { timeoutMs });
-}
+});
