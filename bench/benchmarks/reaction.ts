@@ -49,7 +49,7 @@ export const reactionBenchmark: Benchmark = {
     try {
       service = await startService(
         entry,
-        { DATABASE_URL: database.url, PROMETHEUS_URL: infra.prometheusUrl, KUBECONFIG: infra.kubeconfig, PROMOTER_API_TOKENS: API_TOKENS_ENV, LOG_LEVEL: 'info' },
+        { DATABASE_URL: database.url, PROMETHEUS_URL: infra.prometheusUrl, KUBECONFIG: infra.kubeconfig, PROMOTER_API_TOKENS: API_TOKENS_ENV, LOG_LEVEL: 'info', PROMOTER_RATE_LIMIT: '0' },
         { logFile: join(ctx.resultsDir, 'logs', 'reaction-service.log') },
       );
       const running = service;

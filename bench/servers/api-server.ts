@@ -5,7 +5,7 @@
  *   serialization, hooks, logging at LOG_LEVEL to this process's stdout), engine off, on DATABASE_URL;
  * - `bare`: the baseline, a bare Fastify instance (no logger, no schemas, no auth) whose routes run the same
  *   SQL through a plain `pg` pool of the same size: the promotion read, the promotion + event +
- *   idempotency-key inserts in one transaction, and the list query;
+ *   idempotency-key inserts in one transaction (and as one statement);
  * - `repo`: a step between the two, to tell where the app's cost goes: bare Fastify calling the service's
  *   own repositories (Kysely, row -> view mapping) exactly as the route handlers do, without the app's
  *   hooks, plugins, validation, serialization and logging.
@@ -23,6 +23,7 @@ import { PolicyRepository } from '../../services/promoter/src/adapters/db/policy
 import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { digest } from '../../services/promoter/src/domain/canonical-json.js';
 import { loadOpenApiDocument } from '../../services/promoter/src/contract/openapi.js';
+import type { PromotionRequest } from '../../services/promoter/src/http/promotions.js';
 import { serveIpc } from '../lib/ipc.js';
 
 const mode = process.argv[2];
@@ -58,17 +59,8 @@ async function startApp(): Promise<{ app: FastifyInstance; close: () => Promise<
   };
 }
 
-// pg returns bigint (int8) columns as strings unless told otherwise; the service parses them as numbers.
-pg.types.setTypeParser(20, (value) => Number(value));
+// bigint (int8) columns arrive as numbers in all three modes: importing connection.js set pg's parser.
 
-interface CreateBody {
-  target: { namespace: string; deployment: string; container: string };
-  image?: string;
-  source?: { deployment: string; container?: string; tagSuffixToStrip?: string };
-  policy: string;
-  dryRun?: boolean;
-  reason?: string;
-}
 
 async function startBare(): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
@@ -90,20 +82,41 @@ async function startBare(): Promise<{ app: FastifyInstance; close: () => Promise
     return row;
   });
 
+  /** $2..$14 of the promotions INSERT of both write routes. */
+  const promotionValues = (body: PromotionRequest, policy: { version: number; document: unknown }): unknown[] => [
+    body.target.namespace,
+    body.target.deployment,
+    body.target.container,
+    body.source?.deployment ?? null,
+    body.source?.container ?? null,
+    body.source?.tagSuffixToStrip ?? null,
+    body.image ?? null,
+    body.policy,
+    policy.version,
+    JSON.stringify(policy.document),
+    body.dryRun ?? false,
+    body.reason ?? null,
+    'bench',
+  ];
+
+  /** The policy's latest version, read once per name. */
+  const cachedPolicy = async (name: string): Promise<{ version: number; document: unknown } | undefined> => {
+    const cached = policies.get(name);
+    if (cached) return cached;
+    const { rows } = await pool.query(
+      'SELECT v.version, v.document FROM policies p JOIN policy_versions v ON v.name = p.name AND v.version = p.latest_version WHERE p.name = $1',
+      [name],
+    );
+    const found = rows[0] as { version: number; document: unknown } | undefined;
+    if (found) policies.set(name, found);
+    return found;
+  };
+
   app.post('/bare/promotions', async (request, reply) => {
-    const body = request.body as CreateBody;
+    const body = request.body as PromotionRequest;
     const key = request.headers['idempotency-key'];
-    let policy = policies.get(body.policy);
-    if (!policy) {
-      const { rows } = await pool.query(
-        'SELECT v.version, v.document FROM policies p JOIN policy_versions v ON v.name = p.name AND v.version = p.latest_version WHERE p.name = $1',
-        [body.policy],
-      );
-      const found = rows[0] as { version: number; document: unknown } | undefined;
-      if (!found) return reply.code(422).send({ error: 'no such policy' });
-      policy = found;
-      policies.set(body.policy, policy);
-    }
+    const policy = await cachedPolicy(body.policy);
+    if (!policy) return reply.code(422).send({ error: 'no such policy' });
     const id = randomUUID();
     const client = await pool.connect();
     try {
@@ -113,22 +126,7 @@ async function startBare(): Promise<{ app: FastifyInstance; close: () => Promise
            resolved_image, previous_image, policy_name, policy_version, policy_snapshot, dry_run, reason, state, state_reason, verdict,
            actor, lease_owner, requested_action)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $13, 'pending', NULL, NULL, $14, NULL, NULL) RETURNING *`,
-        [
-          id,
-          body.target.namespace,
-          body.target.deployment,
-          body.target.container,
-          body.source?.deployment ?? null,
-          body.source?.container ?? null,
-          body.source?.tagSuffixToStrip ?? null,
-          body.image ?? null,
-          body.policy,
-          policy.version,
-          JSON.stringify(policy.document),
-          body.dryRun ?? false,
-          body.reason ?? null,
-          'bench',
-        ],
+        [id, ...promotionValues(body, policy)],
       );
       await client.query(
         `INSERT INTO promotion_events (promotion_id, actor, type, from_state, to_state, reason, data) VALUES ($1, $2, 'created', NULL, 'pending', $3, $4)`,
@@ -148,24 +146,37 @@ async function startBare(): Promise<{ app: FastifyInstance; close: () => Promise
     }
   });
 
-  app.get('/bare/promotions', async (request) => {
-    const query = request.query as { namespace?: string; deployment?: string; state?: string; limit?: string };
-    const limit = Number(query.limit ?? 50);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    for (const column of ['namespace', 'deployment', 'state'] as const) {
-      const value = query[column];
-      if (value !== undefined) {
-        params.push(value);
-        where.push(`${column} = $${params.length}`);
-      }
-    }
-    params.push(limit + 1);
+  // The same three rows as one statement of data-modifying CTEs, as the service's repository writes them:
+  // the least a write can cost on this database.
+  app.post('/bare/promotions-one-statement', async (request, reply) => {
+    const body = request.body as PromotionRequest;
+    const key = request.headers['idempotency-key'];
+    const policy = await cachedPolicy(body.policy);
+    if (!policy) return reply.code(422).send({ error: 'no such policy' });
+    const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const { rows } = await pool.query(
-      `SELECT * FROM promotions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
-      params,
+      `WITH p AS (
+         INSERT INTO promotions (id, namespace, deployment, container, source_deployment, source_container, tag_suffix_to_strip, image,
+           resolved_image, previous_image, policy_name, policy_version, policy_snapshot, dry_run, reason, state, state_reason, verdict,
+           actor, lease_owner, requested_action)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, $9, $10, $11, $12, $13, 'pending', NULL, NULL, $14, NULL, NULL) RETURNING *
+       ), event AS (
+         INSERT INTO promotion_events (promotion_id, actor, type, from_state, to_state, reason, data)
+         SELECT p.id, p.actor, 'created', NULL, 'pending', p.reason, $15::jsonb FROM p
+       ), k AS (
+         INSERT INTO idempotency_keys (actor, key, request_hash, promotion_id) SELECT p.actor, $16::text, $17::text, p.id FROM p WHERE $16::text IS NOT NULL
+       )
+       SELECT * FROM p`,
+      [
+        randomUUID(),
+        ...promotionValues(body, policy),
+        JSON.stringify({ policy: { name: body.policy, version: policy.version }, dryRun: body.dryRun ?? false }),
+        typeof key === 'string' ? key : null,
+        hash,
+      ],
     );
-    return { items: rows.slice(0, limit), nextCursor: null };
+    const row = rows[0] as { id: string };
+    return reply.code(201).header('location', `/v1/promotions/${row.id}`).send(row);
   });
 
   return {
@@ -184,7 +195,7 @@ async function startRepo(): Promise<{ app: FastifyInstance; close: () => Promise
   const app = Fastify({ logger: false });
   app.get('/repo/promotions/:id', async (request) => promotions.getDetail((request.params as { id: string }).id));
   app.post('/repo/promotions', async (request, reply) => {
-    const body = request.body as CreateBody;
+    const body = request.body as PromotionRequest;
     const key = request.headers['idempotency-key'];
     const policy = await policies.get(body.policy);
     const { promotion } = await promotions.create(
@@ -206,10 +217,6 @@ async function startRepo(): Promise<{ app: FastifyInstance; close: () => Promise
       typeof key === 'string' ? { key, requestHash: digest(body) } : undefined,
     );
     return reply.code(201).send(promotion);
-  });
-  app.get('/repo/promotions', async (request) => {
-    const query = request.query as { namespace?: string; deployment?: string; state?: string; limit?: string };
-    return promotions.list({ namespace: query.namespace, deployment: query.deployment, state: query.state, limit: Number(query.limit ?? 50) });
   });
   return {
     app,

@@ -7,11 +7,11 @@ import { sql } from 'kysely';
 import { openDatabase } from '../../services/promoter/src/adapters/db/connection.js';
 import { migrate, readMigrations } from '../../services/promoter/src/adapters/db/migrations.js';
 import { PolicyRepository } from '../../services/promoter/src/adapters/db/policy-repository.js';
-import { PromotionRepository, type NewPromotion } from '../../services/promoter/src/adapters/db/promotion-repository.js';
+import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { AppError } from '../../services/promoter/src/errors.js';
-import { createTestDatabase, type TestDatabase, type TestEngine } from '../fixtures/database.js';
+import { createTestDatabase, newTestPromotion, putTestPolicy, TEST_POLICY, type TestDatabase, type TestEngine } from '../fixtures/database.js';
 
-const policyDocument = { checks: [{ name: 'up', query: 'up', min: 1 }] };
+const policyDocument = TEST_POLICY;
 
 describe.each<TestEngine>(['postgres', 'pglite'])('data layer on %s', (engine) => {
   let database: TestDatabase;
@@ -22,21 +22,11 @@ describe.each<TestEngine>(['postgres', 'pglite'])('data layer on %s', (engine) =
     database = await createTestDatabase(engine);
     promotions = new PromotionRepository(database.handle.db);
     policies = new PolicyRepository(database.handle.db);
-    await policies.put('p', policyDocument, 'api', 'test');
+    await putTestPolicy(database.handle.db);
   });
   afterAll(() => database.drop());
 
-  const newPromotion = (deployment: string): NewPromotion => ({
-    namespace: 'ns',
-    deployment,
-    container: 'app',
-    image: 'app:1.0.0',
-    policyName: 'p',
-    policyVersion: 1,
-    policySnapshot: policyDocument,
-    dryRun: false,
-    actor: 'test',
-  });
+  const newPromotion = newTestPromotion;
 
   it('applied every migration from empty, and a second run applies none', async () => {
     const applied = await database.handle.db

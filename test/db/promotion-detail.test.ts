@@ -6,37 +6,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { PolicyRepository } from '../../services/promoter/src/adapters/db/policy-repository.js';
 import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { checkResultView, eventView } from '../../services/promoter/src/adapters/db/views.js';
-import { createTestDatabase, type TestDatabase, type TestEngine } from '../fixtures/database.js';
+import { createTestDatabase, newTestPromotion, putTestPolicy, TEST_POLICY, type TestDatabase, type TestEngine } from '../fixtures/database.js';
 
 describe.each<TestEngine>(['postgres', 'pglite'])('promotion detail read on %s', (engine) => {
   let database: TestDatabase;
   let promotions: PromotionRepository;
-  const document = { checks: [{ name: 'up', query: 'up', min: 1 }] };
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
     promotions = new PromotionRepository(database.handle.db);
-    await new PolicyRepository(database.handle.db).put('p', document, 'api', 'test');
+    await putTestPolicy(database.handle.db);
   });
   afterAll(() => database.drop());
 
-  const create = async (deployment: string) =>
-    (
-      await promotions.create({
-        namespace: 'ns',
-        deployment,
-        container: 'app',
-        image: 'app:1.0.0',
-        policyName: 'p',
-        policyVersion: 1,
-        policySnapshot: document,
-        dryRun: false,
-        actor: 'test',
-      })
-    ).promotion.id;
+  const create = async (deployment: string) => (await promotions.create(newTestPromotion(deployment))).promotion.id;
 
   it('gives what reading the rows one by one gives', async () => {
     const id = await create('detail');
@@ -64,7 +49,7 @@ describe.each<TestEngine>(['postgres', 'pglite'])('promotion detail read on %s',
     expect(detail.checkResults[0]?.measuredAt).toBe('2026-11-26T16:00:00.123Z');
     expect(detail.checkResults[0]?.data).toEqual({ k: [1, 2] });
     expect(detail.events.at(-1)?.data).toEqual({ n: 1.5 });
-    expect(detail.policySnapshot).toEqual(document);
+    expect(detail.policySnapshot).toEqual(TEST_POLICY);
     expect(detail.id).toBe(id);
   });
 

@@ -112,7 +112,16 @@ describe('promotion engine end to end', () => {
   it('goes on counting from the stored results when a promotion has no tally yet (one started before tallies were kept)', async () => {
     const id = await promote('upgrade');
     await waitForState(svc, id, ['verifying', 'succeeded', 'rolled_back', 'failed']);
-    await sql`UPDATE promotions SET progress = progress - 'tallies' WHERE id = ${id}`.execute(svc.database.handle.db);
+    // Only while it is still verifying and between steps (not leased), so the next step must use the fallback.
+    let cleared = 0;
+    for (let tries = 0; cleared === 0 && tries < 200; tries++) {
+      const result = await sql<{ id: string }>`
+        UPDATE promotions SET progress = progress - 'tallies'
+        WHERE id = ${id} AND state = 'verifying' AND lease_owner IS NULL AND progress ? 'tallies' RETURNING id`.execute(svc.database.handle.db);
+      cleared = result.rows.length;
+      if (cleared === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(cleared).toBe(1);
     const done = await waitForState(svc, id, ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted']);
     expect(done).toMatchObject({ state: 'succeeded' });
     const post = (done.checkResults as { phase: string; sample: number }[]).filter((c) => c.phase === 'post').map((c) => c.sample);

@@ -112,6 +112,8 @@ describe('kill -9 during each active state', () => {
     const signal = await victim.stop('SIGKILL').then(() => victim.child.signalCode);
     expect(signal).toBe('SIGKILL');
     expect(alive(victim.child.pid), 'the service process itself is gone, not just a wrapper').toBe(false);
+    // The pid check alone cannot tell (the pid is reaped by then): nothing answers at the service's address.
+    await expect(fetch(`${victim.url}/healthz`), 'the killed service still answers').rejects.toThrow();
     await service();
     return { killedAt, restartedMs: Date.now() - killedAt };
   };

@@ -135,6 +135,7 @@ describe('evaluations and health', () => {
     const evaluation = await client.evaluations.create({ target: target('zai-proxy'), image: 'registry.example.com/mcp/zai-proxy:1.2.1', policy: 'default', phase: 'pre' });
     expect(evaluation).toMatchObject({ id: expect.any(String), phase: 'pre', target: target('zai-proxy'), policy: { name: 'default', version: 1 } });
     expect(evaluation.verdict).not.toBe('pass');
+    expect(evaluation.verdict).toBe('error');
     expect(evaluation.checks.map((check) => check.name)).toEqual(['canary-error-rate']);
     expect(await client.evaluations.get(evaluation.id)).toMatchObject({ id: evaluation.id, verdict: evaluation.verdict });
     await expect(client.evaluations.get('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404, code: 'evaluation-not-found' });

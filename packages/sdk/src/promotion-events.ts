@@ -90,39 +90,25 @@ export async function* followPromotionEvents(
         opened.close();
       }
       // The stream ended without a terminal event: the service shut down, or the promotion finished
-      // without one. The record says which.
-      let detail: PromotionDetail;
-      try {
-        detail = await getDetail(id, signal);
-      } catch (error) {
-        await failed(error);
-        continue;
-      }
-      for (const event of detail.events) {
-        if (event.id <= lastId) continue;
-        lastId = event.id;
-        yield event;
-      }
-      if (isTerminalState(detail.state)) return;
-      await sleep(parser.retryMs ?? DEFAULT_RECONNECT_MS, signal);
-    } else {
-      let detail: PromotionDetail;
-      try {
-        detail = await getDetail(id, signal);
-      } catch (error) {
-        await failed(error);
-        continue;
-      }
-      contacted = true;
-      failures = 0;
-      for (const event of detail.events) {
-        if (event.id <= lastId) continue;
-        lastId = event.id;
-        yield event;
-      }
-      if (isTerminalState(detail.state)) return;
-      await sleep(pollIntervalMs, signal);
+      // without one. The record says which (polling reads it every time).
     }
+    let detail: PromotionDetail;
+    try {
+      detail = await getDetail(id, signal);
+    } catch (error) {
+      await failed(error);
+      continue;
+    }
+    // The service answers: a stream that keeps dropping (a proxy cutting long streams) is not a failure.
+    contacted = true;
+    failures = 0;
+    for (const event of detail.events) {
+      if (event.id <= lastId) continue;
+      lastId = event.id;
+      yield event;
+    }
+    if (isTerminalState(detail.state)) return;
+    await sleep(useSse ? (parser.retryMs ?? DEFAULT_RECONNECT_MS) : pollIntervalMs, signal);
   }
 }
 

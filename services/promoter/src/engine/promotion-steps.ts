@@ -31,8 +31,9 @@ interface Progress {
   kubeFailures?: number;
   /**
    * Each phase's results so far, per check, kept beside the results themselves (written in the same
-   * statement), so a step reads no results. A phase without an entry (not measured yet, or measured
-   * before this field existed) is tallied from check_results once.
+   * statement), so a step reads no results. Absent altogether on a promotion measured only before this
+   * field existed: its current phase is then tallied from check_results once. Phases run in order, so
+   * once the field exists, a phase without an entry has no results yet.
    */
   tallies?: Partial<Record<Phase, Record<string, ResultTally>>>;
 }
@@ -285,9 +286,9 @@ export class PromotionSteps {
 
   async #measure(row: PromotionRow, policy: Policy, phase: Phase, complete = false): Promise<{ outcome: Pick<StepOutcome, 'measurements' | 'progress'>; verdict: CheckVerdict }> {
     const checks = checksFor(policy, phase);
-    const tallies = (row.progress as Progress).tallies ?? {};
-    const kept = tallies[phase];
-    const previous = kept ? new Map(Object.entries(kept)) : await this.#deps.store.tallies(row.id, phase);
+    const kept = (row.progress as Progress).tallies;
+    const tallies = kept ?? {};
+    const previous = kept ? new Map(Object.entries(kept[phase] ?? {})) : await this.#deps.store.tallies(row.id, phase);
     const target = {
       namespace: row.namespace,
       deployment: row.deployment,
