@@ -5,19 +5,11 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './generated/promoter.js';
 import { PromoterAbortError, PromoterError, PromoterNetworkError, problemFromResponse } from './errors.js';
+import type { PromoterClientOptions } from './client.js';
 import { DEFAULT_RETRY, withRetry, type RetryMode, type RetryOptions } from './retry.js';
 
 /** The fetch the SDK calls: the global `fetch`, or any function that takes a Request. */
 export type FetchFunction = (input: Request) => Promise<Response>;
-
-export interface TransportOptions {
-  readonly baseUrl: string;
-  readonly token?: string | undefined;
-  readonly fetch?: FetchFunction | undefined;
-  readonly retry?: Partial<RetryOptions> | false | undefined;
-  readonly headers?: Readonly<Record<string, string>> | undefined;
-  readonly timeoutMs?: number | undefined;
-}
 
 /** Per-call options every method accepts. */
 export interface CallOptions {
@@ -53,7 +45,7 @@ export class Transport {
   readonly timeoutMs: number;
   readonly #fetch: FetchFunction;
 
-  constructor(options: TransportOptions) {
+  constructor(options: PromoterClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? ((request) => globalThis.fetch(request));
     this.retry = options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
@@ -101,17 +93,12 @@ export class Transport {
         try {
           result = await call({ signal, headers: { ...options.headers }, fetch });
         } catch (error) {
-          if (error instanceof PromoterNetworkError || error instanceof PromoterAbortError) {
-            // openapi-fetch built the Request itself; reclassify a timeout now that we know the signals.
-            if (callerSignal?.aborted) throw new PromoterAbortError('the request was aborted', callerSignal.reason);
-            throw error;
-          }
+          // Whatever failed, the caller's abort comes first (openapi-fetch built the Request itself, so an
+          // abort may arrive here looking like a network failure or a timeout).
           if (callerSignal?.aborted) throw new PromoterAbortError('the request was aborted', callerSignal.reason);
+          if (error instanceof PromoterNetworkError || error instanceof PromoterAbortError || error instanceof SyntaxError) throw error;
           // Reading the body failed half-way (connection reset) or the timeout hit while reading it.
-          if (!(error instanceof SyntaxError)) {
-            throw new PromoterNetworkError({ method: sent?.method ?? 'GET', url: sent?.url ?? this.baseUrl, cause: error, timedOut: timeout.aborted });
-          }
-          throw error;
+          throw new PromoterNetworkError({ method: sent?.method ?? 'GET', url: sent?.url ?? this.baseUrl, cause: error, timedOut: timeout.aborted });
         }
         const { response } = result;
         if (!response.ok) throw problemFromResponse(response, result.error, sent?.method);
