@@ -171,7 +171,7 @@ export const readBenchmark: Benchmark = {
         seeder,
         Array.from({ length: 100 }, (_, i) => ({ namespace: 'bench', deployment: `svc-${i}`, image: 'registry.example/app:2.0.0', policy: 'bench' })),
       );
-      await seeder.app.close();
+      await seeder.close();
       await finishPromotions(db.handle.db, ids);
       const detail = await fetchSize(db, ids[0] as string);
       const specs: ServerSpec[] = [
@@ -229,12 +229,12 @@ export const readBenchmark: Benchmark = {
 async function fetchSize(db: BenchDatabase, id: string): Promise<{ bytes: number; events: number; checkResults: number }> {
   const seeder = await startSeeder(db.handle.db);
   try {
-    const response = await seeder.app.inject({ method: 'GET', url: `/v1/promotions/${id}`, headers: { authorization: AUTH_HEADER } });
+    const response = await seeder.inject({ method: 'GET', url: `/v1/promotions/${id}`, headers: { authorization: AUTH_HEADER } });
     if (response.statusCode !== 200) throw new Error(`GET /v1/promotions/${id}: ${response.statusCode} ${response.body}`);
     const record = response.json<{ events: unknown[]; checkResults: unknown[] }>();
     return { bytes: response.body.length, events: record.events.length, checkResults: record.checkResults.length };
   } finally {
-    await seeder.app.close();
+    await seeder.close();
   }
 }
 
@@ -246,7 +246,7 @@ export const writeBenchmark: Benchmark = {
     try {
       const seeder = await startSeeder(db.handle.db);
       await putPolicy(seeder, 'bench', POLICY);
-      await seeder.app.close();
+      await seeder.close();
       const specs: ServerSpec[] = [
         { name: 'baseline (bare Fastify + pg)', mode: 'bare' },
         // Not the baseline the target is set against (the INSERTs in one transaction): the floor, for comparison.

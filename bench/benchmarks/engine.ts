@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { ACTIVE_STATES } from '../../services/promoter/src/domain/promotion-state.js';
+import { ACTIVE_STATES } from '../../services/promoter/src/domain/promotion-state-machine.js';
 import type { Benchmark, BenchContext, BenchOutput } from '../lib/context.js';
 import { formatProfile, inclusiveTime, newestProfile, summarizeProfile } from '../lib/cpu-profile.js';
 import { createBenchDatabase } from '../lib/database.js';
@@ -131,7 +131,7 @@ async function runConfig(ctx: BenchContext, infra: Infrastructure, spec: ConfigS
       seeder,
       names.map((deployment) => ({ namespace, deployment, image: 'registry.example/app:2.0.0', policy: 'fleet' })),
     );
-    await seeder.app.close();
+    await seeder.close();
     ctx.log(`  [${spec.label}] ${count} promotions created in ${round((Date.now() - t0) / 1000, 1)} s`);
 
     mkdirSync(join(ctx.resultsDir, 'logs'), { recursive: true });

@@ -76,7 +76,7 @@ export const listBenchmark: Benchmark = {
     try {
       const seeder = await startSeeder(db.handle.db);
       await putPolicy(seeder, 'bench', POLICY);
-      await seeder.app.close();
+      await seeder.close();
       server = await BenchChild.start('list:app', 'servers/api-server.ts', { args: ['app'], env: { DATABASE_URL: db.url, BENCH_TOKEN, LOG_LEVEL: 'info' } });
       const url = (server.info as { url: string }).url;
       const measured: Measured[] = [];

@@ -4,7 +4,9 @@
  * the engine would write (events, check results, finished states) and bulk data are written with SQL.
  */
 import { sql, type Kysely } from 'kysely';
-import { buildApp, type App } from '../../services/promoter/src/app.js';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../services/promoter/src/app.js';
+import type { PromotionState } from '../../services/promoter/src/domain/promotion-state-machine.js';
 import type { Database } from '../../services/promoter/src/adapters/db/schema.js';
 import { loadOpenApiDocument } from '../../services/promoter/src/contract/openapi.js';
 
@@ -13,7 +15,7 @@ export const AUTH_HEADER = `Bearer ${BENCH_TOKEN}`;
 /** `PROMOTER_API_TOKENS` value for service processes. */
 export const API_TOKENS_ENV = `bench:admin:${BENCH_TOKEN}`;
 
-export async function startSeeder(db: Kysely<Database>): Promise<App> {
+export async function startSeeder(db: Kysely<Database>): Promise<FastifyInstance> {
   const app = await buildApp({
     db,
     document: loadOpenApiDocument(),
@@ -21,12 +23,12 @@ export async function startSeeder(db: Kysely<Database>): Promise<App> {
     logLevel: 'silent',
     rateLimitPerMinute: 0,
   });
-  await app.app.ready();
+  await app.ready();
   return app;
 }
 
-export async function putPolicy(seeder: App, name: string, document: Record<string, unknown>): Promise<void> {
-  const response = await seeder.app.inject({ method: 'PUT', url: `/v1/policies/${name}`, headers: { authorization: AUTH_HEADER }, payload: document });
+export async function putPolicy(seeder: FastifyInstance, name: string, document: Record<string, unknown>): Promise<void> {
+  const response = await seeder.inject({ method: 'PUT', url: `/v1/policies/${name}`, headers: { authorization: AUTH_HEADER }, payload: document });
   if (response.statusCode >= 300) throw new Error(`PUT policy ${name}: ${response.statusCode} ${response.body}`);
 }
 
@@ -39,13 +41,13 @@ export interface PromotionInput {
 }
 
 /** Creates promotions through POST /v1/promotions, `parallel` at a time; returns their ids in order. */
-export async function createPromotions(seeder: App, inputs: readonly PromotionInput[], parallel = 8): Promise<string[]> {
+export async function createPromotions(seeder: FastifyInstance, inputs: readonly PromotionInput[], parallel = 8): Promise<string[]> {
   const ids: string[] = new Array<string>(inputs.length);
   let next = 0;
   const worker = async () => {
     for (let index = next++; index < inputs.length; index = next++) {
       const input = inputs[index] as PromotionInput;
-      const response = await seeder.app.inject({
+      const response = await seeder.inject({
         method: 'POST',
         url: '/v1/promotions',
         headers: { authorization: AUTH_HEADER },
@@ -69,7 +71,7 @@ export async function createPromotions(seeder: App, inputs: readonly PromotionIn
  * run and `checks` x 3 phases check results, as the engine would have written them.
  */
 export async function finishPromotions(db: Kysely<Database>, ids: readonly string[], checks = 3): Promise<void> {
-  const path = ['pending', 'analyzing', 'promoting', 'verifying', 'succeeded'];
+  const path: PromotionState[] = ['pending', 'analyzing', 'promoting', 'verifying', 'succeeded'];
   for (const id of ids) {
     await db.transaction().execute(async (trx) => {
       await trx
@@ -90,13 +92,13 @@ export async function finishPromotions(db: Kysely<Database>, ids: readonly strin
           ...path.slice(1).map((to, index) => ({
             promotion_id: id,
             actor: 'engine',
-            type: 'transition',
+            type: 'transition' as const,
             from_state: path[index] ?? null,
             to_state: to,
             reason: `moved to ${to}`,
             data: null,
           })),
-          { promotion_id: id, actor: 'engine', type: 'patch', from_state: 'promoting', to_state: null, reason: 'set app to registry.example/app:2.0.0', data: JSON.stringify({ from: 'registry.example/app:1.0.0', to: 'registry.example/app:2.0.0' }) },
+          { promotion_id: id, actor: 'engine', type: 'patch' as const, from_state: 'promoting' as const, to_state: null, reason: 'set app to registry.example/app:2.0.0', data: JSON.stringify({ from: 'registry.example/app:1.0.0', to: 'registry.example/app:2.0.0' }) },
         ])
         .execute();
       const results = [];

@@ -43,7 +43,7 @@ const poolSize = Number(process.env.POOL_SIZE ?? 10);
 
 async function startApp(): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const handle = await openDatabase({ databaseUrl, poolSize });
-  const { app } = await buildApp({
+  const app = await buildApp({
     db: handle.db,
     document: loadOpenApiDocument(),
     apiTokens: [{ name: 'bench', role: 'admin', namespaces: undefined, secret: process.env.BENCH_TOKEN ?? '' }],

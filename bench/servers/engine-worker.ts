@@ -1,7 +1,6 @@
 /**
- * One engine replica in its own process, built as test/fixtures/engine.ts and main.ts build it: the real
- * PromotionStore, PromotionSteps (client-node against the fake Kubernetes API, the Prometheus client
- * against PROMETHEUS_URL) and PromotionEngine. It counts every SQL statement sent through `pg` (BEGIN and
+ * One engine replica in its own process, built by the service's own `createEngine` (client-node against
+ * the fake Kubernetes API, the Prometheus client against PROMETHEUS_URL). It counts every SQL statement sent through `pg` (BEGIN and
  * COMMIT included) by patching `pg.Client.prototype.query`, and reports steps, CPU time and RSS.
  *
  * Environment: DATABASE_URL, KUBECONFIG, PROMETHEUS_URL, OWNER, CONCURRENCY (default: the engine's),
@@ -14,10 +13,7 @@ import { openDatabase } from '../../services/promoter/src/adapters/db/connection
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { loadKubeConfig } from '../../services/promoter/src/adapters/kubernetes/load-kube-config.js';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
-import { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { PromotionSteps } from '../../services/promoter/src/engine/promotion-steps.js';
-import { PromotionStore } from '../../services/promoter/src/engine/promotion-store.js';
-import { CheckRunner } from '../../services/promoter/src/evaluation/check-runner.js';
+import { createEngine } from '../../services/promoter/src/service.js';
 import { serveIpc } from '../lib/ipc.js';
 
 const queriesByKind = new Map<string, number>();
@@ -51,10 +47,10 @@ async function main(): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: env('LOG_FILE'), sync: false }));
   const prometheus = new PrometheusClient({ baseUrl: env('PROMETHEUS_URL') });
   const kube = new ClientNodeKubernetesClient(loadKubeConfig({ KUBECONFIG: env('KUBECONFIG') }));
-  const store = new PromotionStore(handle.db);
-  const engine = new PromotionEngine({
-    store,
-    steps: new PromotionSteps({ kube, runner: new CheckRunner({ prometheus }), prometheus, store }),
+  const engine = createEngine({
+    db: handle.db,
+    kube,
+    prometheus,
     log,
     owner: env('OWNER'),
     pollMs: Number(process.env.POLL_MS ?? 500),

@@ -135,13 +135,14 @@ describe('promote, status, list, events, actions', () => {
 
   it('approve and rollback', async () => {
     const gated = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'gated', container: 'proxy' }, image: 'registry/app:2', policy: 'zai-proxy-default' });
+    await movePromotion(svc.database.handle.db, gated.id, 'analyzing');
     await movePromotion(svc.database.handle.db, gated.id, 'awaiting_approval');
     const approved = await cli(['approve', gated.id, '--reason', 'dashboards fine'], { url });
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved');
 
     const done = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'done', container: 'proxy' }, image: 'registry/app:2', policy: 'zai-proxy-default' });
-    await movePromotion(svc.database.handle.db, done.id, 'succeeded');
+    for (const state of ['analyzing', 'promoting', 'verifying', 'succeeded'] as const) await movePromotion(svc.database.handle.db, done.id, state);
     const rolledBack = await cli(['rollback', done.id, '--json'], { url });
     expect(rolledBack.code).toBe(0);
     expect(rolledBack.json<Promotion>().id).toBe(done.id);

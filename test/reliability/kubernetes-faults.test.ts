@@ -11,9 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
-import { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { PromotionSteps } from '../../services/promoter/src/engine/promotion-steps.js';
-import { PromotionStore } from '../../services/promoter/src/engine/promotion-store.js';
+import { createEngine } from '../../services/promoter/src/service.js';
+import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
 import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
@@ -37,7 +36,6 @@ describe('Kubernetes API faults', () => {
     const verifierClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
     svc = await startTestService({ verifyTarget: kubernetesTargetVerifier(verifierClient) });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/kube', payload: webhookPolicy(webhook.url) })).statusCode).toBe(201);
-    const store = new PromotionStore(svc.database.handle.db);
     const client = new ClientNodeKubernetesClient(kube.kubeConfig(), {
       attempts: 3,
       baseDelayMs: 20,
@@ -45,9 +43,12 @@ describe('Kubernetes API faults', () => {
       attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
       timeoutMs: CALL_TIMEOUT_MS,
     });
-    engine = new PromotionEngine({
-      store,
-      steps: new PromotionSteps({ kube: client, runner: svc.checkRunner, prometheus: svc.queries, store, rolloutPollMs: 100 }),
+    engine = createEngine({
+      db: svc.database.handle.db,
+      kube: client,
+      prometheus: svc.queries,
+      checkRunner: svc.checkRunner,
+      rolloutPollMs: 100,
       log: svc.app.log,
       metrics: svc.metrics,
       pollMs: 50,
@@ -72,7 +73,6 @@ describe('Kubernetes API faults', () => {
       payload: { target: { namespace, deployment: 'web', container: 'app' }, image: NEW, policy: 'kube', reason: `faults ${namespace}` },
     });
     expect(response.statusCode, response.body).toBe(201);
-    engine.nudge();
     return (response.json() as { id: string }).id;
   };
   const patchPath = (namespace: string) => `/apis/apps/v1/namespaces/${namespace}/deployments/web`;

@@ -70,6 +70,7 @@ describe('promotions', () => {
     expect((await client.promotions.events(gated.id)).at(-1)).toMatchObject({ type: 'approval', reason: 'looks good' });
 
     const done = await client.promotions.create(request('rollback'));
+    for (const state of ['analyzing', 'promoting', 'verifying'] as const) await movePromotion(svc.database.handle.db, done.id, state);
     await movePromotion(svc.database.handle.db, done.id, 'succeeded', { verdict: 'pass' });
     const rolledBack = await client.promotions.rollback(done.id, { reason: 'users complain' });
     expect(rolledBack.id).toBe(done.id);

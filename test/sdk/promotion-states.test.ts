@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { PROMOTION_STATES, TERMINAL_STATES } from '@promoter/sdk';
-import * as service from '../../services/promoter/src/domain/promotion-state.js';
+import * as service from '../../services/promoter/src/domain/promotion-state-machine.js';
 
 it("the SDK's promotion states and final states are the service's", () => {
   expect([...PROMOTION_STATES]).toEqual([...service.PROMOTION_STATES]);

@@ -1,6 +1,7 @@
 /**
  * buildApp(deps): the Fastify instance with its plugins and routes, not yet listening. Everything it
- * needs is passed in, so tests build it with their own database and fakes.
+ * needs is passed in, so tests build it with their own database and fakes; nothing inside is handed out
+ * (service.ts builds the engine beside it from the same parts).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -32,11 +33,11 @@ import type { PrometheusClient } from './adapters/prometheus/prometheus-client.j
 import type { WebhookClient } from './adapters/webhook/webhook-client.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { instrumentQueries } from './adapters/prometheus/instrumented-queries.js';
-import type { PrometheusQueries } from './adapters/prometheus/query-result.js';
 import { EvaluationService } from './evaluation/evaluation-service.js';
 import { evaluationRoutes } from './http/evaluations.js';
 import { policyQueryChecker } from './policies/query-syntax.js';
 import { PolicyDocuments } from './policies/policy-documents.js';
+import { loadPolicyFolder } from './policies/policy-folder.js';
 
 export interface AppDeps {
   readonly db: Kysely<Database>;
@@ -47,6 +48,12 @@ export interface AppDeps {
   readonly logStream?: NodeJS.WritableStream;
   readonly bodyLimitBytes?: number;
   readonly metrics?: ServiceMetrics;
+  /** The checks as the engine runs them; built from `prometheus` and `webhooks` when not given. */
+  readonly checkRunner?: CheckRunner;
+  /** A folder of policy files stored (as new versions when changed) before the app is ready. */
+  readonly policiesDir?: string | undefined;
+  /** Told of every route registered (the contract test compares them with the spec). */
+  readonly onRoute?: (route: { method: string; url: string }) => void;
   readonly verifyTarget?: TargetVerifier;
   readonly streamPollMs?: number;
   /** Prometheus, when PROMETHEUS_URL is set; metric checks measure as errors without it. */
@@ -56,22 +63,9 @@ export interface AppDeps {
   readonly rateLimitPerMinute?: number;
 }
 
-export interface App {
-  readonly app: FastifyInstance;
-  readonly metrics: ServiceMetrics;
-  readonly promotions: PromotionRepository;
-  readonly policies: PolicyRepository;
-  readonly policyDocuments: PolicyDocuments;
-  readonly checkRunner: CheckRunner;
-  /** Prometheus as the checks use it (instrumented), for the engine. */
-  readonly queries: PrometheusQueries | undefined;
-  /** Every route registered (method and URL), for the contract test and diagnostics. */
-  readonly routeTable: readonly { method: string; url: string }[];
-}
-
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export async function buildApp(deps: AppDeps): Promise<App> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger: FastifyServerOptions['logger'] = {
     level: deps.logLevel ?? 'info',
     // Credentials never reach the log.
@@ -99,10 +93,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   });
 
-  const routeTable: { method: string; url: string }[] = [];
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
-  });
+  const onRoute = deps.onRoute;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) onRoute({ method, url: route.url });
+    });
+  }
 
   const validator = new ContractValidator(deps.document);
   app.setValidatorCompiler(({ schema, httpPart }) => validator.compile(schema as JsonSchema, (httpPart ?? 'body') as HttpPart));
@@ -167,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
-  const checkRunner = new CheckRunner({ prometheus: queries, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
+  const checkRunner = deps.checkRunner ?? new CheckRunner({ prometheus: queries, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
   const evaluations = new EvaluationRepository(deps.db);
   const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: queries });
   await app.register(policyRoutes, {
@@ -187,5 +183,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
 
-  return { app, metrics, promotions, policies, policyDocuments, checkRunner, queries, routeTable };
+  if (deps.policiesDir) {
+    for (const result of await loadPolicyFolder(deps.policiesDir, { policies, policyDocuments })) {
+      if (result.error) app.log.error({ file: result.file, dir: deps.policiesDir }, `policy file rejected: ${result.error}`);
+      else app.log.info({ file: result.file, policy: result.name, version: result.version, changed: result.changed }, 'policy file loaded');
+    }
+  }
+  return app;
 }

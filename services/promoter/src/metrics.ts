@@ -1,6 +1,6 @@
 /** The service's own Prometheus metrics, in a registry per app instance (no global state). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { PROMOTION_STATES, type PromotionState } from './domain/promotion-state.js';
+import { PROMOTION_STATES, type PromotionState } from './domain/promotion-state-machine.js';
 
 export interface ServiceMetrics {
   readonly registry: Registry;
@@ -10,6 +10,7 @@ export interface ServiceMetrics {
   readonly activePromotions: Gauge;
   readonly checkResultsTotal: Counter<'check' | 'result'>;
   readonly rollbacksTotal: Counter;
+  readonly refusedTransitionsTotal: Counter<'from' | 'to'>;
   readonly engineStepDuration: Histogram<'state'>;
   readonly engineLastStep: Gauge;
   readonly prometheusRequestsTotal: Counter<'outcome'>;
@@ -68,6 +69,12 @@ export function createMetrics(countByState: () => Promise<Map<PromotionState, nu
     rollbacksTotal: new Counter({
       name: 'promoter_rollbacks_total',
       help: 'Rollbacks started (automatic or requested).',
+      registers: [registry],
+    }),
+    refusedTransitionsTotal: new Counter({
+      name: 'promoter_refused_transitions_total',
+      help: 'State changes the engine asked for that the state machine refused (a bug; the promotion went to failed).',
+      labelNames: ['from', 'to'],
       registers: [registry],
     }),
     engineStepDuration: new Histogram({

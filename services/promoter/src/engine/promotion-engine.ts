@@ -6,10 +6,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { PromotionRow } from '../adapters/db/views.js';
-import { isTerminal, type PromotionState } from '../domain/promotion-state.js';
+import type { CheckedStep, PromotionStore } from '../adapters/db/promotion-store.js';
+import { isTerminal, transition } from '../domain/promotion-state-machine.js';
+import type { Promotion } from '../domain/promotion.js';
+import type { StepOutcome } from '../domain/step-outcome.js';
 import type { ServiceMetrics } from '../metrics.js';
-import type { PromotionStore, StepOutcome } from './promotion-store.js';
 import type { PromotionSteps } from './promotion-steps.js';
 
 export interface EngineOptions {
@@ -33,7 +34,7 @@ export class PromotionEngine {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Steps completed by this replica, for tests and benchmarks. */
+  /** Steps completed by this replica (logged at stop; read by the durability tests and the benchmark). */
   stepsCompleted = 0;
 
   constructor(options: EngineOptions) {
@@ -61,11 +62,6 @@ export class PromotionEngine {
     this.#options.log.info({ owner: this.owner, steps: this.stepsCompleted }, 'promotion engine stopped');
   }
 
-  /** Looks for due work now instead of at the next poll (e.g. right after a promotion is created). */
-  nudge(): void {
-    this.#wake?.();
-  }
-
   async #run(): Promise<void> {
     const pollMs = this.#options.pollMs ?? 500;
     const concurrency = this.#options.concurrency ?? 16;
@@ -81,7 +77,7 @@ export class PromotionEngine {
           () => {},
         );
       }
-      let claimed: PromotionRow[] = [];
+      let claimed: Promotion[] = [];
       const free = concurrency - this.#inFlight.size;
       if (free > 0) {
         try {
@@ -113,42 +109,55 @@ export class PromotionEngine {
     }
   }
 
-  async #stepOne(row: PromotionRow): Promise<void> {
+  async #stepOne(promotion: Promotion): Promise<void> {
     const { log, metrics, store, steps } = this.#options;
     const started = process.hrtime.bigint();
     let outcome: StepOutcome;
     try {
-      outcome = await steps.step(row);
+      outcome = await steps.step(promotion);
     } catch (error) {
       // A bug or an outage in the middle of a step: retry later rather than lose the promotion.
-      log.error({ err: error, promotion: row.id, state: row.state }, 'engine step failed; will retry');
-      outcome = { events: [{ type: 'retry', reason: `internal error in ${row.state}; retrying` }], nextRunInMs: 5_000 };
+      log.error({ err: error, promotion: promotion.id, state: promotion.state }, 'engine step failed; will retry');
+      outcome = { events: [{ type: 'retry', reason: `internal error in ${promotion.state}; retrying` }], nextRunInMs: 5_000 };
     }
+    const step = this.#checked(promotion, outcome);
     try {
-      const persisted = await store.complete(row, this.owner, outcome);
+      const persisted = await store.complete(promotion, this.owner, step);
       if (!persisted) {
-        log.warn({ promotion: row.id }, 'lease lost during the step; another replica owns the promotion now');
+        log.warn({ promotion: promotion.id }, 'lease lost during the step; another replica owns the promotion now');
         return;
       }
     } catch (error) {
-      log.error({ err: error, promotion: row.id }, 'could not persist a step; it will be repeated when the lease expires');
+      log.error({ err: error, promotion: promotion.id }, 'could not persist a step; it will be repeated when the lease expires');
       return;
     }
     this.stepsCompleted += 1;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics?.engineStepDuration.observe({ state: row.state }, seconds);
+    metrics?.engineStepDuration.observe({ state: promotion.state }, seconds);
     metrics?.engineLastStep.set(Date.now() / 1000);
     for (const { measurement } of outcome.measurements ?? []) {
       metrics?.checkResultsTotal.inc({ check: measurement.check, result: measurement.result });
     }
-    const to = outcome.transition?.to;
-    if (to) {
-      log.info({ promotion: row.id, from: row.state, to, reason: outcome.transition?.reason }, 'promotion state changed');
+    const to = step.transition?.to;
+    if (to && to !== promotion.state) {
+      log.info({ promotion: promotion.id, from: promotion.state, to, reason: step.transition?.reason }, 'promotion state changed');
       if (to === 'rolling_back') metrics?.rollbacksTotal.inc();
-      if (isTerminal(to as PromotionState)) {
+      if (isTerminal(to)) {
         metrics?.promotionsTotal.inc({ outcome: to });
-        metrics?.promotionDuration.observe((Date.now() - new Date(row.created_at).getTime()) / 1000);
+        metrics?.promotionDuration.observe((Date.now() - promotion.createdAt.getTime()) / 1000);
       }
     }
+  }
+
+  /** The step's state change through the state machine; a refused one is a bug, logged and counted. */
+  #checked(promotion: Promotion, outcome: StepOutcome): CheckedStep {
+    const { transition: asked, ...rest } = outcome;
+    if (!asked) return rest;
+    const change = transition(promotion.state, asked.to, asked.reason);
+    if (change.refused) {
+      this.#options.log.error({ promotion: promotion.id, from: promotion.state, to: change.refused }, `refused transition: ${change.reason}`);
+      this.#options.metrics?.refusedTransitionsTotal.inc({ from: promotion.state, to: change.refused });
+    }
+    return { ...rest, transition: change, ...(asked.data ? { transitionData: asked.data } : {}) };
   }
 }

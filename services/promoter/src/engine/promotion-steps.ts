@@ -1,48 +1,31 @@
 /**
- * One step of a promotion, by state. A step reads the world (the Deployment, Prometheus), may make one
- * change to it, and returns what to record; the engine persists that under the promotion's lease.
- * Steps are idempotent: the images are recorded before the patch, and the Deployment is annotated with
- * the promotion id, so a step resumed after a crash recognises its own patch instead of patching twice,
- * and a rollback only ever reverts the image this promotion set.
+ * One step of a promotion, by state: this is where the engine decides what happens next. A step reads
+ * the world (the Deployment, Prometheus), may make one change to it through the delivery port, and returns
+ * what to record; the engine checks the state change with the state machine and persists it under the
+ * promotion's lease. Steps are idempotent: the images are recorded before the change is made, and a
+ * delivery recognises its own change, so a step resumed after a crash never changes anything twice, and a
+ * rollback only ever reverts the image this promotion set.
  */
-import type { DeploymentRef, DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
+import type { DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
 import { KubernetesError } from '../adapters/kubernetes/kubernetes-error.js';
 import { assessRollout } from '../adapters/kubernetes/assess-rollout.js';
-import type { PromotionRow } from '../adapters/db/views.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { stripTagSuffix } from '../domain/image-reference.js';
+import { addResult, checkVerdict, EMPTY_TALLY, finalVerdict, isStopping, phaseVerdict, type PhaseVerdict } from '../domain/judge/index.js';
 import { normalizePolicy, type Phase, type Policy } from '../domain/policy/model.js';
-import { addResult, checkVerdict, EMPTY_TALLY, policyVerdict, type CheckVerdict, type ResultTally } from '../domain/policy/verdict.js';
-import type { PromotionState } from '../domain/promotion-state.js';
+import type { Promotion, RollbackEnd } from '../domain/promotion.js';
+import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
-import type { PromotionStore, StepOutcome } from './promotion-store.js';
-
-export const PROMOTION_ANNOTATION = 'promoter.dev/promotion-id';
-export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
-
-interface Progress {
-  patchIntent?: boolean;
-  patchedAt?: string;
-  lastRolloutMeasureAt?: number;
-  bakeStartedAt?: number;
-  lastPostMeasureAt?: number;
-  rollback?: { reason: string; finalState: 'rolled_back' | 'aborted'; patched?: boolean; startedAt: number; checkPhase?: string };
-  kubeFailures?: number;
-  /**
-   * Each phase's results so far, per check, kept beside the results themselves (written in the same
-   * statement), so a step reads no results. Absent altogether on a promotion measured only before this
-   * field existed: its current phase is then tallied from check_results once. Phases run in order, so
-   * once the field exists, a phase without an entry has no results yet.
-   */
-  tallies?: Partial<Record<Phase, Record<string, ResultTally>>>;
-}
+import type { ImageDelivery } from './image-delivery.js';
+import { containerImage } from './kubernetes-delivery.js';
 
 export interface StepDeps {
+  /** Reads the cluster (and scales the canary); image changes go through `delivery`. */
   readonly kube: KubernetesClient;
+  readonly delivery: ImageDelivery;
   readonly runner: CheckRunner;
   readonly prometheus: PrometheusQueries | undefined;
-  readonly store: PromotionStore;
   readonly clock?: () => Date;
   /** How often a rollout's status is polled. */
   readonly rolloutPollMs?: number;
@@ -51,6 +34,9 @@ export interface StepDeps {
 }
 
 const APPROVAL_POLL_MS = 2_000;
+const IDLE_MS = 60_000;
+
+type Measured = { readonly outcome: Pick<StepOutcome, 'measurements' | 'progress'>; readonly verdict: PhaseVerdict | undefined };
 
 export class PromotionSteps {
   readonly #deps: StepDeps;
@@ -61,116 +47,133 @@ export class PromotionSteps {
     this.#now = deps.clock ?? (() => new Date());
   }
 
-  async step(row: PromotionRow): Promise<StepOutcome> {
-    const progress = row.progress as Progress;
+  async step(promotion: Promotion): Promise<StepOutcome> {
     try {
-      return await this.#dispatch(row, progress);
+      return await this.#dispatch(promotion);
     } catch (error) {
       if (!(error instanceof KubernetesError)) throw error;
-      return this.#kubernetesFailure(row, progress, error);
+      return this.#kubernetesFailure(promotion, error);
     }
   }
 
-  async #dispatch(row: PromotionRow, progress: Progress): Promise<StepOutcome> {
-    const state = row.state as PromotionState;
-    const policy = normalizePolicy(row.policy_snapshot);
-    const action = row.requested_action;
-    if (action === 'abort' && state !== 'rolling_back') return this.#abort(row, progress);
+  async #dispatch(promotion: Promotion): Promise<StepOutcome> {
+    const policy = normalizePolicy(promotion.policy.snapshot);
+    const { state, requestedAction: action } = promotion;
+    if (action === 'abort' && state !== 'rolling_back') return this.#abort(promotion);
     switch (state) {
       case 'pending':
         return { transition: { to: 'analyzing', reason: `running the ${checksFor(policy, 'pre').length} pre-promotion checks` }, nextRunInMs: 0 };
       case 'analyzing':
-        return this.#analyze(row, policy);
+        return this.#analyze(promotion, policy);
       case 'awaiting_approval':
         if (action === 'approve') return { transition: { to: 'promoting', reason: 'approved' }, handledAction: 'approve', nextRunInMs: 0 };
         return { nextRunInMs: APPROVAL_POLL_MS };
       case 'promoting':
-        return this.#promote(row, policy, progress);
+        return this.#promote(promotion, policy);
       case 'verifying':
-        return this.#verify(row, policy, progress);
+        return this.#verify(promotion, policy);
       case 'succeeded':
-        if (action === 'rollback') {
-          return this.#startRollback(progress, 'rollback requested', 'rolled_back', { handledAction: 'rollback' });
-        }
-        return { nextRunInMs: 60_000 };
+        if (action === 'rollback') return this.#startRollback(promotion, 'rollback requested', 'rolled_back', { handledAction: 'rollback' });
+        return { nextRunInMs: IDLE_MS };
       case 'rolling_back':
-        return this.#rollBack(row, progress);
+        return this.#rollBack(promotion);
+      case 'rejected':
+      case 'rolled_back':
+      case 'aborted':
+      case 'failed':
+        // Never claimed; if one is, there is nothing to do.
+        return { nextRunInMs: IDLE_MS };
       default:
-        return { nextRunInMs: 60_000 };
+        return unreachable(state);
     }
   }
 
-  async #analyze(row: PromotionRow, policy: Policy): Promise<StepOutcome> {
-    const judged = await this.#measure(row, policy, 'pre');
-    const verdict = judged.verdict;
-    if (verdict.verdict === 'pending') return { ...judged.outcome, nextRunInMs: policy.intervalMs };
-    if (verdict.verdict !== 'pass') {
+  async #analyze(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
+    const { outcome, verdict } = await this.#measure(promotion, policy, 'pre');
+    if (!verdict || verdict.outcome === 'pending') return { ...outcome, nextRunInMs: policy.intervalMs };
+    if (isStopping(verdict)) {
       return {
-        ...judged.outcome,
-        set: { verdict: verdict.verdict },
+        ...outcome,
+        record: { verdict: finalVerdict(verdict.outcome) },
         transition: { to: 'rejected', reason: `pre-promotion gate: ${verdict.reason}; nothing was patched` },
         nextRunInMs: 0,
       };
     }
-    if (row.dry_run) {
-      return { ...judged.outcome, set: { verdict: 'pass' }, transition: { to: 'succeeded', reason: `dry run: the gate passed (${verdict.reason}); nothing was patched` }, nextRunInMs: 0 };
-    }
-    if (policy.approvalRequired) {
-      return { ...judged.outcome, set: { verdict: 'pass' }, transition: { to: 'awaiting_approval', reason: `gate passed (${verdict.reason}); waiting for approval` }, nextRunInMs: APPROVAL_POLL_MS };
-    }
-    return { ...judged.outcome, set: { verdict: 'pass' }, transition: { to: 'promoting', reason: `gate passed: ${verdict.reason}` }, nextRunInMs: 0 };
-  }
-
-  async #promote(row: PromotionRow, policy: Policy, progress: Progress): Promise<StepOutcome> {
-    const target = targetRef(row);
-    if (!progress.patchIntent) {
-      // Record both images before touching the Deployment: a crash after the patch must know what to undo.
-      const newImage = await this.#resolveImage(row);
-      if (typeof newImage !== 'string') return { transition: { to: 'failed', reason: newImage.error }, nextRunInMs: 0 };
-      const deployment = await this.#deps.kube.getDeployment(target);
-      const current = containerImage(deployment, row.container);
-      if (current === undefined) {
-        return { transition: { to: 'failed', reason: `Deployment ${target.namespace}/${target.name} has no container '${row.container}'; nothing was patched` }, nextRunInMs: 0 };
-      }
+    if (promotion.dryRun) {
+      const images = await this.#wouldChange(promotion);
       return {
-        set: { resolved_image: newImage, previous_image: current },
-        progress: { patchIntent: true, kubeFailures: 0 },
-        events: [{ type: 'note', reason: `will set ${row.container} from ${current} to ${newImage}`, data: { previousImage: current, image: newImage } }],
+        ...outcome,
+        record: { verdict: 'pass', ...images.record },
+        transition: { to: 'succeeded', reason: `dry run: the gate passed (${verdict.reason}); ${images.sentence}; nothing was patched` },
         nextRunInMs: 0,
       };
     }
-    const newImage = row.resolved_image as string;
-    const previousImage = row.previous_image as string;
+    if (policy.approvalRequired) {
+      return { ...outcome, record: { verdict: 'pass' }, transition: { to: 'awaiting_approval', reason: `gate passed (${verdict.reason}); waiting for approval` }, nextRunInMs: APPROVAL_POLL_MS };
+    }
+    return { ...outcome, record: { verdict: 'pass' }, transition: { to: 'promoting', reason: `gate passed: ${verdict.reason}` }, nextRunInMs: 0 };
+  }
+
+  /** For a dry run: the image it would set and the one it would replace, when the cluster can say. */
+  async #wouldChange(promotion: Promotion): Promise<{ record: { resolvedImage?: string; previousImage?: string }; sentence: string }> {
+    try {
+      const image = await this.#resolveImage(promotion);
+      if (typeof image !== 'string') return { record: {}, sentence: image.error.replace(/; nothing was patched$/, '') };
+      const current = containerImage(await this.#readTarget(promotion), promotion.target.container);
+      if (current === undefined) return { record: { resolvedImage: image }, sentence: `would set ${image}, but the target has no container '${promotion.target.container}'` };
+      return { record: { resolvedImage: image, previousImage: current }, sentence: `would set ${promotion.target.container} from ${current} to ${image}` };
+    } catch (error) {
+      if (!(error instanceof KubernetesError)) throw error;
+      const image = promotion.image;
+      return { record: image ? { resolvedImage: image } : {}, sentence: `the images could not be read (${error.message})` };
+    }
+  }
+
+  async #promote(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
+    const { progress, target } = promotion;
+    if (!progress.patchIntent || !promotion.resolvedImage || !promotion.previousImage) {
+      // Record both images before anything changes: a crash after the change must know what to undo.
+      const newImage = await this.#resolveImage(promotion);
+      if (typeof newImage !== 'string') return { transition: { to: 'failed', reason: newImage.error }, nextRunInMs: 0 };
+      const current = containerImage(await this.#readTarget(promotion), target.container);
+      if (current === undefined) {
+        return { transition: { to: 'failed', reason: `Deployment ${target.namespace}/${target.deployment} has no container '${target.container}'; nothing was patched` }, nextRunInMs: 0 };
+      }
+      return {
+        record: { resolvedImage: newImage, previousImage: current },
+        progress: { patchIntent: true, kubeFailures: 0 },
+        events: [{ type: 'note', reason: `will set ${target.container} from ${current} to ${newImage}`, data: { previousImage: current, image: newImage } }],
+        nextRunInMs: 0,
+      };
+    }
+    const newImage = promotion.resolvedImage;
+    const previousImage = promotion.previousImage;
     if (!progress.patchedAt) {
-      const deployment = await this.#deps.kube.getDeployment(target);
-      const current = containerImage(deployment, row.container);
-      const ours = deployment.annotations[PROMOTION_ANNOTATION] === row.id;
-      let events: StepOutcome['events'] = [];
-      if (current === newImage && ours) {
-        events = [{ type: 'patch', reason: `found the Deployment already patched by this promotion (resumed after a restart)` }];
-      } else if (current === previousImage) {
-        await this.#deps.kube.setContainerImage(target, {
-          container: row.container,
-          expectedImage: previousImage,
-          newImage,
-          annotations: { [PROMOTION_ANNOTATION]: row.id, [CHANGE_CAUSE_ANNOTATION]: `promoter ${row.id}: ${row.reason ?? 'promote'} (${previousImage} -> ${newImage})` },
-        });
-        events = [{ type: 'patch', reason: `set ${row.container} to ${newImage}`, data: { from: previousImage, to: newImage } }];
-      } else {
+      const applied = await this.#deps.delivery.apply({
+        promotion,
+        from: previousImage,
+        to: newImage,
+        purpose: 'promote',
+        why: `${promotion.reason ?? 'promote'} (${previousImage} -> ${newImage})`,
+      });
+      if (applied.outcome === 'conflict') {
         return {
-          transition: { to: 'failed', reason: `the Deployment's image changed to ${current ?? '(no container)'} before the patch; someone else is changing it, so nothing was patched` },
+          transition: { to: 'failed', reason: `the ${applied.where} now holds ${applied.found ?? '(no such container)'}, not ${previousImage}; someone else is changing it, so nothing was changed` },
           nextRunInMs: 0,
         };
       }
-      return { events, progress: { patchedAt: this.#now().toISOString(), kubeFailures: 0 }, nextRunInMs: 0 };
+      return { events: [applied.event], progress: { patchedAt: this.#now().toISOString(), kubeFailures: 0 }, nextRunInMs: 0 };
     }
 
-    const deployment = await this.#deps.kube.getDeployment(target);
-    const rollout = assessRollout(deployment);
-    if (rollout.state === 'failed') return this.#startRollback(progress, `rollout failed: ${rollout.reason}`, 'rolled_back');
-    const checks = await this.#measureEvery(row, policy, progress, 'rollout', 'lastRolloutMeasureAt');
-    if (checks.verdict && isBad(checks.verdict)) {
-      return this.#startRollback(progress, `rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+    const deployment = await this.#readTarget(promotion);
+    const running = containerImage(deployment, target.container);
+    const synced = running === newImage;
+    if (!synced && !(this.#deps.delivery.convergesLater && running === previousImage)) return superseded(promotion, running);
+    const rollout = synced ? assessRollout(deployment) : { state: 'progressing' as const, reason: `waiting for the cluster to run ${newImage}` };
+    if (rollout.state === 'failed') return this.#startRollback(promotion, `rollout failed: ${rollout.reason}`, 'rolled_back');
+    const checks = await this.#measureEvery(promotion, policy, 'rollout', 'lastRolloutMeasureAt');
+    if (checks.verdict && isStopping(checks.verdict)) {
+      return this.#startRollback(promotion, `rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
     }
     if (rollout.state === 'complete') {
       return {
@@ -182,23 +185,26 @@ export class PromotionSteps {
     }
     const patchedAt = new Date(progress.patchedAt).getTime();
     if (this.#now().getTime() - patchedAt > policy.rolloutTimeoutMs) {
-      return this.#startRollback(progress, `rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${rollout.reason})`, 'rolled_back', checks.outcome);
+      return this.#startRollback(promotion, `rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${rollout.reason})`, 'rolled_back', checks.outcome);
     }
     return { ...checks.outcome, nextRunInMs: Math.min(this.#deps.rolloutPollMs ?? 1_000, policy.intervalMs) };
   }
 
-  async #verify(row: PromotionRow, policy: Policy, progress: Progress): Promise<StepOutcome> {
-    const started = progress.bakeStartedAt ?? this.#now().getTime();
+  async #verify(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
+    // Production must still run what this promotion set: never report success for an image it no longer runs.
+    const running = containerImage(await this.#readTarget(promotion), promotion.target.container);
+    if (running !== promotion.resolvedImage) return superseded(promotion, running);
+    const started = promotion.progress.bakeStartedAt ?? this.#now().getTime();
     const bakeDone = this.#now().getTime() - started >= policy.bakeMs;
-    const checks = await this.#measureEvery(row, policy, progress, 'post', 'lastPostMeasureAt', bakeDone);
-    if (checks.verdict && isBad(checks.verdict)) {
-      return this.#startRollback(progress, `post-rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+    const checks = await this.#measureEvery(promotion, policy, 'post', 'lastPostMeasureAt', bakeDone);
+    if (checks.verdict && isStopping(checks.verdict)) {
+      return this.#startRollback(promotion, `post-rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
     }
-    if (bakeDone && (!checks.verdict || checks.verdict.verdict === 'pass')) {
-      const events = [...(checks.outcome.events ?? [])];
-      if (policy.scaleCanaryTo !== undefined && row.source_deployment) {
-        await this.#deps.kube.scaleDeployment({ namespace: row.namespace, name: row.source_deployment }, policy.scaleCanaryTo);
-        events.push({ type: 'scale', reason: `scaled the canary ${row.source_deployment} to ${policy.scaleCanaryTo}` });
+    if (bakeDone && (!checks.verdict || checks.verdict.outcome === 'pass')) {
+      const events: StepEvent[] = [];
+      if (policy.scaleCanaryTo !== undefined && promotion.source) {
+        await this.#deps.kube.scaleDeployment({ namespace: promotion.target.namespace, name: promotion.source.deployment }, policy.scaleCanaryTo);
+        events.push({ type: 'scale', reason: `scaled the canary ${promotion.source.deployment} to ${policy.scaleCanaryTo}` });
       }
       return {
         ...checks.outcome,
@@ -211,40 +217,30 @@ export class PromotionSteps {
     return { ...checks.outcome, nextRunInMs: Math.min(policy.intervalMs, untilBake) };
   }
 
-  async #rollBack(row: PromotionRow, progress: Progress): Promise<StepOutcome> {
-    const rollback = progress.rollback ?? { reason: 'rollback', finalState: 'rolled_back' as const, startedAt: this.#now().getTime() };
-    const target = targetRef(row);
-    if (!row.previous_image || !row.resolved_image) {
+  async #rollBack(promotion: Promotion): Promise<StepOutcome> {
+    const rollback = promotion.progress.rollback ?? { reason: 'rollback', finalState: 'rolled_back' as const, startedAt: this.#now().getTime() };
+    const { resolvedImage, previousImage } = promotion;
+    if (!previousImage || !resolvedImage) {
       return { transition: { to: rollback.finalState, reason: `${rollback.reason}; the Deployment was never patched` }, nextRunInMs: 0 };
     }
     if (!rollback.patched) {
-      const deployment = await this.#deps.kube.getDeployment(target);
-      const current = containerImage(deployment, row.container);
-      let event;
-      if (current === row.resolved_image) {
-        await this.#deps.kube.setContainerImage(target, {
-          container: row.container,
-          expectedImage: row.resolved_image,
-          newImage: row.previous_image,
-          annotations: { [PROMOTION_ANNOTATION]: row.id, [CHANGE_CAUSE_ANNOTATION]: `promoter ${row.id}: rollback (${rollback.reason})` },
-        });
-        event = { type: 'patch', reason: `set ${row.container} back to ${row.previous_image}`, data: { from: row.resolved_image, to: row.previous_image } };
-      } else if (current === row.previous_image) {
-        event = { type: 'patch', reason: `the Deployment already runs ${row.previous_image}; nothing to revert` };
-      } else {
+      const reverted = await this.#deps.delivery.apply({ promotion, from: resolvedImage, to: previousImage, purpose: 'rollback', why: `rollback (${rollback.reason})` });
+      if (reverted.outcome === 'conflict') {
         return {
           transition: {
             to: 'failed',
-            reason: `${rollback.reason}; not rolled back: the Deployment now runs ${current ?? '(no container)'}, which this promotion did not set (someone else changed it)`,
+            reason: `${rollback.reason}; not rolled back: the ${reverted.where} now holds ${reverted.found ?? '(no such container)'}, which this promotion did not set (someone else changed it)`,
           },
           nextRunInMs: 0,
         };
       }
-      return { events: [event], progress: { rollback: { ...rollback, patched: true }, kubeFailures: 0 }, nextRunInMs: 0 };
+      return { events: [reverted.event], progress: { rollback: { ...rollback, patched: true }, kubeFailures: 0 }, nextRunInMs: 0 };
     }
-    const rollout = assessRollout(await this.#deps.kube.getDeployment(target));
+    const deployment = await this.#readTarget(promotion);
+    const running = containerImage(deployment, promotion.target.container);
+    const rollout = running === previousImage ? assessRollout(deployment) : { state: 'progressing' as const, reason: `waiting for the cluster to run ${previousImage}` };
     if (rollout.state === 'complete') {
-      return { transition: { to: rollback.finalState, reason: `${rollback.reason}; rolled back to ${row.previous_image}` }, nextRunInMs: 0 };
+      return { transition: { to: rollback.finalState, reason: `${rollback.reason}; rolled back to ${previousImage}` }, nextRunInMs: 0 };
     }
     if (rollout.state === 'failed') {
       return { transition: { to: 'failed', reason: `${rollback.reason}; the rollback's rollout failed too (${rollout.reason}): look at the Deployment` }, nextRunInMs: 0 };
@@ -252,87 +248,83 @@ export class PromotionSteps {
     return { nextRunInMs: this.#deps.rolloutPollMs ?? 1_000 };
   }
 
-  #abort(row: PromotionRow, progress: Progress): StepOutcome {
-    if (row.resolved_image && progress.patchedAt !== undefined) {
-      return this.#startRollback(progress, 'aborted on request', 'aborted', { handledAction: 'abort' });
-    }
-    if (row.resolved_image && progress.patchIntent) {
-      // The patch may have been sent just before a crash: let the rollback step look and revert it if so.
-      return this.#startRollback(progress, 'aborted on request', 'aborted', { handledAction: 'abort' });
+  #abort(promotion: Promotion): StepOutcome {
+    // Once both images are recorded, the change may have been made (perhaps just before a crash): the
+    // rollback step looks and reverts it if so.
+    if (promotion.resolvedImage && promotion.progress.patchIntent) {
+      return this.#startRollback(promotion, 'aborted on request', 'aborted', { handledAction: 'abort' });
     }
     return { transition: { to: 'aborted', reason: 'aborted on request; nothing was patched' }, handledAction: 'abort', nextRunInMs: 0 };
   }
 
-  #startRollback(progress: Progress, reason: string, finalState: 'rolled_back' | 'aborted', extra: Partial<StepOutcome> = {}): StepOutcome {
+  #startRollback(promotion: Promotion, reason: string, finalState: RollbackEnd, extra: Partial<StepOutcome> = {}): StepOutcome {
     return {
       ...extra,
-      progress: { ...(extra.progress ?? {}), rollback: { reason, finalState, startedAt: this.#now().getTime() } satisfies Progress['rollback'] },
+      progress: { ...extra.progress, rollback: { reason, finalState, startedAt: this.#now().getTime() } },
       transition: { to: 'rolling_back', reason },
       nextRunInMs: 0,
     };
   }
 
-  /** Measures a phase's checks once every interval; `due` false means it is not time yet. */
-  async #measureEvery(row: PromotionRow, policy: Policy, progress: Progress, phase: Phase, key: 'lastRolloutMeasureAt' | 'lastPostMeasureAt', complete = false) {
-    const last = progress[key];
+  /** Measures a phase's checks once every interval (always when `complete`); no verdict when not due. */
+  async #measureEvery(promotion: Promotion, policy: Policy, phase: Phase, key: 'lastRolloutMeasureAt' | 'lastPostMeasureAt', complete = false): Promise<Measured> {
+    const last = promotion.progress[key];
     const now = this.#now().getTime();
-    if (checksFor(policy, phase).length === 0) return { outcome: {} as Partial<StepOutcome>, verdict: undefined };
-    if (last !== undefined && now - last < policy.intervalMs && !complete) {
-      return { outcome: {} as Partial<StepOutcome>, verdict: undefined };
-    }
-    const judged = await this.#measure(row, policy, phase, complete);
-    return { outcome: { ...judged.outcome, progress: { ...judged.outcome.progress, [key]: now } } as Partial<StepOutcome>, verdict: judged.verdict };
+    if (checksFor(policy, phase).length === 0) return { outcome: {}, verdict: undefined };
+    if (last !== undefined && now - last < policy.intervalMs && !complete) return { outcome: {}, verdict: undefined };
+    const measured = await this.#measure(promotion, policy, phase, complete);
+    return { outcome: { ...measured.outcome, progress: { ...measured.outcome.progress, [key]: now } }, verdict: measured.verdict };
   }
 
-  async #measure(row: PromotionRow, policy: Policy, phase: Phase, complete = false): Promise<{ outcome: Pick<StepOutcome, 'measurements' | 'progress'>; verdict: CheckVerdict }> {
+  /** One round of a phase's checks, judged together with the phase's earlier results (kept as tallies). */
+  async #measure(promotion: Promotion, policy: Policy, phase: Phase, complete = false): Promise<Measured> {
     const checks = checksFor(policy, phase);
-    const kept = (row.progress as Progress).tallies;
-    const tallies = kept ?? {};
-    const previous = kept ? new Map(Object.entries(kept[phase] ?? {})) : await this.#deps.store.tallies(row.id, phase);
-    const target = {
-      namespace: row.namespace,
-      deployment: row.deployment,
-      container: row.container,
-      canaryDeployment: row.source_deployment ?? undefined,
-      canaryContainer: row.source_container ?? (row.source_deployment ? row.container : undefined),
-      image: row.resolved_image ?? row.image ?? undefined,
-      previousImage: row.previous_image ?? undefined,
-    };
+    const tallies = promotion.progress.tallies ?? {};
+    const before = tallies[phase] ?? {};
     const round = await measureRound(this.#deps.runner, this.#deps.prometheus, policy, checks, {
-      target,
+      target: {
+        namespace: promotion.target.namespace,
+        deployment: promotion.target.deployment,
+        container: promotion.target.container,
+        canaryDeployment: promotion.source?.deployment,
+        canaryContainer: promotion.source ? (promotion.source.container ?? promotion.target.container) : undefined,
+        image: promotion.resolvedImage ?? promotion.image ?? undefined,
+        previousImage: promotion.previousImage ?? undefined,
+      },
       phase,
       at: this.#now(),
-      promotionId: row.id,
-      promotionStartedAt: new Date(row.created_at),
+      promotionId: promotion.id,
+      promotionStartedAt: promotion.createdAt,
     });
-    const after = new Map(previous);
-    for (const measurement of round) after.set(measurement.check, addResult(after.get(measurement.check) ?? EMPTY_TALLY, measurement.result));
-    const verdicts = checks.map((check) => checkVerdict(check, after.get(check.name) ?? EMPTY_TALLY, complete));
-    const verdict = policyVerdict(verdicts);
-    // Say what was measured, not only that it failed: "... (canary-error-rate = 0.071 > max 0.05)".
-    const evidence = round.find((m) => m.result !== 'pass' && verdict.reason.startsWith(m.check));
+    const after = { ...before };
+    for (const measurement of round) after[measurement.check] = addResult(after[measurement.check] ?? EMPTY_TALLY, measurement.result);
+    const verdicts = checks.map((check) => checkVerdict(check, after[check.name] ?? EMPTY_TALLY, complete, round.find((m) => m.check === check.name)));
     return {
       outcome: {
-        measurements: round.map((measurement) => ({ sample: (previous.get(measurement.check)?.total ?? 0) + 1, measurement })),
-        progress: { tallies: { ...tallies, [phase]: Object.fromEntries(after) } },
+        measurements: round.map((measurement) => ({ sample: (before[measurement.check]?.total ?? 0) + 1, measurement })),
+        progress: { tallies: { ...tallies, [phase]: after } },
       },
-      verdict: evidence && verdict.verdict !== 'pass' && verdict.verdict !== 'pending' ? { ...verdict, reason: `${verdict.reason} (${evidence.message})` } : verdict,
+      verdict: phaseVerdict(verdicts, round),
     };
   }
 
-  async #resolveImage(row: PromotionRow): Promise<string | { error: string }> {
-    if (row.image) return row.image;
-    const source = row.source_deployment as string;
-    const canary = await this.#deps.kube.getDeployment({ namespace: row.namespace, name: source });
-    const container = row.source_container ?? row.container;
+  async #resolveImage(promotion: Promotion): Promise<string | { error: string }> {
+    if (promotion.image) return promotion.image;
+    const source = promotion.source;
+    if (!source) return { error: 'the promotion names neither an image nor a canary; nothing was patched' };
+    const canary = await this.#deps.kube.getDeployment({ namespace: promotion.target.namespace, name: source.deployment });
+    const container = source.container ?? promotion.target.container;
     const image = containerImage(canary, container);
-    if (image === undefined) return { error: `the canary Deployment ${row.namespace}/${source} has no container '${container}'; nothing was patched` };
-    if (!row.tag_suffix_to_strip) return image;
-    return stripTagSuffix(image, row.tag_suffix_to_strip);
+    if (image === undefined) return { error: `the canary Deployment ${promotion.target.namespace}/${source.deployment} has no container '${container}'; nothing was patched` };
+    return source.tagSuffixToStrip ? stripTagSuffix(image, source.tagSuffixToStrip) : image;
   }
 
-  #kubernetesFailure(row: PromotionRow, progress: Progress, error: KubernetesError): StepOutcome {
-    const failures = (progress.kubeFailures ?? 0) + 1;
+  #readTarget(promotion: Promotion): Promise<DeploymentSnapshot> {
+    return this.#deps.kube.getDeployment({ namespace: promotion.target.namespace, name: promotion.target.deployment });
+  }
+
+  #kubernetesFailure(promotion: Promotion, error: KubernetesError): StepOutcome {
+    const failures = (promotion.progress.kubeFailures ?? 0) + 1;
     const limit = this.#deps.maxKubeFailures ?? 5;
     if (error.retryable && failures < limit) {
       return {
@@ -341,26 +333,34 @@ export class PromotionSteps {
         nextRunInMs: Math.min(30_000, 500 * 2 ** failures),
       };
     }
-    const patched = progress.patchedAt !== undefined && row.state !== 'rolling_back';
-    if (patched) return this.#startRollback(progress, `Kubernetes failed: ${error.message}`, 'rolled_back');
+    const rollingBack = promotion.state === 'rolling_back';
+    if (promotion.progress.patchedAt !== undefined && !rollingBack) {
+      return this.#startRollback(promotion, `Kubernetes failed: ${error.message}`, 'rolled_back');
+    }
     return {
       transition: {
         to: 'failed',
-        reason: `Kubernetes: ${error.message}${row.state === 'rolling_back' ? '; the rollback could not finish: look at the Deployment' : '; the Deployment was left as it was found'}`,
+        reason: `Kubernetes: ${error.message}${rollingBack ? '; the rollback could not finish: look at the Deployment' : '; the Deployment was left as it was found'}`,
       },
       nextRunInMs: 0,
     };
   }
 }
 
-function isBad(verdict: CheckVerdict): boolean {
-  return verdict.verdict === 'fail' || verdict.verdict === 'error' || verdict.verdict === 'inconclusive';
+/** Someone else changed the image this promotion set: stop, say what runs now, and leave it alone. */
+function superseded(promotion: Promotion, running: string | undefined): StepOutcome {
+  const { namespace, deployment, container } = promotion.target;
+  return {
+    transition: {
+      to: 'failed',
+      reason: `superseded: Deployment ${namespace}/${deployment} now runs ${running ?? `no container '${container}'`} in ${container}, not ${promotion.resolvedImage ?? '(unresolved)'} which this promotion set; someone else changed it, so it was left alone and not verified`,
+      data: { superseded: true, found: running ?? null, expected: promotion.resolvedImage },
+    },
+    nextRunInMs: 0,
+  };
 }
 
-function targetRef(row: PromotionRow): DeploymentRef {
-  return { namespace: row.namespace, name: row.deployment };
+function unreachable(state: never): never {
+  throw new Error(`no step for state ${String(state)}`);
 }
 
-function containerImage(deployment: DeploymentSnapshot, container: string): string | undefined {
-  return deployment.containers.find((c) => c.name === container)?.image;
-}

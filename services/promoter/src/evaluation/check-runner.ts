@@ -1,9 +1,9 @@
 /**
  * Takes one measurement of one check: renders its queries for the phase, asks Prometheus (or calls the
- * webhook), and judges the answer with the pure functions of domain/policy. Never throws for a check's
- * own trouble: a query that fails is an `error` measurement, so missing data never passes by accident.
+ * webhook), and hands the answers to the judge (domain/judge). It decides nothing itself. Never throws for
+ * a check's own trouble: a query that fails is an `error` measurement, so missing data never passes by
+ * accident.
  */
-import type { MeasurementRow } from '../adapters/db/evaluation-repository.js';
 import type { PrometheusQueries, QueryResult } from '../adapters/prometheus/query-result.js';
 import { WebhookClient } from '../adapters/webhook/webhook-client.js';
 import { durationMs } from '../domain/duration.js';
@@ -11,15 +11,19 @@ import { expandTemplate } from '../domain/policy/expand.js';
 import {
   judgeAlerts,
   judgeBaseline,
+  judgeStatistical,
   judgeThreshold,
+  judgeWebhook,
+  measurementError,
   reduceValues,
+  WEBHOOK_BOUND,
   type Judgement,
+  type Measurement,
   type Reading,
-} from '../domain/policy/measurement.js';
+} from '../domain/judge/index.js';
 import { POLICY_DEFAULTS, type Check, type Phase, type Policy } from '../domain/policy/model.js';
 import { escapeQuoted, renderTemplate } from '../domain/policy/template.js';
 import { baselineVariables, variablesFor, type PromotionContext } from '../domain/policy/variables.js';
-import { canaryJudgement } from '../domain/statistics/canary-judgement.js';
 
 export interface MeasureContext {
   readonly target: PromotionContext;
@@ -28,16 +32,6 @@ export interface MeasureContext {
   readonly at: Date;
   readonly promotionId?: string | undefined;
   readonly promotionStartedAt?: Date | undefined;
-}
-
-export interface Measurement extends Judgement {
-  readonly check: string;
-  readonly kind: Check['kind'];
-  readonly phase: Phase;
-  readonly query: string | null;
-  readonly baselineQuery: string | null;
-  readonly warnings: readonly string[];
-  readonly measuredAt: Date;
 }
 
 export interface CheckRunnerDeps {
@@ -73,11 +67,11 @@ export class CheckRunner {
       warnings,
       measuredAt: this.#clock(),
     });
-    const fail = (message: string): Measurement =>
-      finish({ result: 'error', value: null, baselineValue: null, bound: null, message: `${check.name}: ${message}` });
+    const fail = (message: string): Measurement => finish(measurementError(`${check.name}: ${message}`));
 
     if (check.kind === 'webhook') return finish(await this.#webhook(check, context));
-    if (!queries) return fail('PROMETHEUS_URL is not configured, so the check cannot be measured');
+    // Retrying cannot help until the service is reconfigured: say so at once instead of after the error limit.
+    if (!queries) return { ...fail('PROMETHEUS_URL is not configured, so the check cannot be measured'), unmeasurable: true };
 
     const doc = check.document;
     try {
@@ -134,42 +128,13 @@ export class CheckRunner {
       queries.queryRange(baselineQuery, { start: new Date(start.getTime() - shift), end: baselineAt.time, stepSeconds }),
     ]);
     const warnings = [...canary.warnings, ...baseline.warnings];
-    const canaryValues = readRange(canary, check.document.reduce);
-    const baselineValues = readRange(baseline, check.document.reduce);
-    const direction = options.direction ?? 'increase';
-    const bound = `Mann-Whitney at ${options.confidence ?? POLICY_DEFAULTS.statisticalConfidence} confidence, ${direction}, min effect ${options.minEffectSize ?? POLICY_DEFAULTS.statisticalMinEffectSize}`;
-    for (const [side, values] of [['canary', canaryValues], ['baseline', baselineValues]] as const) {
-      if ('error' in values) return { warnings, judgement: { result: 'error', value: null, baselineValue: null, bound, message: `${check.name} (${side}): ${values.error}` } satisfies Judgement };
-    }
-    const c = canaryValues as { values: number[] };
-    const b = baselineValues as { values: number[] };
-    const judged = canaryJudgement(c.values, b.values, {
-      confidence: options.confidence ?? POLICY_DEFAULTS.statisticalConfidence,
-      minEffectSize: options.minEffectSize ?? POLICY_DEFAULTS.statisticalMinEffectSize,
-      direction,
-    });
-    const judgement: Judgement = {
-      result: judged.verdict,
-      value: judged.canaryMedian,
-      baselineValue: judged.baselineMedian,
-      bound,
-      message: `${check.name}: ${judged.reason}`,
-      data: {
-        pValue: judged.test?.pValue ?? null,
-        relativeShift: judged.relativeShift,
-        method: judged.test?.method ?? null,
-        canarySamples: judged.canaryCount,
-        baselineSamples: judged.baselineCount,
-        effectSize: judged.test?.effectSize ?? null,
-      },
-    };
+    const judgement = judgeStatistical(check, readRange(canary, check.document.reduce), readRange(baseline, check.document.reduce));
     return { warnings, judgement };
   }
 
   async #webhook(check: Check, context: MeasureContext): Promise<Judgement> {
     const hook = check.document.webhook;
-    const bound = 'HTTP 2xx';
-    if (!hook) return { result: 'error', value: null, baselineValue: null, bound, message: `${check.name}: no webhook configured` };
+    if (!hook) return measurementError(`${check.name}: no webhook configured`, WEBHOOK_BOUND);
     const payload = {
       check: check.name,
       phase: context.phase,
@@ -181,24 +146,16 @@ export class CheckRunner {
       at: context.at.toISOString(),
     };
     try {
-      const response = await this.#webhooks.post({
+      const answer = await this.#webhooks.post({
         url: hook.url,
         payload,
         headers: hook.headers ?? {},
         timeoutMs: durationMs(hook.timeout ?? POLICY_DEFAULTS.webhookTimeout),
         retries: hook.retries ?? POLICY_DEFAULTS.webhookRetries,
       });
-      const ok = response.status >= 200 && response.status < 300;
-      return {
-        result: ok ? 'pass' : 'fail',
-        value: response.status,
-        baselineValue: null,
-        bound,
-        message: `${check.name}: webhook answered ${response.status}${ok ? '' : `: ${response.body.slice(0, 200)}`}`,
-        data: { attempts: response.attempts },
-      };
+      return judgeWebhook(check.name, answer);
     } catch (error) {
-      return { result: 'error', value: null, baselineValue: null, bound, message: `${check.name}: ${error instanceof Error ? error.message : String(error)}` };
+      return measurementError(`${check.name}: ${error instanceof Error ? error.message : String(error)}`, WEBHOOK_BOUND);
     }
   }
 }
@@ -264,22 +221,3 @@ function readRange(result: QueryResult, reduce: Check['document']['reduce']): { 
   return { values };
 }
 
-
-/** A measurement as a `check_results` row, without its owner (promotion or evaluation). */
-export function measurementRow(m: Measurement, sample: number): MeasurementRow {
-  return {
-    check_name: m.check,
-    phase: m.phase,
-    sample,
-    result: m.result,
-    value: m.value,
-    baseline_value: m.baselineValue,
-    bound: m.bound,
-    query: m.query,
-    baseline_query: m.baselineQuery,
-    warnings: JSON.stringify(m.warnings),
-    message: m.message,
-    data: m.data ? JSON.stringify(m.data) : null,
-    measured_at: m.measuredAt,
-  };
-}

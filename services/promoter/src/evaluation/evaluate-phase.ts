@@ -5,7 +5,8 @@
 import { createQueryBatch } from '../adapters/prometheus/query-batch.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import type { Check, Phase, Policy } from '../domain/policy/model.js';
-import type { CheckRunner, MeasureContext, Measurement } from './check-runner.js';
+import type { Measurement } from '../domain/judge/index.js';
+import type { CheckRunner, MeasureContext } from './check-runner.js';
 
 export function checksFor(policy: Policy, phase: Phase): Check[] {
   return policy.checks.filter((check) => check.phases.includes(phase));

@@ -3,14 +3,14 @@
  * past window (backtesting a policy against an incident), store everything, patch nothing.
  */
 import { randomUUID } from 'node:crypto';
-import type { EvaluationRepository, EvaluationView, MeasurementRow } from '../adapters/db/evaluation-repository.js';
+import type { EvaluationRepository, EvaluationView } from '../adapters/db/evaluation-repository.js';
 import type { PolicyRepository } from '../adapters/db/policy-repository.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { AppError, errors } from '../errors.js';
 import { normalizePolicy, type Phase, type PolicyDocument } from '../domain/policy/model.js';
-import { checkVerdict, policyVerdict } from '../domain/policy/verdict.js';
+import { checkVerdict, finalVerdict, phaseVerdict, type Measurement, type NumberedMeasurement } from '../domain/judge/index.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
-import { measurementRow, type CheckRunner, type Measurement } from './check-runner.js';
+import type { CheckRunner } from './check-runner.js';
 import { checksFor, measureRound } from './evaluate-phase.js';
 
 export interface EvaluationRequest {
@@ -59,18 +59,16 @@ export class EvaluationService {
       const round = await measureRound(this.deps.runner, this.deps.prometheus, policy, checks, { target, phase, at });
       for (const measurement of round) byCheck.get(measurement.check)?.push(measurement);
     }
-    const verdicts = checks.map((check) =>
-      checkVerdict(
-        check,
-        (byCheck.get(check.name) ?? []).map((m) => m.result),
-        true,
-      ),
-    );
-    const overall = policyVerdict(verdicts);
+    const verdicts = checks.map((check) => {
+      const measured = byCheck.get(check.name) ?? [];
+      return checkVerdict(check, measured.map((m) => m.result), true, measured.at(-1));
+    });
+    const newestFirst = checks.flatMap((check) => [...(byCheck.get(check.name) ?? [])].reverse());
+    const overall = phaseVerdict(verdicts, newestFirst);
 
-    const rows: MeasurementRow[] = [];
+    const rows: NumberedMeasurement[] = [];
     for (const check of checks) {
-      (byCheck.get(check.name) ?? []).forEach((m, index) => rows.push(measurementRow(m, index + 1)));
+      (byCheck.get(check.name) ?? []).forEach((measurement, index) => rows.push({ sample: index + 1, measurement }));
     }
     return this.deps.evaluations.insert(
       {
@@ -80,7 +78,7 @@ export class EvaluationService {
         phase,
         time: request.window ? null : (times[0] as Date).toISOString(),
         window: request.window ? { start: new Date(request.window.start).toISOString(), end: new Date(request.window.end).toISOString() } : null,
-        verdict: overall.verdict === 'pending' ? 'inconclusive' : overall.verdict,
+        verdict: finalVerdict(overall.outcome),
         reason: overall.reason,
         actor,
       },
@@ -90,7 +88,7 @@ export class EvaluationService {
         return checks.map((check, index) => ({
           name: check.name,
           kind: check.kind,
-          verdict: verdicts[index]?.verdict === 'pending' ? 'inconclusive' : verdicts[index]?.verdict,
+          verdict: finalVerdict(verdicts[index]?.outcome ?? 'pending'),
           reason: verdicts[index]?.reason,
           measurements: (byCheck.get(check.name) ?? []).map((m, sample) => measurementView(m, sample + 1, ids[next++] ?? 0)),
         }));

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PromotionRepository } from '../adapters/db/promotion-repository.js';
-import { isPromotionState, isTerminal } from '../domain/promotion-state.js';
+import { isPromotionState, isTerminal } from '../domain/promotion-state-machine.js';
 
 const HEARTBEAT_MS = 15_000;
 

@@ -6,7 +6,7 @@ import type { OpenApiDocument } from '../contract/openapi.js';
 import { AppError, errors, type FieldError } from '../errors.js';
 import { digest } from '../domain/canonical-json.js';
 import { parseImageReference } from '../domain/image-reference.js';
-import type { PromotionAction } from '../domain/promotion-state.js';
+import type { PromotionAction, PromotionState } from '../domain/promotion-state-machine.js';
 import { requireNamespace } from './auth.js';
 import { registerOperations } from './operations.js';
 import { streamPromotionEvents } from './promotion-events-stream.js';
@@ -95,7 +95,7 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
     listPromotions: {
       role: 'viewer',
       handler: async (request) => {
-        const query = request.query as { namespace?: string; deployment?: string; state?: string; limit: number; cursor?: string };
+        const query = request.query as { namespace?: string; deployment?: string; state?: PromotionState; limit: number; cursor?: string }; // validated against the contract's enum
         return promotions.list(query);
       },
     },

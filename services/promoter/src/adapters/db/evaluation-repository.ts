@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { errors } from '../../errors.js';
 import type { Database } from './schema.js';
 import { iso } from './views.js';
+import { measurementRow } from './check-result-rows.js';
+import type { NumberedMeasurement } from '../../domain/judge/index.js';
 
 export interface EvaluationView {
   id: string;
@@ -31,7 +33,7 @@ export class EvaluationRepository {
    */
   async insert(
     evaluation: Omit<EvaluationView, 'createdAt' | 'checks'>,
-    measurements: readonly MeasurementRow[],
+    measurements: readonly NumberedMeasurement[],
     describeChecks: (ids: readonly number[]) => unknown[],
   ): Promise<EvaluationView> {
     return this.#db.transaction().execute(async (trx) => {
@@ -61,7 +63,7 @@ export class EvaluationRepository {
           : (
               await trx
                 .insertInto('check_results')
-                .values(measurements.map((m) => ({ ...m, evaluation_id: evaluation.id, promotion_id: null })))
+                .values(measurements.map((m) => ({ ...measurementRow(m), evaluation_id: evaluation.id, promotion_id: null })))
                 .returning('id')
                 .execute()
             ).map((r) => r.id);
@@ -91,21 +93,4 @@ export class EvaluationRepository {
       createdAt: iso(row.created_at),
     };
   }
-}
-
-/** A measurement as a check_results row (without its owner ids). */
-export interface MeasurementRow {
-  check_name: string;
-  phase: string;
-  sample: number;
-  result: string;
-  value: number | null;
-  baseline_value: number | null;
-  bound: string | null;
-  query: string | null;
-  baseline_query: string | null;
-  warnings: string;
-  message: string;
-  data: string | null;
-  measured_at: Date;
 }

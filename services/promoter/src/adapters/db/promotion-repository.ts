@@ -6,10 +6,13 @@ import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import type { PolicyDocument } from '../../domain/policy/model.js';
 import {
   ACTION_ALLOWED_STATES,
+  ACTIVE_STATES,
   isPromotionState,
+  transition,
   type PromotionAction,
   type PromotionState,
-} from '../../domain/promotion-state.js';
+} from '../../domain/promotion-state-machine.js';
+import { stateAssignments } from './promotion-state-writes.js';
 import { isUniqueViolation } from './errors.js';
 import type { CheckResultsTable, Database, PromotionEventsTable } from './schema.js';
 import {
@@ -48,7 +51,7 @@ export interface IdempotencyInput {
 export interface ListFilter {
   readonly namespace?: string | undefined;
   readonly deployment?: string | undefined;
-  readonly state?: string | undefined;
+  readonly state?: PromotionState | undefined;
   readonly limit: number;
   readonly cursor?: string | undefined;
 }
@@ -135,7 +138,7 @@ export class PromotionRepository {
       .selectAll()
       .where('namespace', '=', namespace)
       .where('deployment', '=', deployment)
-      .where('state', 'in', ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'verifying', 'rolling_back'])
+      .where('state', 'in', [...ACTIVE_STATES])
       .executeTakeFirst();
     return row ? promotionView(row) : undefined;
   }
@@ -214,9 +217,10 @@ export class PromotionRepository {
   async requestAction(id: string, action: PromotionAction, actor: string, reason: string | undefined): Promise<PromotionView> {
     return this.#db.transaction().execute(async (trx) => {
       const row = await this.#row(trx, id, true);
-      const state = row.state as PromotionState;
+      const state = row.state;
       const allowed: readonly PromotionState[] = ACTION_ALLOWED_STATES[action];
       if (!allowed.includes(state)) throw errors.invalidState(id, state, action, allowed);
+      if (action === 'rollback' && row.dry_run) throw errors.invalidState(id, 'a dry run', action, ['a promotion that patched the Deployment']);
       if (action === 'rollback') {
         const active = await this.activeFor(row.namespace, row.deployment);
         if (active) throw errors.activePromotionExists(row.namespace, row.deployment, active.id);
@@ -224,7 +228,7 @@ export class PromotionRepository {
       const leased = row.lease_expires_at !== null && new Date(row.lease_expires_at).getTime() > Date.now();
       const notPatched = row.resolved_image === null || state === 'pending' || state === 'analyzing' || state === 'awaiting_approval';
       if (action === 'abort' && !leased && notPatched) {
-        return this.#transition(trx, row, 'aborted', actor, reason ?? 'aborted on request', { type: 'transition', finished: true });
+        return this.#abortNow(trx, row, actor, reason ?? 'aborted on request');
       }
       await trx
         .updateTable('promotions')
@@ -258,32 +262,25 @@ export class PromotionRepository {
     return counts;
   }
 
-  async #transition(
-    trx: Transaction<Database>,
-    row: PromotionRow,
-    to: PromotionState,
-    actor: string,
-    reason: string,
-    options: { type: string; finished: boolean },
-  ): Promise<PromotionView> {
-    const updated = await trx
-      .updateTable('promotions')
-      .set({
-        state: to,
-        state_reason: reason,
-        updated_at: sql`now()`,
-        finished_at: options.finished ? sql`now()` : null,
-        requested_action: null,
-        lease_owner: null,
-        lease_expires_at: null,
-      })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  /** An abort that needs no Kubernetes work, written at once (no engine replica holds the promotion). */
+  async #abortNow(trx: Transaction<Database>, row: PromotionRow, actor: string, reason: string): Promise<PromotionView> {
+    const change = transition(row.state, 'aborted', reason);
+    const result = await sql<PromotionRow>`
+      UPDATE promotions SET ${sql.join([
+        ...stateAssignments(change),
+        sql`updated_at = now()`,
+        sql`requested_action = NULL`,
+        sql`lease_owner = NULL`,
+        sql`lease_expires_at = NULL`,
+      ])}
+      WHERE id = ${row.id}
+      RETURNING *`.execute(trx);
     await trx
       .insertInto('promotion_events')
-      .values({ promotion_id: row.id, actor, type: options.type, from_state: row.state, to_state: to, reason, data: null })
+      .values({ promotion_id: row.id, actor, type: 'transition', from_state: row.state, to_state: change.to, reason: change.reason, data: null })
       .execute();
+    const updated = result.rows[0];
+    if (!updated) throw errors.promotionNotFound(row.id);
     return promotionView(updated);
   }
 

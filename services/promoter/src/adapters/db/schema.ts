@@ -1,6 +1,9 @@
 /** Kysely table types, kept by hand in step with migrations/*.sql. */
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 import type { PolicyDocument } from '../../domain/policy/model.js';
+import type { PromotionAction, PromotionState } from '../../domain/promotion-state-machine.js';
+import type { Verdict } from '../../domain/judge/index.js';
+import type { EventType } from '../../domain/promotion-events.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T extends object> = JSONColumnType<T, string, string>;
@@ -40,15 +43,15 @@ export interface PromotionsTable {
   policy_snapshot: Json<PolicyDocument>;
   dry_run: boolean;
   reason: string | null;
-  state: string;
+  state: PromotionState;
   state_reason: string | null;
-  verdict: string | null;
+  verdict: Verdict | null;
   actor: string;
   next_run_at: Timestamp;
   lease_owner: string | null;
   lease_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   progress: ColumnType<Record<string, unknown>, string | undefined, string>;
-  requested_action: string | null;
+  requested_action: PromotionAction | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -59,9 +62,9 @@ export interface PromotionEventsTable {
   promotion_id: string;
   at: Timestamp;
   actor: string;
-  type: string;
-  from_state: string | null;
-  to_state: string | null;
+  type: EventType;
+  from_state: PromotionState | null;
+  to_state: PromotionState | null;
   reason: string | null;
   data: ColumnType<Record<string, unknown> | null, string | null, string | null>;
 }

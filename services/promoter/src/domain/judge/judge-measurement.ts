@@ -1,9 +1,10 @@
 /**
- * Judging one measurement of a check: from the numbers Prometheus returned to a result (`pass`, `fail`,
- * `inconclusive` for no data, `error`), the bound it was judged against, and a sentence that says why.
- * Pure, no I/O: the runner fetches, these functions decide.
+ * Judging one measurement of a check, for every check kind: from what Prometheus or a webhook answered
+ * to a result (`pass`, `fail`, `inconclusive` for no data, `error`), the bound it was judged against, and
+ * a sentence that says why. The runner fetches, these functions decide.
  */
-import { parseAmount, type CheckDocument, type Reduction } from './model.js';
+import { parseAmount, POLICY_DEFAULTS, type CheckDocument, type CheckKind, type Phase, type Reduction } from '../policy/model.js';
+import { canaryJudgement } from '../statistics/canary-judgement.js';
 
 export type MeasurementResult = 'pass' | 'fail' | 'inconclusive' | 'error';
 
@@ -15,6 +16,25 @@ export interface Judgement {
   readonly bound: string | null;
   readonly message: string;
   readonly data?: Record<string, unknown>;
+}
+
+/** A judgement of one check at one instant, with what was asked to get it: the unit that is stored. */
+export interface Measurement extends Judgement {
+  readonly check: string;
+  readonly kind: CheckKind;
+  readonly phase: Phase;
+  readonly query: string | null;
+  readonly baselineQuery: string | null;
+  readonly warnings: readonly string[];
+  readonly measuredAt: Date;
+  /** Set when the check cannot be measured until the service is reconfigured (no retry can help). */
+  readonly unmeasurable?: true;
+}
+
+/** A measurement numbered within its check and phase (1, 2, …). */
+export interface NumberedMeasurement {
+  readonly sample: number;
+  readonly measurement: Measurement;
 }
 
 /** A number from a query, or why there is none. */
@@ -131,8 +151,59 @@ export function judgeAlerts(checkName: string, firing: readonly Readonly<Record<
   };
 }
 
+/** Canary samples against baseline samples with the Mann-Whitney U test (the `statistical` kind). */
+export function judgeStatistical(
+  check: { readonly name: string; readonly document: CheckDocument },
+  canary: { readonly values: readonly number[] } | { readonly error: string },
+  baseline: { readonly values: readonly number[] } | { readonly error: string },
+): Judgement {
+  const options = check.document.statistical ?? {};
+  const confidence = options.confidence ?? POLICY_DEFAULTS.statisticalConfidence;
+  const minEffectSize = options.minEffectSize ?? POLICY_DEFAULTS.statisticalMinEffectSize;
+  const direction = options.direction ?? 'increase';
+  const bound = `Mann-Whitney at ${confidence} confidence, ${direction}, min effect ${minEffectSize}`;
+  if ('error' in canary) return measurementError(`${check.name} (canary): ${canary.error}`, bound);
+  if ('error' in baseline) return measurementError(`${check.name} (baseline): ${baseline.error}`, bound);
+  const judged = canaryJudgement([...canary.values], [...baseline.values], { confidence, minEffectSize, direction });
+  return {
+    result: judged.verdict,
+    value: judged.canaryMedian,
+    baselineValue: judged.baselineMedian,
+    bound,
+    message: `${check.name}: ${judged.reason}`,
+    data: {
+      pValue: judged.test?.pValue ?? null,
+      relativeShift: judged.relativeShift,
+      method: judged.test?.method ?? null,
+      canarySamples: judged.canaryCount,
+      baselineSamples: judged.baselineCount,
+      effectSize: judged.test?.effectSize ?? null,
+    },
+  };
+}
+
+export const WEBHOOK_BOUND = 'HTTP 2xx';
+
+/** A webhook check passes on 2xx; any other status fails it, with a short excerpt of what it said. */
+export function judgeWebhook(checkName: string, answer: { readonly status: number; readonly body: string; readonly attempts: number }): Judgement {
+  const ok = answer.status >= 200 && answer.status < 300;
+  return {
+    result: ok ? 'pass' : 'fail',
+    value: answer.status,
+    baselineValue: null,
+    bound: WEBHOOK_BOUND,
+    message: `${checkName}: webhook answered ${answer.status}${ok ? '' : `: ${answer.body.slice(0, 200)}`}`,
+    data: { attempts: answer.attempts },
+  };
+}
+
+/** A check that could not be measured (a query or call failed, or its backend is not configured). */
+export function measurementError(message: string, bound: string | null = null): Judgement {
+  return { result: 'error', value: null, baselineValue: null, bound, message };
+}
+
 function notMeasured(name: string, reading: { noData: string } | { error: string }, bound: string): Judgement {
-  if ('error' in reading) return { result: 'error', value: null, baselineValue: null, bound, message: `${name}: ${reading.error}` };
+  if ('error' in reading) return measurementError(`${name}: ${reading.error}`, bound);
   return { result: 'inconclusive', value: null, baselineValue: null, bound, message: `${name}: no data (${reading.noData})` };
 }
 

@@ -1,4 +1,8 @@
-/** Promotion states and the transitions between them (DESIGN.md section 4). Pure, no I/O. */
+/**
+ * The promotion state machine: the states, the transitions allowed between them, and `transition()`, the
+ * only way to make a state change (its result is what the stores write; nothing else can be written).
+ * Pure, no I/O. The state lists here are checked against the contract's `PromotionState` enum by a test.
+ */
 export const PROMOTION_STATES = [
   'pending',
   'analyzing',
@@ -65,6 +69,32 @@ export function isPromotionState(value: string): value is PromotionState {
   return (PROMOTION_STATES as readonly string[]).includes(value);
 }
 
+declare const checked: unique symbol;
+
+/** A state change that `transition()` allowed; the stores accept nothing else. */
+export interface Transition {
+  readonly from: PromotionState;
+  readonly to: PromotionState;
+  readonly reason: string;
+  /** Set when the change asked for was refused and replaced by `failed`: a bug, to be logged and counted. */
+  readonly refused?: PromotionState;
+  readonly [checked]: true;
+}
+
+/**
+ * The change from `from` to `to`, if the machine allows it. A forbidden change is a bug in the caller: it
+ * is not carried out; the promotion goes to `failed` instead, with a reason that says what was refused
+ * (from a terminal state nothing can be written, and the result says so with `to === from`).
+ */
+export function transition(from: PromotionState, to: PromotionState, reason: string): Transition {
+  if (canTransition(from, to)) return { from, to, reason } as Transition;
+  const refusal = `internal error: the transition ${from} -> ${to} is not allowed (${reason})`;
+  if (!canTransition(from, 'failed')) return { from, to: from, reason: refusal, refused: to } as Transition;
+  return { from, to: 'failed', reason: refusal, refused: to } as Transition;
+}
+
+export const PROMOTION_ACTIONS = ['approve', 'abort', 'rollback'] as const;
+
 /** The manual actions of the API and the states in which each is accepted. */
 export const ACTION_ALLOWED_STATES = {
   approve: ['awaiting_approval'],
@@ -72,4 +102,8 @@ export const ACTION_ALLOWED_STATES = {
   rollback: ['succeeded'],
 } as const satisfies Record<string, readonly PromotionState[]>;
 
-export type PromotionAction = keyof typeof ACTION_ALLOWED_STATES;
+export type PromotionAction = (typeof PROMOTION_ACTIONS)[number];
+
+export function isPromotionAction(value: string): value is PromotionAction {
+  return (PROMOTION_ACTIONS as readonly string[]).includes(value);
+}

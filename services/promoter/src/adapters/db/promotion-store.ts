@@ -1,40 +1,23 @@
 /**
  * The engine's view of the database: claiming due promotions with leases (FOR UPDATE SKIP LOCKED, so
- * replicas never take the same row), reading a promotion's measurements so far, and writing one step's
- * outcome in a single statement that first proves the lease is still ours.
+ * replicas never take the same row) and writing one step's outcome in a single statement that first
+ * proves the lease is still ours.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../adapters/db/schema.js';
-import type { PromotionRow } from '../adapters/db/views.js';
-import { ACTIVE_STATES, isTerminal, type PromotionState } from '../domain/promotion-state.js';
-import type { ResultTally } from '../domain/policy/verdict.js';
-import type { Phase } from '../domain/policy/model.js';
-import { measurementRow, type Measurement } from '../evaluation/check-runner.js';
+import type { Database } from './schema.js';
+import type { PromotionRow } from './views.js';
+import { ACTIVE_STATES, type Transition } from '../../domain/promotion-state-machine.js';
+import type { Promotion } from '../../domain/promotion.js';
+import type { StepOutcome } from '../../domain/step-outcome.js';
+import { measurementRow } from './check-result-rows.js';
+import { promotionFromRow } from './promotion-rows.js';
+import { stateAssignments } from './promotion-state-writes.js';
 
-export interface StepEvent {
-  readonly type: string;
-  readonly reason: string;
-  readonly data?: Record<string, unknown>;
-}
-
-export interface StepOutcome {
-  readonly transition?: { readonly to: PromotionState; readonly reason: string; readonly data?: Record<string, unknown> };
-  readonly set?: {
-    readonly resolved_image?: string;
-    readonly previous_image?: string;
-    readonly verdict?: string;
-  };
-  /** Merged into `progress`. */
-  readonly progress?: Record<string, unknown>;
-  readonly measurements?: readonly { readonly sample: number; readonly measurement: Measurement }[];
-  readonly events?: readonly StepEvent[];
-  readonly nextRunInMs: number;
-  /** The requested action this step carried out; cleared unless another one arrived meanwhile. */
-  readonly handledAction?: string;
-}
+/** A step's outcome as it is written: its state change already checked by the state machine. */
+export type CheckedStep = Omit<StepOutcome, 'transition'> & { readonly transition?: Transition; readonly transitionData?: Record<string, unknown> };
 
 /** The columns a step may set besides state and progress. */
-const SETTABLE = ['resolved_image', 'previous_image', 'verdict'] as const;
+const RECORDED = { resolvedImage: 'resolved_image', previousImage: 'previous_image', verdict: 'verdict' } as const;
 
 /** A float for a text column of jsonb_to_recordset: NaN and Infinity as PostgreSQL's float8 input spells them. */
 function numberText(value: number | null): string | null {
@@ -49,7 +32,7 @@ export class PromotionStore {
   }
 
   /** Takes up to `limit` due promotions for `owner` until `leaseMs` from now. */
-  async claim(owner: string, limit: number, leaseMs: number): Promise<PromotionRow[]> {
+  async claim(owner: string, limit: number, leaseMs: number): Promise<Promotion[]> {
     const result = await sql<PromotionRow>`
       UPDATE promotions SET lease_owner = ${owner}, lease_expires_at = now() + ${`${leaseMs} milliseconds`}::interval
       WHERE id IN (
@@ -63,34 +46,7 @@ export class PromotionStore {
         FOR UPDATE SKIP LOCKED
       )
       RETURNING *`.execute(this.#db);
-    return result.rows;
-  }
-
-  /**
-   * What each check of a phase measured so far, as a tally (one row per check, computed in the database):
-   * reading every result instead made a step's cost grow with the bake (600 rows per check after ten
-   * minutes at a 1 s interval).
-   */
-  async tallies(promotionId: string, phase: Phase): Promise<Map<string, ResultTally>> {
-    const result = await sql<{ check_name: string; total: number; failed: number; no_data: number; errors: number; trailing_errors: number }>`
-      SELECT check_name,
-        count(*)::int AS total,
-        count(*) FILTER (WHERE result = 'fail')::int AS failed,
-        count(*) FILTER (WHERE result = 'inconclusive')::int AS no_data,
-        count(*) FILTER (WHERE result = 'error')::int AS errors,
-        count(*) FILTER (WHERE result = 'error' AND id > coalesce(last_measured, 0))::int AS trailing_errors
-      FROM (
-        SELECT check_name, result, id, max(id) FILTER (WHERE result <> 'error') OVER (PARTITION BY check_name) AS last_measured
-        FROM check_results
-        WHERE promotion_id = ${promotionId} AND phase = ${phase}
-      ) AS r
-      GROUP BY check_name`.execute(this.#db);
-    return new Map(
-      result.rows.map((row) => [
-        row.check_name,
-        { total: row.total, failed: row.failed, noData: row.no_data, errors: row.errors, trailingErrors: row.trailing_errors },
-      ]),
-    );
+    return result.rows.map(promotionFromRow);
   }
 
   /**
@@ -104,26 +60,27 @@ export class PromotionStore {
    * statement is one transaction. `progress` is merged in SQL with the same shallow semantics as object
    * spread (a key given as undefined is removed).
    */
-  async complete(row: PromotionRow, owner: string, outcome: StepOutcome, actor = 'engine'): Promise<boolean> {
-    const measurements = (outcome.measurements ?? []).map(({ sample, measurement }) => {
-      const r = measurementRow(measurement, sample);
+  async complete(promotion: Promotion, owner: string, outcome: CheckedStep, actor = 'engine'): Promise<boolean> {
+    const measurements = (outcome.measurements ?? []).map((numbered) => {
+      const r = measurementRow(numbered);
       // Numbers as text, so that NaN and +-Infinity survive JSON and reach float8 as before.
       return { ...r, value: numberText(r.value), baseline_value: numberText(r.baseline_value), measured_at: r.measured_at };
     });
-    const to = outcome.transition?.to;
+    const change = outcome.transition;
     const events = [
       ...(outcome.events ?? []).map((event) => ({ type: event.type, to_state: null, reason: event.reason, data: event.data ? JSON.stringify(event.data) : null })),
-      ...(outcome.transition
-        ? [{ type: 'transition', to_state: outcome.transition.to, reason: outcome.transition.reason, data: outcome.transition.data ? JSON.stringify(outcome.transition.data) : null }]
+      ...(change
+        ? [{ type: 'transition', to_state: change.to, reason: change.reason, data: outcome.transitionData ? JSON.stringify(outcome.transitionData) : null }]
         : []),
     ].map((event, ord) => ({ ...event, ord }));
-    const progress = outcome.progress ?? {};
+    const progress: Record<string, unknown> = { ...outcome.progress };
     const removed = Object.keys(progress).filter((key) => progress[key] === undefined);
-    const set = outcome.set ?? {};
+    const record = outcome.record ?? {};
     const assignments = [
-      ...SETTABLE.filter((column) => set[column] !== undefined).map((column) => sql`${sql.ref(column)} = ${set[column]}`),
-      ...(to ? [sql`state = ${to}`, sql`state_reason = ${outcome.transition?.reason ?? null}`] : []),
-      ...(to && isTerminal(to) ? [sql`finished_at = now()`] : []),
+      ...(Object.keys(RECORDED) as (keyof typeof RECORDED)[])
+        .filter((field) => record[field] !== undefined)
+        .map((field) => sql`${sql.ref(RECORDED[field])} = ${record[field]}`),
+      ...(change ? stateAssignments(change) : []),
       removed.length === 0
         ? sql`progress = cur.progress || ${JSON.stringify(progress)}::jsonb`
         : sql`progress = (cur.progress - ${sql.join(removed.map((key) => sql`${key}::text`), sql` - `)}) || ${JSON.stringify(progress)}::jsonb`,
@@ -136,7 +93,8 @@ export class PromotionStore {
         : []),
     ];
     const ctes = [
-      sql`cur AS (SELECT id, state, progress FROM promotions WHERE id = ${row.id} AND lease_owner = ${owner} FOR UPDATE)`,
+      // The state is re-checked too: the transition was planned from it.
+      sql`cur AS (SELECT id, state, progress FROM promotions WHERE id = ${promotion.id} AND lease_owner = ${owner} AND state = ${promotion.state} FOR UPDATE)`,
       ...(measurements.length > 0
         ? [
             sql`results AS (

@@ -10,7 +10,7 @@ import {
   isTerminal,
   type PromotionAction,
   type PromotionState,
-} from './promotion-state.js';
+} from './promotion-state-machine.js';
 
 const exits = (from: PromotionState) => PROMOTION_STATES.filter((to) => canTransition(from, to));
 

@@ -1,0 +1,71 @@
+/**
+ * A promotion as the engine and the domain see it: typed state, verdict and requested action, parsed
+ * progress, camelCase. Rows become promotions in adapters/db (promotion-rows.ts) and nowhere else.
+ */
+import type { ResultTally, Verdict } from './judge/index.js';
+import type { Phase, PolicyDocument } from './policy/model.js';
+import type { PromotionAction, PromotionState } from './promotion-state-machine.js';
+
+export interface DeploymentTarget {
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly container: string;
+}
+
+export interface CanarySource {
+  readonly deployment: string;
+  readonly container?: string;
+  readonly tagSuffixToStrip?: string;
+}
+
+/** Where a rollback leads: `rolled_back` after a failed check or on request, `aborted` after an abort. */
+export type RollbackEnd = 'rolled_back' | 'aborted';
+
+export interface RollbackProgress {
+  readonly reason: string;
+  readonly finalState: RollbackEnd;
+  /** The revert was applied (or found already in place). */
+  readonly patched?: boolean;
+  readonly startedAt: number;
+}
+
+/** What the engine keeps between steps, beside the promotion's columns. */
+export interface PromotionProgress {
+  /** Both images are recorded: from now on a crash may have left the patch applied. */
+  readonly patchIntent?: boolean;
+  readonly patchedAt?: string;
+  readonly lastRolloutMeasureAt?: number;
+  readonly bakeStartedAt?: number;
+  readonly lastPostMeasureAt?: number;
+  readonly rollback?: RollbackProgress;
+  /** Transient Kubernetes failures in a row. */
+  readonly kubeFailures?: number;
+  /**
+   * Each phase's results so far, per check, written in the same statement as the results themselves, so
+   * a step reads no results.
+   */
+  readonly tallies?: Partial<Record<Phase, Record<string, ResultTally>>>;
+}
+
+export interface Promotion {
+  readonly id: string;
+  readonly target: DeploymentTarget;
+  readonly source: CanarySource | null;
+  /** The image asked for (absent when it comes from the canary). */
+  readonly image: string | null;
+  /** The image this promotion sets, once resolved. */
+  readonly resolvedImage: string | null;
+  /** The image it replaces, recorded before the patch. */
+  readonly previousImage: string | null;
+  readonly policy: { readonly name: string; readonly version: number; readonly snapshot: PolicyDocument };
+  readonly dryRun: boolean;
+  readonly reason: string | null;
+  readonly state: PromotionState;
+  readonly stateReason: string | null;
+  /** The gate's outcome, once known. */
+  readonly verdict: Verdict | null;
+  readonly actor: string;
+  readonly requestedAction: PromotionAction | null;
+  readonly progress: PromotionProgress;
+  readonly createdAt: Date;
+}

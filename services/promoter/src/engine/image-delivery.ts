@@ -1,0 +1,38 @@
+/**
+ * How a new image reaches the cluster: a port with one adapter per delivery mode. `kubernetes` patches
+ * the Deployment (kubernetes-delivery.ts). Whatever the mode, the engine follows the rollout on the cluster
+ * itself; a delivery only writes. Every `apply` is idempotent: it recognises a change this promotion
+ * already made (after a crash) and never makes it twice, and it never overwrites a change someone else
+ * made.
+ */
+import type { Promotion } from '../domain/promotion.js';
+import type { StepEvent } from '../domain/step-outcome.js';
+
+export type DeliveryMode = 'kubernetes';
+
+export interface ImageChangeRequest {
+  readonly promotion: Promotion;
+  /** The image the target must run now for the change to be made. */
+  readonly from: string;
+  readonly to: string;
+  /** `promote` sets the new image; `rollback` reverts this promotion's own change. */
+  readonly purpose: 'promote' | 'rollback';
+  /** Why (for the record the change carries, e.g. a change-cause annotation or a commit message). */
+  readonly why: string;
+}
+
+export type DeliveryResult =
+  /** The change was made now, or found already made by this promotion; `event` says which and where. */
+  | { readonly outcome: 'applied'; readonly event: StepEvent }
+  /** The target holds neither image: someone else changed it, and it was left alone. */
+  | { readonly outcome: 'conflict'; readonly found: string | undefined; readonly where: string };
+
+export interface ImageDelivery {
+  readonly mode: DeliveryMode;
+  /**
+   * True when the cluster picks the change up later (a GitOps controller syncs it): while following the
+   * rollout, the old image is then "not yet", not "changed by someone else".
+   */
+  readonly convergesLater: boolean;
+  apply(request: ImageChangeRequest): Promise<DeliveryResult>;
+}
