@@ -3,7 +3,7 @@
  * no answer at all. `PromoterTimeoutError` / `PromoterAbortError`: the caller's deadline or signal ended a wait.
  * Callers branch on `code` (stable) rather than on messages.
  */
-import type { FieldError, Problem } from './types.js';
+import type { FieldError, Problem, ProblemCode } from './types.js';
 
 export interface PromoterErrorInit {
   readonly status: number;
@@ -67,8 +67,11 @@ export class PromoterError extends Error {
     this.retryAfterMs = init.retryAfterMs;
   }
 
-  /** The problem document, as the service sent it (for logging or `--json` output). */
-  toJSON(): Problem & { requestId?: string } {
+  /**
+   * The problem document, as the service sent it (for logging or `--json` output). `code` stays a string:
+   * a newer service may answer with a code this SDK does not list yet.
+   */
+  toJSON(): Omit<Problem, 'code'> & { code: string; requestId?: string } {
     return {
       type: this.type,
       title: this.title,
@@ -168,7 +171,7 @@ export class PromoterAbortError extends Error {
  * if (isPromoterError(error, 'promotion-already-active')) console.log('another promotion runs for this target');
  * ```
  */
-export function isPromoterError(error: unknown, code?: string): error is PromoterError {
+export function isPromoterError(error: unknown, code?: ProblemCode | (string & {})): error is PromoterError {
   return error instanceof PromoterError && (code === undefined || error.code === code);
 }
 

@@ -63,6 +63,8 @@ export type {
   PromotionPage,
   PromotionRequest,
   PromotionState,
+  ProblemCode,
+  EventType,
   Source,
   Target,
   Token,

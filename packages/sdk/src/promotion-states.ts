@@ -1,4 +1,5 @@
 /** The promotion states of the contract, and which of them are final. */
+import { promotionStateValues } from './generated/promoter.js';
 import type { PromotionState } from './types.js';
 
 /**
@@ -9,19 +10,7 @@ import type { PromotionState } from './types.js';
  * if (!PROMOTION_STATES.includes(input as PromotionState)) throw new Error(`unknown state ${input}`);
  * ```
  */
-export const PROMOTION_STATES = [
-  'pending',
-  'analyzing',
-  'awaiting_approval',
-  'promoting',
-  'verifying',
-  'succeeded',
-  'rejected',
-  'rolling_back',
-  'rolled_back',
-  'aborted',
-  'failed',
-] as const satisfies readonly PromotionState[];
+export const PROMOTION_STATES: readonly PromotionState[] = promotionStateValues;
 
 /** The states a promotion ends in. `succeeded` is final too, though a rollback may later be requested. */
 export const TERMINAL_STATES = ['succeeded', 'rejected', 'rolled_back', 'aborted', 'failed'] as const satisfies readonly PromotionState[];

@@ -3,6 +3,38 @@
  * problem `type` URI) so clients can branch on it; the root error handler turns it into RFC 9457
  * problem+json. Anything that is not an AppError is a bug or an outage and is answered with a generic 500.
  */
+/** Every problem code the API answers with (checked against the contract's `ProblemCode` enum by a test). */
+export const PROBLEM_CODES = [
+  'invalid-request',
+  'malformed-body',
+  'unauthorized',
+  'forbidden',
+  'route-not-found',
+  'method-not-allowed',
+  'promotion-not-found',
+  'policy-not-found',
+  'evaluation-not-found',
+  'token-not-found',
+  'promotion-already-active',
+  'token-exists',
+  'invalid-state',
+  'body-too-large',
+  'unsupported-media-type',
+  'validation-failed',
+  'idempotency-key-reused',
+  'rate-limited',
+  'internal-error',
+  'database-unavailable',
+  'kubernetes-unavailable',
+  'prometheus-unavailable',
+  'shutting-down',
+] as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+/** The services a request may depend on besides the database. */
+export type Dependency = 'kubernetes' | 'prometheus';
+
 export interface FieldError {
   /** JSON pointer prefixed by where the field is: /body, /query, /params, /headers. */
   readonly pointer: string;
@@ -10,7 +42,7 @@ export interface FieldError {
 }
 
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly status: number;
   readonly title: string;
   readonly detail: string;
@@ -18,7 +50,7 @@ export class AppError extends Error {
   readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(init: {
-    code: string;
+    code: ProblemCode;
     status: number;
     title: string;
     detail: string;
@@ -136,8 +168,8 @@ export const errors = {
       headers: { 'retry-after': '5' },
       cause,
     }),
-  dependencyUnavailable: (what: string, detail: string, cause?: unknown) =>
-    new AppError({ code: `${what}-unavailable`, status: 503, title: `${what} unavailable`, detail, cause }),
+  dependencyUnavailable: (what: Dependency, detail: string, cause?: unknown) =>
+    new AppError({ code: `${what}-unavailable`, status: 503, title: `${what === 'kubernetes' ? 'Kubernetes' : 'Prometheus'} unavailable`, detail, cause }),
   internal: (cause: unknown) =>
     new AppError({
       code: 'internal-error',

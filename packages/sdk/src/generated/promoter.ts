@@ -333,10 +333,14 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
-            /** @description The stable, machine-readable problem code (the last segment of `type`). */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
         };
+        /**
+         * @description The stable, machine-readable problem code (the last segment of `type`).
+         * @enum {string}
+         */
+        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "shutting-down";
         FieldError: {
             /** @description JSON pointer to the field at fault, prefixed by where it is: /body, /query, /params or /headers. */
             pointer: string;
@@ -433,8 +437,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             actor: string;
-            /** @description created | transition | check | patch | rollout | approval | note */
-            type: string;
+            type: components["schemas"]["EventType"];
             from?: components["schemas"]["PromotionState"] | null;
             to?: components["schemas"]["PromotionState"] | null;
             reason?: string | null;
@@ -442,6 +445,11 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), scale (the canary scaled after success), retry (a transient failure that will be retried).
+         * @enum {string}
+         */
+        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "scale" | "retry";
         PromotionEventList: {
             items: components["schemas"]["PromotionEvent"][];
         };
@@ -1381,3 +1389,26 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "shutting-down"];
+export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "scale", "retry"];
+export const checkOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckOutcome"]> = ["pass", "fail", "inconclusive", "error"];
+export const phaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Phase"]> = ["pre", "rollout", "post"];
+export const policyApprovalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Policy"]["approval"]> = ["none", "required"];
+export const noDataPolicyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoDataPolicy"]> = ["fail", "inconclusive", "pass"];
+export const checkReduceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Check"]["reduce"]> = ["none", "sum", "avg", "min", "max"];
+export const checkStatisticalDirectionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Check"]["statistical"]["direction"]> = ["increase", "decrease", "either"];
+export const policyVersionSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyVersion"]["source"]> = ["api", "file"];
+export const checkVerdictKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckVerdict"]["kind"]> = ["threshold", "baseline", "alerts", "statistical", "webhook"];
+export const tokenRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenRequest"]["role"]> = ["viewer", "operator", "admin"];
+export const tokenRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Token"]["role"]> = ["viewer", "operator", "admin"];
+export const tokenSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Token"]["source"]> = ["api", "environment"];
+export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "unavailable"];

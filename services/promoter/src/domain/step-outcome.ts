@@ -1,7 +1,7 @@
 /** What one engine step decided: the change it asks for and everything to record with it. */
 import type { NumberedMeasurement, Verdict } from './judge/index.js';
 import type { EventType } from './promotion-events.js';
-import type { PromotionAction, PromotionState } from './promotion-state-machine.js';
+import { transition, type PromotionAction, type PromotionState, type Transition } from './promotion-state-machine.js';
 import type { PromotionProgress } from './promotion.js';
 
 export interface StepEvent {
@@ -23,4 +23,14 @@ export interface StepOutcome {
   readonly nextRunInMs: number;
   /** The requested action this step carried out; cleared unless another one arrived meanwhile. */
   readonly handledAction?: PromotionAction;
+}
+
+/** A step's outcome as it is written: its state change already checked by the state machine. */
+export type CheckedStep = Omit<StepOutcome, 'transition'> & { readonly transition?: Transition; readonly transitionData?: Record<string, unknown> };
+
+/** Puts a step's state change through `transition()`; a refused change comes back as `failed`, marked `refused`. */
+export function checkStep(from: PromotionState, outcome: StepOutcome): CheckedStep {
+  const { transition: asked, ...rest } = outcome;
+  if (!asked) return rest;
+  return { ...rest, transition: transition(from, asked.to, asked.reason), ...(asked.data ? { transitionData: asked.data } : {}) };
 }

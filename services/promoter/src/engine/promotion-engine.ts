@@ -6,10 +6,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import type { CheckedStep, PromotionStore } from '../adapters/db/promotion-store.js';
-import { isTerminal, transition } from '../domain/promotion-state-machine.js';
+import type { PromotionStore } from '../adapters/db/promotion-store.js';
+import { isTerminal } from '../domain/promotion-state-machine.js';
 import type { Promotion } from '../domain/promotion.js';
-import type { StepOutcome } from '../domain/step-outcome.js';
+import { checkStep, type StepOutcome } from '../domain/step-outcome.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { PromotionSteps } from './promotion-steps.js';
 
@@ -120,7 +120,12 @@ export class PromotionEngine {
       log.error({ err: error, promotion: promotion.id, state: promotion.state }, 'engine step failed; will retry');
       outcome = { events: [{ type: 'retry', reason: `internal error in ${promotion.state}; retrying` }], nextRunInMs: 5_000 };
     }
-    const step = this.#checked(promotion, outcome);
+    const step = checkStep(promotion.state, outcome);
+    if (step.transition?.refused) {
+      // A bug in a step: it is not carried out (the promotion fails, saying what was refused).
+      log.error({ promotion: promotion.id, from: promotion.state, to: step.transition.refused }, `refused transition: ${step.transition.reason}`);
+      metrics?.refusedTransitionsTotal.inc({ from: promotion.state, to: step.transition.refused });
+    }
     try {
       const persisted = await store.complete(promotion, this.owner, step);
       if (!persisted) {
@@ -147,17 +152,5 @@ export class PromotionEngine {
         metrics?.promotionDuration.observe((Date.now() - promotion.createdAt.getTime()) / 1000);
       }
     }
-  }
-
-  /** The step's state change through the state machine; a refused one is a bug, logged and counted. */
-  #checked(promotion: Promotion, outcome: StepOutcome): CheckedStep {
-    const { transition: asked, ...rest } = outcome;
-    if (!asked) return rest;
-    const change = transition(promotion.state, asked.to, asked.reason);
-    if (change.refused) {
-      this.#options.log.error({ promotion: promotion.id, from: promotion.state, to: change.refused }, `refused transition: ${change.reason}`);
-      this.#options.metrics?.refusedTransitionsTotal.inc({ from: promotion.state, to: change.refused });
-    }
-    return { ...rest, transition: change, ...(asked.data ? { transitionData: asked.data } : {}) };
   }
 }

@@ -4,7 +4,7 @@
  * answered with a generic message and logged with the request id, never echoed.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errors, PROBLEM_TYPE_BASE } from '../errors.js';
+import { AppError, errors, PROBLEM_TYPE_BASE, type ProblemCode } from '../errors.js';
 import { fieldErrors, type HttpPart } from '../contract/validation.js';
 import { isDatabaseUnavailable } from '../adapters/db/errors.js';
 import type { ErrorObject } from 'ajv';
@@ -12,7 +12,7 @@ import type { ErrorObject } from 'ajv';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 // Fastify's own client errors, by code, mapped to stable problem codes of ours.
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
@@ -51,7 +51,7 @@ export function toAppError(error: unknown): AppError {
   if (isDatabaseUnavailable(error)) return errors.databaseUnavailable(error);
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = (fastifyError.code && FASTIFY_CODES[fastifyError.code]) ?? (status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request');
+    const code: ProblemCode = (fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined) ?? (status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : 'invalid-request');
     const detail =
       code === 'malformed-body'
         ? 'The body is not valid JSON.'

@@ -6,15 +6,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { PromotionRow } from './views.js';
-import { ACTIVE_STATES, type Transition } from '../../domain/promotion-state-machine.js';
+import { ACTIVE_STATES } from '../../domain/promotion-state-machine.js';
 import type { Promotion } from '../../domain/promotion.js';
-import type { StepOutcome } from '../../domain/step-outcome.js';
+import type { CheckedStep } from '../../domain/step-outcome.js';
 import { measurementRow } from './check-result-rows.js';
 import { promotionFromRow } from './promotion-rows.js';
 import { stateAssignments } from './promotion-state-writes.js';
-
-/** A step's outcome as it is written: its state change already checked by the state machine. */
-export type CheckedStep = Omit<StepOutcome, 'transition'> & { readonly transition?: Transition; readonly transitionData?: Record<string, unknown> };
 
 /** The columns a step may set besides state and progress. */
 const RECORDED = { resolvedImage: 'resolved_image', previousImage: 'previous_image', verdict: 'verdict' } as const;
