@@ -2,7 +2,7 @@
  * The fake Kubernetes API (test/fake-kube) in its own process, so that its CPU is not counted as the
  * engine's. Writes a kubeconfig for it to KUBECONFIG_OUT and takes commands from the runner.
  */
-import { startFakeKube } from '../../test/fake-kube/index.js';
+import { startFakeKube } from '@promoter/fake-kube';
 import { serveIpc } from '../lib/ipc.js';
 
 async function main(): Promise<void> {

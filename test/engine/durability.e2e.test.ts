@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startEngine, waitForState } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startServiceProcess } from '../fixtures/process.js';

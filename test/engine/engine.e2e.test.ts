@@ -8,7 +8,7 @@ import { PrometheusClient } from '../../services/promoter/src/adapters/prometheu
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { assertMatchesSpec } from '../fixtures/contract.js';
 import { startEngine, waitForState } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';

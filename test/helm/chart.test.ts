@@ -35,12 +35,8 @@ import {
 
 // ---------------------------------------------------------------------------------------------------------
 // What the chart must grant, exactly (see DESIGN.md and docs/operations.md): nothing more.
-const LEAST_PRIVILEGE_RULES = [
-  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'patch'] },
-  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-];
-const CANARY_SCALE_RULE = { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch', 'update'] };
+const LEAST_PRIVILEGE_RULES = [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }];
+const CANARY_SCALE_RULE = { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] };
 
 // Environment variables that carry credentials: never a plain `value`.
 const SECRET_ENV = ['DATABASE_URL', 'PROMOTER_API_TOKENS', 'PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_PASSWORD'];

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { createTestDatabase, type TestDatabase } from '../fixtures/database.js';
 import type { ServiceProcess } from '../fixtures/process.js';
 import { checkResultCounts, eventsOf, patchesOf, readPromotion, report, startService, startWebhook, statusCounts, TERMINAL, transitionTimes, until, waitForDbState, webhookPolicy, type Webhook } from './support.js';

@@ -14,7 +14,7 @@ import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters
 import { createEngine } from '../../services/promoter/src/service.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import { eventsOf, patchesOf, report, startWebhook, statusCounts, TERMINAL, waitForDbState, webhookPolicy, type Webhook } from './support.js';
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../services/promoter/src/adapters/db/connection.js';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import type { ServiceProcess } from '../fixtures/process.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startEngine } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { createTestDatabase, type TestDatabase } from '../fixtures/database.js';
 import type { ServiceProcess } from '../fixtures/process.js';
 import { report, startService, startWebhook, until, webhookPolicy, type Webhook } from './support.js';

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../services/promoter/src/adapters/db/schema.js';
-import type { FakeKube, LoggedRequest } from '../fake-kube/index.js';
+import type { FakeKube, LoggedRequest } from '@promoter/fake-kube';
 
 export const TERMINAL = ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'] as const;
 

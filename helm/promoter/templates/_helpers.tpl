@@ -144,19 +144,14 @@ Namespaces that get a Role + RoleBinding: rbac.namespaces, or the release's name
 The least-privilege rules the service needs (docs/operations.md explains each).
 */}}
 {{- define "promoter.rbacRules" -}}
+{{- /* Exactly the calls the Kubernetes adapter makes (test/helm/rbac-matches-adapter.test.ts compares them). */}}
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "patch"]
-- apiGroups: ["apps"]
-  resources: ["replicasets"]
-  verbs: ["get", "list"]
-- apiGroups: [""]
-  resources: ["pods"]
-  verbs: ["get", "list"]
+  verbs: ["get", "patch"]
 {{- if .Values.rbac.canaryScaleDown }}
 - apiGroups: ["apps"]
   resources: ["deployments/scale"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["patch"]
 {{- end }}
 {{- end -}}
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pollUntil, startFakeKube, type FakeKube } from '../../../../../test/fake-kube/index.js';
+import { pollUntil, startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { assessRollout } from './assess-rollout.js';
 import { ClientNodeKubernetesClient, type KubernetesClientOptions } from './client-node-kubernetes-client.js';
 import { KubernetesError } from './kubernetes-error.js';

@@ -3,7 +3,7 @@
  * a generation, the image patch with the real client's guard and idempotency, and a rollout that moves
  * only when told to (`advanceRollout`), so a test decides exactly what the cluster looks like at each
  * step. Failures are injected per operation. It follows the semantics ClientNodeKubernetesClient
- * documents in types.ts; the fake API server (test/fake-kube) checks those against a real HTTP exchange.
+ * documents in types.ts; the fake API server (packages/fake-kube) checks those against a real HTTP exchange.
  */
 import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
 import { PROGRESS_DEADLINE_EXCEEDED } from './assess-rollout.js';

@@ -26,6 +26,7 @@ export type { DeploymentObject, DeploymentSeed, ContainerObject, ConditionObject
 export type { FailRule, RequestMatch } from './faults.js';
 export { DEFAULT_ROLLOUT, type RolloutBehaviour } from './rollout-controller.js';
 export { pollUntil } from './poll.js';
+export { parseResourceRequest, type ResourceRequest } from './routes.js';
 
 /** Starts a fake API server on 127.0.0.1 with an ephemeral port. Call `close()` when done. */
 export function startFakeKube(options?: FakeKubeOptions): Promise<FakeKube> {

@@ -5,9 +5,18 @@
  */
 import { clone, isJsonObject, jsonEqual, type JsonValue } from '../json.js';
 
-/** The patch document itself is malformed (answered with 400). */
+/**
+ * The patch document itself is malformed (answered with 400): kube-apiserver answers BadRequest when it
+ * cannot decode a JSON patch (kubernetes/kubernetes#68346, "return 400 status when invalid json patch").
+ */
 export class MalformedPatchError extends Error {}
-/** The patch is well formed but cannot be applied to this object (answered with 422). */
+/**
+ * The patch is well formed but cannot be applied to this object (answered with 422 Invalid): since
+ * kubernetes/kubernetes#68346 (release note: "422 Unprocessable Entity when a json patch couldn't be
+ * applied to one object"), a failed `test` op included ("Testing value ... failed", #68838); before it the
+ * server answered 500 (#68202). kubectl shows it as "The request is invalid: the server rejected our request
+ * due to an error in our request".
+ */
 export class PatchApplyError extends Error {}
 
 type Op =
