@@ -34,7 +34,7 @@ import {
 } from './chart.js';
 
 // ---------------------------------------------------------------------------------------------------------
-// What the chart must grant, exactly (see DESIGN.md and docs/operations.md): nothing more.
+// What the chart must grant, exactly (docs/operations.md; rbac-matches-adapter.test.ts ties it to the calls): nothing more.
 const LEAST_PRIVILEGE_RULES = [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }];
 const CANARY_SCALE_RULE = { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] };
 

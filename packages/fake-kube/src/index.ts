@@ -1,5 +1,5 @@
 /**
- * Fake Kubernetes API server for tests (DESIGN.md section 6).
+ * Fake Kubernetes API server for promoter's tests and benchmarks, built from the Kubernetes API reference.
  *
  * Serves, under the real paths:
  * - apps/v1 Deployments: GET, LIST (labelSelector), PATCH (json-patch, merge-patch and strategic-merge-patch),

@@ -135,7 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const shutdown = new AbortController();
 
   // Hooks on every request are synchronous: an async hook costs a promise and a microtask per request.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (_request, _reply, done) => {
     if (shutdown.signal.aborted) {
       done(new AppError({ code: 'shutting-down', status: 503, title: 'Shutting down', detail: 'This replica is shutting down; retry (another replica will answer).', headers: { 'retry-after': '1' } }));
       return;

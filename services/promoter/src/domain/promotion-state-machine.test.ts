@@ -42,7 +42,7 @@ describe('promotion states', () => {
     expect(exits(state)).toEqual([]);
   });
 
-  it('succeeded is terminal but leaves only for a requested rollback (DESIGN.md section 3: roll back a finished one)', () => {
+  it('succeeded is terminal but leaves only for a requested rollback (the API rolls back a finished promotion)', () => {
     expect(exits('succeeded')).toEqual(['rolling_back']);
     expect(ACTION_ALLOWED_STATES.rollback).toEqual(['succeeded']);
   });
@@ -63,7 +63,7 @@ describe('promotion states', () => {
     expect([...reachable('pending')].sort()).toEqual([...PROMOTION_STATES].sort());
   });
 
-  // DESIGN.md section 4, edge by edge.
+  // The states and edges README.md's "Promotion states" documents, edge by edge.
   const documented: ReadonlyArray<[PromotionState, PromotionState]> = [
     ['pending', 'analyzing'],
     ['analyzing', 'awaiting_approval'],

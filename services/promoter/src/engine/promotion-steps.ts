@@ -73,7 +73,7 @@ export class PromotionSteps {
       case 'verifying':
         return this.#verify(promotion, policy);
       case 'succeeded':
-        if (action === 'rollback') return this.#startRollback(promotion, 'rollback requested', 'rolled_back', { handledAction: 'rollback' });
+        if (action === 'rollback') return this.#startRollback('rollback requested', 'rolled_back', { handledAction: 'rollback' });
         return { nextRunInMs: IDLE_MS };
       case 'rolling_back':
         return this.#rollBack(promotion);
@@ -170,10 +170,10 @@ export class PromotionSteps {
     const synced = running === newImage;
     if (!synced && !(this.#deps.delivery.convergesLater && running === previousImage)) return superseded(promotion, running);
     const rollout = synced ? assessRollout(deployment) : { state: 'progressing' as const, reason: `waiting for the cluster to run ${newImage}` };
-    if (rollout.state === 'failed') return this.#startRollback(promotion, `rollout failed: ${rollout.reason}`, 'rolled_back');
+    if (rollout.state === 'failed') return this.#startRollback(`rollout failed: ${rollout.reason}`, 'rolled_back');
     const checks = await this.#measureEvery(promotion, policy, 'rollout', 'lastRolloutMeasureAt');
     if (checks.verdict && isStopping(checks.verdict)) {
-      return this.#startRollback(promotion, `rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+      return this.#startRollback(`rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
     }
     if (rollout.state === 'complete') {
       return {
@@ -185,7 +185,7 @@ export class PromotionSteps {
     }
     const patchedAt = new Date(progress.patchedAt).getTime();
     if (this.#now().getTime() - patchedAt > policy.rolloutTimeoutMs) {
-      return this.#startRollback(promotion, `rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${rollout.reason})`, 'rolled_back', checks.outcome);
+      return this.#startRollback(`rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${rollout.reason})`, 'rolled_back', checks.outcome);
     }
     return { ...checks.outcome, nextRunInMs: Math.min(this.#deps.rolloutPollMs ?? 1_000, policy.intervalMs) };
   }
@@ -198,7 +198,7 @@ export class PromotionSteps {
     const bakeDone = this.#now().getTime() - started >= policy.bakeMs;
     const checks = await this.#measureEvery(promotion, policy, 'post', 'lastPostMeasureAt', bakeDone);
     if (checks.verdict && isStopping(checks.verdict)) {
-      return this.#startRollback(promotion, `post-rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+      return this.#startRollback(`post-rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
     }
     if (bakeDone && (!checks.verdict || checks.verdict.outcome === 'pass')) {
       const events: StepEvent[] = [];
@@ -252,12 +252,12 @@ export class PromotionSteps {
     // Once both images are recorded, the change may have been made (perhaps just before a crash): the
     // rollback step looks and reverts it if so.
     if (promotion.resolvedImage && promotion.progress.patchIntent) {
-      return this.#startRollback(promotion, 'aborted on request', 'aborted', { handledAction: 'abort' });
+      return this.#startRollback('aborted on request', 'aborted', { handledAction: 'abort' });
     }
     return { transition: { to: 'aborted', reason: 'aborted on request; nothing was patched' }, handledAction: 'abort', nextRunInMs: 0 };
   }
 
-  #startRollback(promotion: Promotion, reason: string, finalState: RollbackEnd, extra: Partial<StepOutcome> = {}): StepOutcome {
+  #startRollback(reason: string, finalState: RollbackEnd, extra: Partial<StepOutcome> = {}): StepOutcome {
     return {
       ...extra,
       progress: { ...extra.progress, rollback: { reason, finalState, startedAt: this.#now().getTime() } },
@@ -335,7 +335,7 @@ export class PromotionSteps {
     }
     const rollingBack = promotion.state === 'rolling_back';
     if (promotion.progress.patchedAt !== undefined && !rollingBack) {
-      return this.#startRollback(promotion, `Kubernetes failed: ${error.message}`, 'rolled_back');
+      return this.#startRollback(`Kubernetes failed: ${error.message}`, 'rolled_back');
     }
     return {
       transition: {

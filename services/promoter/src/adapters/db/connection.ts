@@ -28,9 +28,14 @@ export interface OpenDatabaseOptions {
   readonly poolSize?: number;
 }
 
-// bigint (int8) as a JS number: ids and counts here stay far below 2^53, and JSON has no bigint.
+// bigint (int8) as a JS number: ids and counts here stay far below 2^53, and JSON has no bigint. Set on
+// this pool's clients only: changing pg's global parsers would change them for every user of `pg` in the
+// process.
 const INT8_OID = 20;
-pg.types.setTypeParser(INT8_OID, (value) => Number(value));
+const promoterTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
@@ -46,6 +51,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,
     application_name: 'promoter',
+    types: promoterTypes,
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that would
   // crash the process during a database outage instead of answering 503.

@@ -64,7 +64,7 @@ function alreadyApplied(deployment: DeploymentSnapshot, change: ImageChange): bo
  * const before = await kube.getDeployment({ namespace: 'mcp', name: 'zai-proxy' });
  * await kube.setContainerImage(
  *   { namespace: 'mcp', name: 'zai-proxy' },
- *   { container: 'proxy', expectedImage: 'zai-proxy:1.2.0', newImage: 'zai-proxy:1.2.1', annotations: { 'promoter.example.com/promotion-id': id } },
+ *   { container: 'proxy', expectedImage: 'zai-proxy:1.2.0', newImage: 'zai-proxy:1.2.1', annotations: { 'promoter.dev/promotion-id': id } },
  * );
  * // then poll: assessRollout(await kube.getDeployment(ref)).state === 'complete'
  */

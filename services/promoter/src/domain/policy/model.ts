@@ -1,5 +1,5 @@
 /**
- * The policy document (DESIGN.md section 5, OpenAPI `Policy`) and its normalized form with every default
+ * The policy document (README.md "Policies", OpenAPI `Policy`) and its normalized form with every default
  * filled in, which is what the engine and evaluator use. Pure, no I/O.
  */
 import { durationMs } from '../duration.js';

@@ -33,7 +33,7 @@ describe('validatePolicy: valid documents', () => {
     expect(validatePolicy(document)).toEqual([]);
   });
 
-  it('accepts the example policy of DESIGN.md section 5', () => {
+  it('accepts the example policy of README.md (Policies)', () => {
     const document = parse(`
 name: zai-proxy-default
 interval: 30s          # time between samples of a check
