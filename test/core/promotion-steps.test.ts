@@ -114,6 +114,21 @@ describe('a promotion through its states', () => {
     expect(w.kube.image(TARGET, 'proxy')).toBe(OLD);
   });
 
+  it.each([
+    [{ reason: 'ImagePullBackOff', message: `Back-off pulling image "${NEW}": manifest unknown` }, `proxy: ImagePullBackOff: Back-off pulling image "${NEW}": manifest unknown`],
+    [{ reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container', exitCode: 137, restartCount: 3 }, 'proxy: CrashLoopBackOff: back-off 40s restarting failed container, last exit code 137 (Error), 3 restarts'],
+  ])('says why the new pods are not ready when a rollout stalls (%#)', async (trouble, sentence) => {
+    const w = world();
+    w.beforeStep = (self) => {
+      if (!self.promotion.progress.patchedAt) return self.kube.advanceRollout(TARGET);
+      self.kube.setPodTrouble(TARGET, trouble);
+      self.kube.failRollout(TARGET);
+    };
+    await w.run({ until: (p) => p.state === 'rolling_back' });
+    expect(w.promotion.stateReason).toContain(`; 3 of 3 new pods are not ready: ${sentence} (zai-proxy-2-0, zai-proxy-2-1, zai-proxy-2-2)`);
+    expect(w.events.at(-1)).toMatchObject({ type: 'note', reason: expect.stringContaining('why the rollout stalled'), data: { pods: expect.any(Array) } });
+  });
+
   it('rolls back a rollout that does not complete within rolloutTimeout', async () => {
     const w = world();
     w.beforeStep = () => {};

@@ -39,7 +39,7 @@ describe('promotion engine end to end', () => {
   beforeAll(async () => {
     exporter = await startExporter();
     kube = await startFakeKube();
-    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual', 'hotfix']) {
+    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual', 'hotfix', 'crash']) {
       exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, 0.01);
       exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
       kube.addDeployment({ namespace: ns, name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 3 });
@@ -157,15 +157,33 @@ describe('promotion engine end to end', () => {
     expect(patches('post')).toHaveLength(2);
   });
 
-  it('rolls back a rollout that stalls', async () => {
-    kube.setRollout('stall', 'web', { stall: true });
+  it('rolls back a rollout that stalls, saying why the new pods are not ready', async () => {
+    const pull = 'Back-off pulling image "registry.example/web:1.1.0": manifest unknown';
+    kube.setRollout('stall', 'web', { stall: true, podTrouble: { waiting: { reason: 'ImagePullBackOff', message: pull } } });
     const id = await promote('stall');
     await waitForState(svc, id, ['rolling_back', 'rolled_back', 'failed', 'succeeded']);
     kube.setRollout('stall', 'web', { stall: false });
     const done = await waitForState(svc, id, ['rolled_back', 'failed', 'succeeded']);
     expect(done.state).toBe('rolled_back');
     expect(done.stateReason).toContain('rollout did not complete within 3s');
+    expect(done.stateReason).toMatch(new RegExp(`new pods are not ready: app: ImagePullBackOff: ${pull.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(web-`));
+    const note = (done.events as { type: string; reason: string; data: { pods?: unknown[] } | null }[]).find((e) => e.reason.startsWith('why the rollout stalled'));
+    expect(note?.data?.pods?.length).toBeGreaterThan(0);
     expect(image('stall')).toBe('registry.example/web:1.0.0');
+  });
+
+  it('names the crash loop and its exit code when a rollout exceeds its progress deadline', async () => {
+    kube.setRollout('crash', 'web', {
+      failProgressDeadline: true,
+      deadlineMs: 300,
+      podTrouble: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 20s restarting failed container=app' }, exitCode: 2, restartCount: 3 },
+    });
+    const id = await promote('crash');
+    await waitForState(svc, id, ['rolling_back', 'rolled_back', 'failed', 'succeeded']);
+    kube.setRollout('crash', 'web', { failProgressDeadline: false, stall: false, podTrouble: undefined });
+    const done = await waitForState(svc, id, ['rolled_back', 'failed', 'succeeded']);
+    expect(done.state).toBe('rolled_back');
+    expect(done.stateReason).toMatch(/^rollout failed: progress deadline exceeded: .*new pods are not ready: app: CrashLoopBackOff: back-off 20s restarting failed container=app, last exit code 2 \(Error\), 3 restarts/);
   });
 
   it('fails on 403 for the patch and leaves the Deployment as it was', async () => {

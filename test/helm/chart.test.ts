@@ -35,7 +35,10 @@ import {
 
 // ---------------------------------------------------------------------------------------------------------
 // What the chart must grant, exactly (docs/operations.md; rbac-matches-adapter.test.ts ties it to the calls): nothing more.
-const LEAST_PRIVILEGE_RULES = [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] }];
+const LEAST_PRIVILEGE_RULES = [
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+];
 const CANARY_SCALE_RULE = { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] };
 
 // Environment variables that carry credentials: never a plain `value`.

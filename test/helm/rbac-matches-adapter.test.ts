@@ -24,6 +24,7 @@ it("the chart's rules are exactly the permissions the adapter's calls need", asy
   await client.getDeployment({ namespace: 'mcp', name: 'zai-proxy' });
   await client.setContainerImage({ namespace: 'mcp', name: 'zai-proxy' }, { container: 'proxy', expectedImage: 'zai-proxy:1.2.0', newImage: 'zai-proxy:1.2.1', annotations: { 'promoter.dev/promotion-id': 'p1' } });
   await client.scaleDeployment({ namespace: 'mcp', name: 'zai-proxy-test' }, 0);
+  await client.listPods('mcp', { app: 'zai-proxy' });
 
   const used = new Set<string>();
   for (const request of kube.requests) {

@@ -148,6 +148,9 @@ The least-privilege rules the service needs (docs/operations.md explains each).
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["get", "patch"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
 {{- if .Values.rbac.canaryScaleDown }}
 - apiGroups: ["apps"]
   resources: ["deployments/scale"]

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { DeploymentObject } from './deployment-types.js';
 import { clone, isJsonObject, objectAt, stringMap, type JsonObject } from './json.js';
-import type { ReplicaSetState } from './rollout-controller.js';
+import type { PodTrouble, ReplicaSetState } from './rollout-controller.js';
 
 function labelsOf(set: ReplicaSetState): Record<string, string> {
   return { ...stringMap(objectAt(set.template, 'metadata', 'labels')), 'pod-template-hash': set.hash };
@@ -52,7 +52,7 @@ export function replicaSetObject(deployment: DeploymentObject, set: ReplicaSetSt
 }
 
 /** Pod `i` of a ReplicaSet; the lowest indexes are the ready ones. Names are stable across reads. */
-export function podObjects(deployment: DeploymentObject, set: ReplicaSetState, resourceVersion: string): JsonObject[] {
+export function podObjects(deployment: DeploymentObject, set: ReplicaSetState, resourceVersion: string, trouble?: PodTrouble): JsonObject[] {
   const pods: JsonObject[] = [];
   const raw = objectAt(set.template, 'spec')?.containers;
   const containers = (Array.isArray(raw) ? raw : [])
@@ -62,7 +62,10 @@ export function podObjects(deployment: DeploymentObject, set: ReplicaSetState, r
     const ready = i < set.ready;
     const suffix = createHash('sha256').update(`${set.uid}/${i}`).digest('hex').slice(0, 5);
     const readyStatus = ready ? 'True' : 'False';
-    const state: JsonObject = ready ? { running: { startedAt: set.createdAt } } : { waiting: { reason: 'ContainerCreating' } };
+    const running: JsonObject = { running: { startedAt: set.createdAt } };
+    const waiting: JsonObject = trouble ? (trouble.waiting ? { waiting: { ...trouble.waiting } } : running) : { waiting: { reason: 'ContainerCreating' } };
+    const state = ready ? running : waiting;
+    const lastState: JsonObject = !ready && trouble?.exitCode !== undefined ? { terminated: { exitCode: trouble.exitCode, reason: 'Error', startedAt: set.createdAt, finishedAt: set.createdAt } } : {};
     pods.push({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -88,8 +91,9 @@ export function podObjects(deployment: DeploymentObject, set: ReplicaSetState, r
           image: c.image,
           ready,
           started: ready,
-          restartCount: 0,
+          restartCount: ready ? 0 : (trouble?.restartCount ?? 0),
           state,
+          lastState,
         })),
       },
     });

@@ -132,7 +132,7 @@ function handleDerived(ctx: HandlerContext, method: string, req: ResourceRequest
   const rv = ctx.store.currentResourceVersion();
   const objects = ctx.controller
     .replicaSets(req.namespace)
-    .flatMap(({ deployment, set }) => (req.resource === 'pods' ? podObjects(deployment, set, rv) : [replicaSetObject(deployment, set, rv)]));
+    .flatMap(({ deployment, set, podTrouble }) => (req.resource === 'pods' ? podObjects(deployment, set, rv, podTrouble) : [replicaSetObject(deployment, set, rv)]));
   if (req.name !== undefined) {
     const found = objects.find((o) => objectAt(o, 'metadata')?.name === req.name);
     if (!found) throw new StatusError(statuses.notFound(req.groupResource, req.name));

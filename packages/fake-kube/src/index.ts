@@ -24,7 +24,7 @@ import { FakeKube, type FakeKubeOptions } from './fake-kube.js';
 export { FakeKube, type FakeKubeOptions, type LoggedRequest } from './fake-kube.js';
 export type { DeploymentObject, DeploymentSeed, ContainerObject, ConditionObject } from './deployment-types.js';
 export type { FailRule, RequestMatch } from './faults.js';
-export { DEFAULT_ROLLOUT, type RolloutBehaviour } from './rollout-controller.js';
+export { DEFAULT_ROLLOUT, type PodTrouble, type RolloutBehaviour } from './rollout-controller.js';
 export { pollUntil } from './poll.js';
 export { parseResourceRequest, type ResourceRequest } from './routes.js';
 

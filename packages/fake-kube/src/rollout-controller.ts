@@ -20,6 +20,19 @@ export interface RolloutBehaviour {
   readonly failProgressDeadline: boolean;
   /** Stands in for `spec.progressDeadlineSeconds` (600 s on a real cluster). Default 100 ms. */
   readonly deadlineMs: number;
+  /**
+   * How the pods that are not ready say so (`status.containerStatuses`), as the kubelet reports it: a
+   * waiting reason and message (ImagePullBackOff, CrashLoopBackOff), the last run's exit code, restarts.
+   * Without `waiting` the container runs but is not ready (a failing readiness probe). Default: waiting
+   * in ContainerCreating.
+   */
+  readonly podTrouble?: PodTrouble;
+}
+
+export interface PodTrouble {
+  readonly waiting?: { readonly reason: string; readonly message?: string };
+  readonly exitCode?: number;
+  readonly restartCount?: number;
 }
 
 export const DEFAULT_ROLLOUT: RolloutBehaviour = { stepMs: 15, stall: false, failProgressDeadline: false, deadlineMs: 100 };
@@ -95,12 +108,12 @@ export class RolloutController {
     this.#writeStatus(deployment, state, set, 'none');
   }
 
-  replicaSets(namespace: string): Array<{ deployment: DeploymentObject; set: ReplicaSetState }> {
-    const out: Array<{ deployment: DeploymentObject; set: ReplicaSetState }> = [];
+  replicaSets(namespace: string): Array<{ deployment: DeploymentObject; set: ReplicaSetState; podTrouble: PodTrouble | undefined }> {
+    const out: Array<{ deployment: DeploymentObject; set: ReplicaSetState; podTrouble: PodTrouble | undefined }> = [];
     for (const [key, state] of this.#states) {
       const [ns = '', name = ''] = key.split('/');
       const obj = ns === namespace ? this.#store.peek(ns, name) : undefined;
-      if (obj) for (const set of state.sets) out.push({ deployment: asDeployment(obj), set });
+      if (obj) for (const set of state.sets) out.push({ deployment: asDeployment(obj), set, podTrouble: state.behaviour.podTrouble });
     }
     return out;
   }

@@ -9,6 +9,7 @@
 import type { DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
 import { KubernetesError } from '../adapters/kubernetes/kubernetes-error.js';
 import { assessRollout } from '../adapters/kubernetes/assess-rollout.js';
+import { describePodTrouble } from '../adapters/kubernetes/pod-trouble.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { stripTagSuffix } from '../domain/image-reference.js';
 import { addResult, checkVerdict, EMPTY_TALLY, finalVerdict, isStopping, phaseVerdict, type PhaseVerdict } from '../domain/judge/index.js';
@@ -170,7 +171,10 @@ export class PromotionSteps {
     const synced = running === newImage;
     if (!synced && !(this.#deps.delivery.convergesLater && running === previousImage)) return superseded(promotion, running);
     const rollout = synced ? assessRollout(deployment) : { state: 'progressing' as const, reason: `waiting for the cluster to run ${newImage}` };
-    if (rollout.state === 'failed') return this.#startRollback(`rollout failed: ${rollout.reason}`, 'rolled_back');
+    if (rollout.state === 'failed') {
+      const why = await this.#whyNotReady(promotion, deployment.selector, newImage);
+      return this.#startRollback(`rollout failed: ${rollout.reason}${why.suffix}`, 'rolled_back', { events: why.events });
+    }
     const checks = await this.#measureEvery(promotion, policy, 'rollout', 'lastRolloutMeasureAt');
     if (checks.verdict && isStopping(checks.verdict)) {
       return this.#startRollback(`rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
@@ -185,7 +189,11 @@ export class PromotionSteps {
     }
     const patchedAt = new Date(progress.patchedAt).getTime();
     if (this.#now().getTime() - patchedAt > policy.rolloutTimeoutMs) {
-      return this.#startRollback(`rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${rollout.reason})`, 'rolled_back', checks.outcome);
+      const why = synced ? await this.#whyNotReady(promotion, deployment.selector, newImage) : { suffix: '', events: [] };
+      return this.#startRollback(`rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${rollout.reason})${why.suffix}`, 'rolled_back', {
+        ...checks.outcome,
+        events: why.events,
+      });
     }
     return { ...checks.outcome, nextRunInMs: Math.min(this.#deps.rolloutPollMs ?? 1_000, policy.intervalMs) };
   }
@@ -317,6 +325,19 @@ export class PromotionSteps {
     const image = containerImage(canary, container);
     if (image === undefined) return { error: `the canary Deployment ${promotion.target.namespace}/${source.deployment} has no container '${container}'; nothing was patched` };
     return source.tagSuffixToStrip ? stripTagSuffix(image, source.tagSuffixToStrip) : image;
+  }
+
+  /** What the new pods say about a stalled rollout: a sentence for the reason, and an event with each pod. */
+  async #whyNotReady(promotion: Promotion, selector: Readonly<Record<string, string>>, image: string): Promise<{ suffix: string; events: StepEvent[] }> {
+    try {
+      const report = describePodTrouble(await this.#deps.kube.listPods(promotion.target.namespace, selector), promotion.target.container, image);
+      if (!report) return { suffix: '', events: [] };
+      return { suffix: `; ${report.sentence}`, events: [{ type: 'note', reason: `why the rollout stalled: ${report.sentence}`, data: { pods: report.pods } }] };
+    } catch (error) {
+      // The diagnosis is a courtesy: without it (e.g. no permission to list pods) the rollback goes on.
+      const message = error instanceof Error ? error.message : String(error);
+      return { suffix: '', events: [{ type: 'note', reason: `the new pods could not be read to say why the rollout stalled: ${message}` }] };
+    }
   }
 
   #readTarget(promotion: Promotion): Promise<DeploymentSnapshot> {

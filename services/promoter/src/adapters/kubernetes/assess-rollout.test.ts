@@ -13,6 +13,8 @@ function snapshot(overrides: { generation?: number; replicas?: number; paused?: 
     annotations: {},
     replicas: overrides.replicas ?? 3,
     paused: overrides.paused ?? false,
+    selector: { app: 'web' },
+    templateLabels: { app: 'web' },
     status: {
       observedGeneration: 2,
       replicas: 3,

@@ -1,5 +1,5 @@
 /**
- * The adapter against the fake API server (test/fake-kube): real HTTP, real client-node, the API server's
+ * The adapter against the fake API server (@promoter/fake-kube): real HTTP, real client-node, the API server's
  * patch and conflict semantics.
  */
 import { createServer } from 'node:http';
@@ -15,7 +15,7 @@ import { KubernetesError } from './kubernetes-error.js';
 import { loadKubeConfig } from './load-kube-config.js';
 
 const ref = { namespace: 'prod', name: 'web' };
-const ANNOTATION = 'promoter.example.com/promotion-id';
+const ANNOTATION = 'promoter.dev/promotion-id';
 const change = { container: 'app', expectedImage: 'web:1.0.0', newImage: 'web:1.1.0', annotations: { [ANNOTATION]: 'p-42' } };
 
 let fake: FakeKube;
@@ -247,5 +247,29 @@ describe('loadKubeConfig', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('listPods', () => {
+  it('lists the pods of a selector with their containers, waiting reasons and last exit codes', async () => {
+    fake.setRollout('prod', 'web', { stall: true, podTrouble: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s' }, exitCode: 3, restartCount: 2 } });
+    const kube = client();
+    await kube.setContainerImage(ref, change);
+    const snapshot = await kube.getDeployment(ref);
+    expect(Object.keys(snapshot.selector).length).toBeGreaterThan(0);
+    const pods = await pollUntil(async () => {
+      const listed = await kube.listPods('prod', snapshot.selector);
+      return listed.some((p) => p.images.app === 'web:1.1.0') ? listed : undefined;
+    });
+    const fresh = pods.filter((p) => p.images.app === 'web:1.1.0');
+    expect(fresh[0]?.containers.find((c) => c.name === 'app')).toEqual({
+      name: 'app',
+      image: 'web:1.1.0',
+      ready: false,
+      restartCount: 2,
+      waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s' },
+      lastTerminated: { exitCode: 3, reason: 'Error' },
+    });
+    expect(pods.filter((p) => p.images.app === 'web:1.0.0').length).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@
 import {
   ApiException,
   AppsV1Api,
+  CoreV1Api,
   Observable,
   PatchStrategy,
   setHeaderOptions,
@@ -16,8 +17,8 @@ import { callWithPolicy, DEFAULT_CALL_POLICY, realSleep, type CallPolicy, type S
 import { buildImagePatch } from './image-patch.js';
 import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
 import { statusOf } from './client-node-errors.js';
-import { toSnapshot } from './snapshot.js';
-import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient } from './types.js';
+import { toPodSnapshot, toSnapshot } from './snapshot.js';
+import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient, PodSnapshot } from './types.js';
 
 /** Deadline and retry settings (defaults: DEFAULT_CALL_POLICY) plus the write identity. */
 export interface KubernetesClientOptions extends Partial<CallPolicy> {
@@ -70,6 +71,7 @@ function alreadyApplied(deployment: DeploymentSnapshot, change: ImageChange): bo
  */
 export class ClientNodeKubernetesClient implements KubernetesClient {
   readonly #apps: AppsV1Api;
+  readonly #core: CoreV1Api;
   readonly #policy: CallPolicy;
   readonly #fieldManager: string;
   readonly #sleep: Sleep;
@@ -84,6 +86,7 @@ export class ClientNodeKubernetesClient implements KubernetesClient {
       throw new Error('timeoutMs and attemptTimeoutMs must be positive');
     }
     this.#apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#fieldManager = fieldManager ?? 'promoter';
     this.#sleep = sleep ?? realSleep;
   }
@@ -146,6 +149,16 @@ export class ClientNodeKubernetesClient implements KubernetesClient {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch, options),
       ),
     );
+  }
+
+  listPods(namespace: string, labels: Readonly<Record<string, string>>): Promise<PodSnapshot[]> {
+    const labelSelector = Object.entries(labels)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',');
+    return this.#call('list-pods', { namespace, name: labelSelector }, async (options) => {
+      const list = await this.#core.listNamespacedPod({ namespace, labelSelector }, options);
+      return list.items.map(toPodSnapshot);
+    });
   }
 
   async #read(ref: DeploymentRef, options: ConfigurationOptions<ObservableMiddleware>): Promise<DeploymentSnapshot> {

@@ -7,15 +7,26 @@
  */
 import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
 import { PROGRESS_DEADLINE_EXCEEDED } from './assess-rollout.js';
-import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient, RolloutStatus } from './types.js';
+import type { DeploymentRef, DeploymentSnapshot, ImageChange, KubernetesClient, PodSnapshot, RolloutStatus } from './types.js';
 
 interface StoredDeployment {
   containers: { name: string; image: string }[];
+  labels: Record<string, string>;
+  /** How the pods running the current template fail, when they do. */
+  trouble: PodTrouble | undefined;
   annotations: Record<string, string>;
   replicas: number;
   generation: number;
   resourceVersion: number;
   status: RolloutStatus;
+}
+
+/** Why a new pod does not become ready: a waiting reason, or a crash with its exit code. */
+export interface PodTrouble {
+  readonly reason: string;
+  readonly message?: string;
+  readonly exitCode?: number;
+  readonly restartCount?: number;
 }
 
 export interface ImagePatchRecord {
@@ -31,9 +42,11 @@ export class InMemoryKubernetes implements KubernetesClient {
   /** Every image change written, in order. */
   readonly patches: ImagePatchRecord[] = [];
 
-  addDeployment(ref: DeploymentRef, containers: { name: string; image: string }[], replicas = 3): void {
+  addDeployment(ref: DeploymentRef, containers: { name: string; image: string }[], replicas = 3, labels: Record<string, string> = {}): void {
     this.#deployments.set(key(ref), {
       containers: containers.map((c) => ({ ...c })),
+      labels: { app: ref.name, ...labels },
+      trouble: undefined,
       annotations: {},
       replicas,
       generation: 1,
@@ -59,6 +72,11 @@ export class InMemoryKubernetes implements KubernetesClient {
       availableReplicas: d.replicas - 1,
       conditions: [{ type: 'Progressing', status: 'False', reason: PROGRESS_DEADLINE_EXCEEDED, message }],
     };
+  }
+
+  /** The pods of the current template fail this way (until cleared with `undefined`). */
+  setPodTrouble(ref: DeploymentRef, trouble: PodTrouble | undefined): void {
+    this.#get(ref, 'get').trouble = trouble;
   }
 
   /** Someone else (kubectl, a hotfix) sets a container's image. */
@@ -110,6 +128,31 @@ export class InMemoryKubernetes implements KubernetesClient {
     d.resourceVersion += 1;
   }
 
+  async listPods(namespace: string, labels: Readonly<Record<string, string>>): Promise<PodSnapshot[]> {
+    this.#injected('list-pods', { namespace, name: '' });
+    const pods: PodSnapshot[] = [];
+    for (const [name, d] of this.#deployments) {
+      if (!name.startsWith(`${namespace}/`) || !Object.entries(labels).every(([k, v]) => d.labels[k] === v)) continue;
+      for (let i = 0; i < d.replicas; i++) {
+        const trouble = d.trouble;
+        pods.push({
+          name: `${name.slice(namespace.length + 1)}-${d.generation}-${i}`,
+          phase: trouble ? 'Pending' : 'Running',
+          images: Object.fromEntries(d.containers.map((c) => [c.name, c.image])),
+          containers: d.containers.map((c) => ({
+            name: c.name,
+            image: c.image,
+            ready: !trouble,
+            restartCount: trouble?.restartCount ?? 0,
+            ...(trouble ? { waiting: { reason: trouble.reason, ...(trouble.message ? { message: trouble.message } : {}) } } : {}),
+            ...(trouble?.exitCode !== undefined ? { lastTerminated: { exitCode: trouble.exitCode, reason: 'Error' } } : {}),
+          })),
+        });
+      }
+    }
+    return pods;
+  }
+
   #injected(operation: KubernetesOperation, ref: DeploymentRef): void {
     const index = this.#failures.findIndex((f) => f.operation === operation);
     if (index < 0) return;
@@ -134,6 +177,8 @@ export class InMemoryKubernetes implements KubernetesClient {
       annotations: { ...d.annotations },
       replicas: d.replicas,
       paused: false,
+      selector: { app: ref.name },
+      templateLabels: { ...d.labels },
       status: { ...d.status, conditions: [...d.status.conditions] },
     };
   }

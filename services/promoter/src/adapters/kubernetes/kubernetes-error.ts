@@ -9,7 +9,7 @@ import type { DeploymentRef } from './types.js';
 export type KubernetesErrorCode = 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'unavailable' | 'timeout' | 'unknown';
 
 /** What the adapter was doing: `get deployment`, `patch deployment`, `scale deployment`. */
-export type KubernetesOperation = 'get' | 'patch' | 'scale';
+export type KubernetesOperation = 'get' | 'patch' | 'scale' | 'list-pods';
 
 /** The parts of a Kubernetes `Status` body the adapter reads. */
 export interface KubernetesStatus {

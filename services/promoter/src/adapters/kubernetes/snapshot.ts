@@ -1,6 +1,6 @@
 /** Turns client-node's V1Deployment into the adapter's DeploymentSnapshot, defaulting what the API omits. */
-import type { V1Deployment } from '@kubernetes/client-node';
-import type { DeploymentCondition, DeploymentRef, DeploymentSnapshot } from './types.js';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { DeploymentCondition, DeploymentRef, DeploymentSnapshot, PodSnapshot } from './types.js';
 
 function isoTime(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -31,6 +31,8 @@ export function toSnapshot(deployment: V1Deployment, ref: DeploymentRef): Deploy
     // The API server defaults spec.replicas to 1; only a hand-built object would lack it.
     replicas: deployment.spec?.replicas ?? 1,
     paused: deployment.spec?.paused ?? false,
+    selector: { ...deployment.spec?.selector.matchLabels },
+    templateLabels: { ...deployment.spec?.template.metadata?.labels },
     status: {
       // Zero counts are omitted on the wire (omitempty).
       observedGeneration: status.observedGeneration ?? 0,
@@ -40,5 +42,25 @@ export function toSnapshot(deployment: V1Deployment, ref: DeploymentRef): Deploy
       availableReplicas: status.availableReplicas ?? 0,
       conditions,
     },
+  };
+}
+
+export function toPodSnapshot(pod: V1Pod): PodSnapshot {
+  return {
+    name: pod.metadata?.name ?? '',
+    phase: pod.status?.phase ?? 'Unknown',
+    images: Object.fromEntries((pod.spec?.containers ?? []).map((c) => [c.name, c.image ?? ''])),
+    containers: (pod.status?.containerStatuses ?? []).map((c) => {
+      const waiting = c.state?.waiting;
+      const terminated = c.lastState?.terminated;
+      return {
+        name: c.name,
+        image: c.image,
+        ready: c.ready,
+        restartCount: c.restartCount,
+        ...(waiting?.reason ? { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } } : {}),
+        ...(terminated ? { lastTerminated: { exitCode: terminated.exitCode, ...(terminated.reason ? { reason: terminated.reason } : {}) } } : {}),
+      };
+    }),
   };
 }

@@ -50,7 +50,32 @@ export interface DeploymentSnapshot {
   readonly replicas: number;
   /** `spec.paused`: a paused Deployment does not roll out. */
   readonly paused: boolean;
+  /** `spec.selector.matchLabels`: how its pods are found. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** `spec.template.metadata.labels`: the labels its pods carry (e.g. `variant: production`). */
+  readonly templateLabels: Readonly<Record<string, string>>;
   readonly status: RolloutStatus;
+}
+
+/** One container of a pod, as `status.containerStatuses` reports it. */
+export interface PodContainerStatus {
+  readonly name: string;
+  readonly image: string;
+  readonly ready: boolean;
+  readonly restartCount: number;
+  /** `state.waiting`: why the container is not running (ImagePullBackOff, CrashLoopBackOff, ...). */
+  readonly waiting?: { readonly reason: string; readonly message?: string };
+  /** `lastState.terminated`: how the previous run ended (a crash's exit code). */
+  readonly lastTerminated?: { readonly exitCode: number; readonly reason?: string };
+}
+
+/** The parts of a pod that explain a rollout that does not progress. */
+export interface PodSnapshot {
+  readonly name: string;
+  readonly phase: string;
+  /** The container image each pod template container asked for (`spec.containers`). */
+  readonly images: Readonly<Record<string, string>>;
+  readonly containers: readonly PodContainerStatus[];
 }
 
 /** The image change a promotion (or its rollback) makes. */
@@ -80,4 +105,6 @@ export interface KubernetesClient {
   setContainerImage(ref: DeploymentRef, change: ImageChange): Promise<DeploymentSnapshot>;
   /** Sets `spec.replicas` through the scale subresource. */
   scaleDeployment(ref: DeploymentRef, replicas: number): Promise<void>;
+  /** Lists the pods of a namespace that carry all of `labels` (to say why a rollout stalls). */
+  listPods(namespace: string, labels: Readonly<Record<string, string>>): Promise<PodSnapshot[]>;
 }

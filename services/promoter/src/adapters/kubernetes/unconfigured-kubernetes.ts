@@ -4,7 +4,7 @@
  * first Kubernetes step instead of hanging.
  */
 import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
-import type { DeploymentRef, DeploymentSnapshot, KubernetesClient } from './types.js';
+import type { DeploymentRef, DeploymentSnapshot, KubernetesClient, PodSnapshot } from './types.js';
 
 export class UnconfiguredKubernetes implements KubernetesClient {
   constructor(private readonly why: string) {}
@@ -23,5 +23,9 @@ export class UnconfiguredKubernetes implements KubernetesClient {
 
   async scaleDeployment(ref: DeploymentRef): Promise<void> {
     return this.#fail('scale', ref);
+  }
+
+  async listPods(namespace: string): Promise<PodSnapshot[]> {
+    return this.#fail('list-pods', { namespace, name: '' });
   }
 }
