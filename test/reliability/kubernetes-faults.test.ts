@@ -11,10 +11,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
-import { createEngine } from '../../services/promoter/src/service.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
+import { startEngine } from '../fixtures/engine.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import { eventsOf, patchesOf, report, startWebhook, statusCounts, TERMINAL, waitForDbState, webhookPolicy, type Webhook } from './support.js';
 
@@ -43,18 +43,7 @@ describe('Kubernetes API faults', () => {
       attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
       timeoutMs: CALL_TIMEOUT_MS,
     });
-    engine = createEngine({
-      db: svc.database.handle.db,
-      kube: client,
-      prometheus: svc.queries,
-      checkRunner: svc.checkRunner,
-      rolloutPollMs: 100,
-      log: svc.app.log,
-      metrics: svc.metrics,
-      pollMs: 50,
-      leaseMs: 10_000,
-    });
-    engine.start();
+    engine = startEngine(svc, kube, svc.queries, undefined, client);
   }, 60_000);
 
   afterAll(async () => {
