@@ -66,9 +66,12 @@ export class PromotionStore {
     const change = outcome.transition;
     const events = [
       ...(outcome.events ?? []).map((event) => ({ type: event.type, to_state: null, reason: event.reason, data: event.data ? JSON.stringify(event.data) : null })),
-      ...(change
+      // A refused change that leaves the state as it was is recorded as a note, not as a transition.
+      ...(change && change.to !== change.from
         ? [{ type: 'transition', to_state: change.to, reason: change.reason, data: outcome.transitionData ? JSON.stringify(outcome.transitionData) : null }]
-        : []),
+        : change
+          ? [{ type: 'note', to_state: null, reason: change.reason, data: null }]
+          : []),
     ].map((event, ord) => ({ ...event, ord }));
     const progress: Record<string, unknown> = { ...outcome.progress };
     const removed = Object.keys(progress).filter((key) => progress[key] === undefined);
