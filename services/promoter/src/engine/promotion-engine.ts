@@ -13,9 +13,12 @@ import { checkStep, type StepOutcome } from '../domain/step-outcome.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { PromotionSteps } from './promotion-steps.js';
 
+/** What the engine needs of the database (PromotionStore on PostgreSQL or PGlite). */
+export type EngineStore = Pick<PromotionStore, 'claim' | 'complete' | 'release' | 'countActive'>;
+
 export interface EngineOptions {
-  readonly store: PromotionStore;
-  readonly steps: PromotionSteps;
+  readonly store: EngineStore;
+  readonly steps: Pick<PromotionSteps, 'step'>;
   readonly log: FastifyBaseLogger;
   readonly metrics?: ServiceMetrics;
   /** Identifies this replica in leases. */
