@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { assertMatchesSpec } from '../fixtures/contract.js';
@@ -50,7 +49,7 @@ describe('promotion engine end to end', () => {
     await prometheus.waitForSeries('app_error_ratio{namespace="gate",variant="canary"}');
     const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
     const kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
-    svc = await startTestService({ prometheus: promClient, verifyTarget: kubernetesTargetVerifier(kubeClient) });
+    svc = await startTestService({ prometheus: promClient, kube: kubeClient });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
     engine = startEngine(svc, kube, promClient);
   }, 90_000);

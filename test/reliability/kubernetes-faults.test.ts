@@ -12,7 +12,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startEngine } from '../fixtures/engine.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
@@ -34,7 +33,7 @@ describe('Kubernetes API faults', () => {
     kube = await startFakeKube();
     webhook = await startWebhook();
     const verifierClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
-    svc = await startTestService({ verifyTarget: kubernetesTargetVerifier(verifierClient) });
+    svc = await startTestService({ kube: verifierClient });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/kube', payload: webhookPolicy(webhook.url) })).statusCode).toBe(201);
     const client = new ClientNodeKubernetesClient(kube.kubeConfig(), {
       attempts: 3,

@@ -48,6 +48,8 @@ export interface ServiceParts {
   readonly document?: OpenApiDocument;
   readonly logStream?: NodeJS.WritableStream;
   readonly streamPollMs?: number;
+  /** Told of every route the app registers. */
+  readonly onRoute?: (route: { method: string; url: string }) => void;
   readonly engine?: Pick<EngineParts, 'owner' | 'rolloutPollMs' | 'clock' | 'maxKubeFailures'>;
 }
 
@@ -80,6 +82,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     rateLimitPerMinute: config.rateLimitPerMinute,
     policiesDir: config.policiesDir,
     ...(parts.logStream ? { logStream: parts.logStream } : {}),
+    ...(parts.onRoute ? { onRoute: parts.onRoute } : {}),
     ...(parts.streamPollMs === undefined ? {} : { streamPollMs: parts.streamPollMs }),
   });
   const log = app.log;
