@@ -1,7 +1,7 @@
 /**
  * An HTTP server under test, in its own process (started by bench/lib/ipc.ts):
  *
- * - `app`: the real service from `buildApp` (contract validation, auth with a bearer token, response
+ * - `app`: the real service from `createService` (contract validation, auth with a bearer token, response
  *   serialization, hooks, logging at LOG_LEVEL to this process's stdout), engine off, on DATABASE_URL;
  * - `repo`: the baseline, a bare Fastify instance (no logger, no schemas, no auth) calling the service's own
  *   repositories exactly as the route handlers do, without the app's hooks, plugins, validation,
@@ -12,13 +12,12 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../../services/promoter/src/app.js';
-import type { LogLevel } from '../../services/promoter/src/config.js';
+import { loadConfig } from '../../services/promoter/src/config.js';
+import { createService } from '../../services/promoter/src/service.js';
 import { openDatabase } from '../../services/promoter/src/adapters/db/connection.js';
 import { PolicyRepository } from '../../services/promoter/src/adapters/db/policy-repository.js';
 import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { digest } from '../../services/promoter/src/domain/canonical-json.js';
-import { loadOpenApiDocument } from '../../services/promoter/src/contract/openapi.js';
 import type { PromotionRequest } from '../../services/promoter/src/http/promotions.js';
 import { serveIpc } from '../lib/ipc.js';
 
@@ -39,17 +38,18 @@ const poolSize = Number(process.env.POOL_SIZE ?? 10);
 
 async function startApp(): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const handle = await openDatabase({ databaseUrl, poolSize });
-  const app = await buildApp({
-    db: handle.db,
-    document: loadOpenApiDocument(),
-    apiTokens: [{ name: 'bench', role: 'admin', namespaces: undefined, secret: process.env.BENCH_TOKEN ?? '' }],
-    logLevel: (process.env.LOG_LEVEL ?? 'info') as LogLevel,
-    rateLimitPerMinute: Number(process.env.RATE_LIMIT ?? 0),
+  // The service as main.ts builds it, engine off, on the benchmark's pool.
+  const config = loadConfig({
+    PROMOTER_ENGINE: 'off',
+    PROMOTER_API_TOKENS: `bench:admin:${process.env.BENCH_TOKEN ?? ''}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    PROMOTER_RATE_LIMIT: process.env.RATE_LIMIT ?? '0',
   });
+  const service = await createService(config, { database: handle, kube: null });
   return {
-    app,
+    app: service.app,
     close: async () => {
-      await app.close();
+      await service.close();
       await handle.close();
     },
   };
