@@ -59,6 +59,11 @@ export class GitCredentials {
         };
       }
       case 'ssh': {
+        // ssh reads -o values like ssh_config lines: a path with a space needs double quotes, and one
+        // with a double quote cannot be written at all.
+        if (auth.knownHostsFile.includes('"')) {
+          throw new GitError({ code: 'credentials-missing', repository: repository.name, message: 'the known_hosts path must not contain a double quote', retryable: false });
+        }
         const key = await this.#privateKeyCopy(repository, auth.privateKeyFile);
         const command = [
           'ssh',
@@ -66,7 +71,7 @@ export class GitCredentials {
           '-i', key,
           '-o', 'IdentitiesOnly=yes',
           '-o', 'IdentityAgent=none',
-          '-o', `UserKnownHostsFile=${auth.knownHostsFile}`,
+          '-o', `UserKnownHostsFile="${auth.knownHostsFile}"`,
           '-o', 'GlobalKnownHostsFile=/dev/null',
           '-o', 'StrictHostKeyChecking=yes',
           '-o', 'BatchMode=yes',

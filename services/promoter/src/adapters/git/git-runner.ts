@@ -153,6 +153,7 @@ const RULES: ReadonlyArray<readonly [RegExp, GitErrorCode, string]> = [
   [/Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission denied \(publickey|returned error: 40[13]|HTTP Basic: Access denied|invalid credentials/i, 'auth-failed', 'was refused: the credentials were not accepted'],
   [/Repository not found|does not appear to be a git repository|returned error: 404|repository '[^']*' not found/i, 'repository-not-found', 'failed: the repository was not found'],
   [/Remote branch \S+ not found|couldn't find remote ref/i, 'branch-not-found', 'failed: the branch does not exist on the remote'],
+  [/command-line line \d+:|Bad configuration option|invalid quotes|unsupported option/i, 'command-failed', 'failed: ssh rejected its options'],
   [/Could not resolve host|Connection refused|Failed to connect|Connection timed out|Network is unreachable|Could not read from remote repository|unable to access|SSL|Connection reset|Empty reply/i, 'unreachable', 'could not reach the remote'],
 ];
 
