@@ -2,11 +2,17 @@
  * GitDelivery against real git: a loopback `git http-backend` with Basic auth (the token path) and bare
  * repositories over file://. Each test has its own repository, so they never meet.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitError, ImageEditError, type ImageLocator } from '../../services/promoter/src/adapters/git/index.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { MANIFEST, makeDelivery, writeTokenFile, type DeliverySetup } from './support.js';
 
+const execFileAsync = promisify(execFile);
 const TOKEN = 'ghp_TestToken_9f8e7d6c5b4a';
 const PROXY: ImageLocator = { kind: 'manifest', container: 'proxy' };
 const OLD = 'ronaldraygun/zai-proxy:1.2.0';
@@ -221,6 +227,30 @@ describe('GitDelivery over HTTPS-token (git http-backend) and file://', () => {
     await expect(setup.delivery.commitImage({ ...base, promotionId: 'x\nPromotion-Id: y' })).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(setup.delivery.commitImage({ ...base, locator: { kind: 'manifest', container: 'app' } })).rejects.toMatchObject({ name: 'ImageEditError', code: 'container-not-found' });
     expect(await server.subjects('inputs')).toEqual(['initial commit']);
+  });
+
+  it('cleans a working copy a crash left dirty before using it again', async () => {
+    const setup = await setUp('dirty');
+    await setup.delivery.readImage({ repository: 'dirty', file: 'apps/zai-proxy.yaml', locator: PROXY });
+    const copy = join(setup.cacheDir, 'repositories', 'dirty');
+    // Half an edit, a stray file and a staged change, as a process killed mid-operation would leave them.
+    await writeFile(join(copy, 'apps/zai-proxy.yaml'), 'garbage: [\n');
+    await writeFile(join(copy, 'stray.txt'), 'stray\n');
+    await writeFile(join(copy, 'staged.txt'), 'staged\n');
+    await execFileAsync('git', ['-C', copy, 'add', 'staged.txt']);
+    const result = await promote(setup, 'dirty', 'prom-dirty');
+    expect(result.outcome).toBe('committed');
+    expect(await server.git('dirty', ['show', '--name-only', '--format=', 'main'])).toBe('apps/zai-proxy.yaml\n');
+    expect(await server.readFile('dirty', 'apps/zai-proxy.yaml')).toBe(MANIFEST.replace(OLD, NEW));
+  });
+
+  it('checks the git version (2.32 or newer)', async () => {
+    const setup = await makeDelivery([{ name: 'v', url: server.fileUrl('v') }]);
+    expect(await setup.delivery.checkGitVersion()).toMatch(/^2\.\d+/);
+    const dir = await mkdtemp(join(tmpdir(), 'old-git-'));
+    await writeFile(join(dir, 'git'), '#!/bin/sh\necho "git version 2.20.1"\n', { mode: 0o755 });
+    const old = await makeDelivery([{ name: 'v', url: server.fileUrl('v') }], { gitBinary: join(dir, 'git') });
+    await expect(old.delivery.checkGitVersion()).rejects.toMatchObject({ code: 'command-failed', message: "git 2.32 or newer is needed, found 'git version 2.20.1'" });
   });
 
   it('stops a git command at its deadline (the whole process group) with a timeout error', async () => {

@@ -8,16 +8,13 @@ const REDACTED = '***';
 /** The secrets themselves, the Basic-auth forms of them, and any `scheme://user:pass@` userinfo. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${REDACTED}@`);
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    for (const form of secretForms(secret)) out = out.split(form).join(REDACTED);
-  }
-  return out;
-}
-
-function secretForms(secret: string): string[] {
-  // Longest first, so a form containing another is removed whole.
-  return [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]
-    .filter((form, i, all) => form.length > 0 && all.indexOf(form) === i)
+  // All forms of all secrets, longest first: the Basic form of "user:token" may contain a short secret,
+  // and removing that first would leave the rest of the encoded credential behind.
+  const forms = secrets
+    .filter((secret) => secret !== '')
+    .flatMap((secret) => [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')])
+    .filter((form, i, all) => all.indexOf(form) === i)
     .sort((a, b) => b.length - a.length);
+  for (const form of forms) out = out.split(form).join(REDACTED);
+  return out;
 }
