@@ -140,6 +140,17 @@ describe('GitDelivery over HTTPS-token (git http-backend) and file://', () => {
     expect(again).toMatchObject({ commit: restored.commit, created: false, method: 'restore', outcome: 'found-own-commit' });
   });
 
+  it('does not roll back over a later change of the image itself: drift, nothing written', async () => {
+    const setup = await setUp('revert-drift');
+    const promoted = await promote(setup, 'revert-drift', 'prom-d');
+    await server.commit('revert-drift', { 'apps/zai-proxy.yaml': (text) => text.replace(NEW, 'ronaldraygun/zai-proxy:1.2.2') }, 'hotfix 1.2.2 by hand');
+    const error = await setup.delivery
+      .revertImage({ repository: 'revert-drift', promotionId: 'prom-d', commit: promoted.commit, file: 'apps/zai-proxy.yaml', locator: PROXY })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ImageEditError', code: 'image-drift', found: 'ronaldraygun/zai-proxy:1.2.2' });
+    expect((await server.subjects('revert-drift'))[0]).toBe('hotfix 1.2.2 by hand');
+  });
+
   it('does not revert a commit that is not its own', async () => {
     const setup = await setUp('not-own');
     const foreign = await server.commit('not-own', { 'README.md': 'x\n' }, 'someone else');

@@ -24,4 +24,5 @@ export {
   type GitIdentity,
   type GitRepositoryConfig,
 } from './repositories-config.js';
-export { ImageEditError, type ImageEditErrorCode, type ImageLocator } from '../../domain/gitops/image-edit.js';
+export { deliveryRequestProblem, type DeliveryFieldPointers } from './request-problem.js';
+export { ImageEditError, locatorProblem, type ImageEditErrorCode, type ImageLocator } from '../../domain/gitops/image-edit.js';
