@@ -26,6 +26,11 @@ ENV NODE_ENV=production \
     PROMOTER_DATA_DIR=/var/lib/promoter \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
+# git (and ssh for ssh:// repositories) for GitOps delivery: the service runs the real git binary, which
+# must be 2.32 or newer (bookworm ships 2.39). ca-certificates for https remotes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/services ./services
 COPY --from=build /app/packages ./packages

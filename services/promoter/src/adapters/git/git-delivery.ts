@@ -1,0 +1,478 @@
+/**
+ * Delivery through Git: the three writes a GitOps promotion makes, each idempotent and each saying what it
+ * did. A resumed step finds its own earlier commit by the `Promotion-Id` trailer (and the
+ * `Promotion-Action`), so it never commits twice; a push that loses a race with another push is fetched,
+ * re-applied on the new tip and retried (bounded), so a concurrent commit is kept, never overwritten; a file
+ * that no longer holds the expected image stops the write with an `image-drift` ImageEditError.
+ *
+ * @example
+ * const delivery = new GitDelivery({ config: await loadGitConfig(file, { cacheDir }), logger: app.log });
+ * const done = await delivery.commitImage({
+ *   repository: 'deploy', file: 'apps/zai-proxy/deployment.yaml',
+ *   locator: { kind: 'manifest', container: 'proxy' },
+ *   expectedCurrentImage: 'ronaldraygun/zai-proxy:1.2.0', newImage: 'ronaldraygun/zai-proxy:1.2.1',
+ *   promotionId: id,
+ * });
+ * // { commit: '3f2a...', created: true, outcome: 'committed', previousImage: 'ronaldraygun/zai-proxy:1.2.0', ... }
+ */
+import { isAbsolute, join, posix } from 'node:path';
+import {
+  TRAILER_ACTION,
+  TRAILER_ID,
+  TRAILER_ROLLBACK_METHOD,
+  commitMessage,
+  defaultTagMessage,
+  isSafePromotionId,
+  promoteSubject,
+  releaseSubject,
+  rollbackSubject,
+  type PromotionAction,
+  type RollbackMethod,
+} from '../../domain/gitops/commit-message.js';
+import { readImage, setImage, type ImageLocator } from '../../domain/gitops/image-edit.js';
+import { GitCredentials } from './credentials.js';
+import { GitError } from './git-error.js';
+import { GitRunner, classify } from './git-runner.js';
+import { findRepository, workingCopyDir, type GitConfig, type GitRepositoryConfig } from './repositories-config.js';
+import { RepositoryLocks, WorkingCopy } from './working-copy.js';
+
+/** The subset of pino's logger this module uses, so the service's logger can be passed as it is. */
+export interface GitLogger {
+  debug(object: object, message: string): void;
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+export interface GitDeliveryOptions {
+  readonly config: GitConfig;
+  /** Where `auth.tokenEnv` variables are read; the process environment by default. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  readonly gitBinary?: string;
+  readonly logger?: GitLogger;
+}
+
+export interface ReadImageRequest {
+  readonly repository: string;
+  readonly file: string;
+  readonly locator: ImageLocator;
+}
+
+export interface ReadImageResult {
+  readonly image: string;
+  /** The branch tip the file was read at. */
+  readonly commit: string;
+}
+
+export interface CommitImageRequest {
+  readonly repository: string;
+  /** Path of the file inside the repository. */
+  readonly file: string;
+  readonly locator: ImageLocator;
+  /** What the file must hold now; anything else is drift (an ImageEditError `image-drift`). */
+  readonly expectedCurrentImage: string;
+  readonly newImage: string;
+  readonly promotionId: string;
+  /** Commit subject; default after the runbook: `chore: promote zai-proxy to v1.2.1`. */
+  readonly message?: string;
+}
+
+export interface CommitImageResult {
+  readonly repository: string;
+  readonly branch: string;
+  readonly file: string;
+  readonly commit: string;
+  readonly previousImage: string;
+  /** Whether this call made the commit. */
+  readonly created: boolean;
+  /**
+   * committed: this call committed and pushed; found-own-commit: an earlier call did (resume);
+   * already-in-place: the file already held the new image without a commit of this promotion
+   * (`commit` is then the last commit that touched the file).
+   */
+  readonly outcome: 'committed' | 'found-own-commit' | 'already-in-place';
+  /** Fetch-edit-push rounds it took (more than 1 when pushes lost races). */
+  readonly attempts: number;
+}
+
+export interface RevertImageRequest {
+  readonly repository: string;
+  readonly promotionId: string;
+  /** The promotion's own commit (from CommitImageResult). */
+  readonly commit: string;
+  readonly file: string;
+  readonly locator: ImageLocator;
+}
+
+export interface RevertImageResult {
+  readonly repository: string;
+  readonly branch: string;
+  readonly file: string;
+  readonly commit: string;
+  readonly created: boolean;
+  /** revert: `git revert` of the commit; restore: a commit setting the previous image (the revert conflicted). */
+  readonly method: RollbackMethod;
+  /** The image the file holds after the rollback. */
+  readonly restoredImage: string;
+  readonly outcome: 'reverted' | 'restored' | 'found-own-commit' | 'already-in-place';
+  readonly attempts: number;
+}
+
+export interface FinalizeReleaseRequest {
+  readonly repository: string;
+  readonly promotionId: string;
+  /** The application's name for the commit subject: `chore: release <name> v<version>`. */
+  readonly name: string;
+  /** The version without `v` and without `-canary`, e.g. `1.2.1`. */
+  readonly version: string;
+  /** Default `VERSION`. */
+  readonly versionFile?: string;
+  /** Default `v<version>`. */
+  readonly tag?: string;
+  /** Default: the runbook's "Validated via canary testing, promoted from canary to production" + the id. */
+  readonly tagMessage?: string;
+}
+
+export interface FinalizeReleaseResult {
+  readonly repository: string;
+  readonly branch: string;
+  /** The release commit (the tag points at it). */
+  readonly commit: string;
+  readonly tag: string;
+  readonly created: boolean;
+  /** released: this call pushed the tag; tag-exists: the tag already pointed at this promotion's release commit. */
+  readonly outcome: 'released' | 'tag-exists';
+  readonly attempts: number;
+}
+
+const NO_LOGGER: GitLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
+
+export class GitDelivery {
+  readonly #config: GitConfig;
+  readonly #runner: GitRunner;
+  readonly #credentials: GitCredentials;
+  readonly #locks = new RepositoryLocks();
+  readonly #logger: GitLogger;
+
+  constructor(options: GitDeliveryOptions) {
+    this.#config = options.config;
+    this.#logger = options.logger ?? NO_LOGGER;
+    this.#runner = new GitRunner({
+      gitBinary: options.gitBinary,
+      homeDir: join(options.config.cacheDir, 'home'),
+      timeoutMs: options.config.timeoutMs,
+      trace: (line) => this.#logger.debug({ component: 'git' }, line),
+    });
+    this.#credentials = new GitCredentials(join(options.config.cacheDir, 'credentials'), options.environment ?? process.env);
+  }
+
+  /** The names a promotion may use. */
+  repositoryNames(): readonly string[] {
+    return this.#config.repositories.map((r) => r.name);
+  }
+
+  /** The installed git's version; rejects if it is older than the 2.32 this adapter needs (GIT_CONFIG_GLOBAL). */
+  async checkGitVersion(): Promise<string> {
+    const { stdout } = await this.#runner.run(['--version']);
+    const match = /git version (\d+)\.(\d+)/.exec(stdout);
+    const [major, minor] = [Number(match?.[1] ?? 0), Number(match?.[2] ?? 0)];
+    if (major < 2 || (major === 2 && minor < 32)) {
+      throw new GitError({ code: 'command-failed', message: `git 2.32 or newer is needed, found '${stdout.trim()}'`, retryable: false });
+    }
+    return stdout.trim().replace(/^git version /, '');
+  }
+
+  /** The image the file holds now at the branch tip (to validate a request, or to learn the current image). */
+  async readImage(request: ReadImageRequest): Promise<ReadImageResult> {
+    const repository = findRepository(this.#config, request.repository);
+    const file = checkedFile(request.file, repository.name);
+    return this.#withWorkingCopy(repository, async (copy) => {
+      await copy.sync();
+      const text = await copy.readFile(file);
+      if (text === undefined) throw fileNotFound(repository, file);
+      return { image: readImage(text, request.locator, file), commit: await copy.head() };
+    });
+  }
+
+  async commitImage(request: CommitImageRequest): Promise<CommitImageResult> {
+    const repository = findRepository(this.#config, request.repository);
+    const file = checkedFile(request.file, repository.name);
+    checkPromotionId(request.promotionId, repository.name);
+    const base = { repository: repository.name, branch: repository.branch, file };
+    return this.#withWorkingCopy(repository, async (copy) => {
+      for (let attempt = 1; ; attempt++) {
+        await copy.sync();
+        const own = await this.#findOwnCommit(copy, request.promotionId, 'promote');
+        if (own) {
+          const before = await copy.showFile(`${own.commit}^`, file);
+          const previousImage = before !== undefined ? readImage(before, request.locator, file) : request.expectedCurrentImage;
+          return { ...base, commit: own.commit, previousImage, created: false, outcome: 'found-own-commit', attempts: attempt };
+        }
+        const text = await copy.readFile(file);
+        if (text === undefined) throw fileNotFound(repository, file);
+        const edit = setImage(text, request.locator, { file, expectedCurrentImage: request.expectedCurrentImage, newImage: request.newImage });
+        if (!edit.changed) {
+          return { ...base, commit: await lastCommitTouching(copy, file), previousImage: edit.previousImage, created: false, outcome: 'already-in-place', attempts: attempt };
+        }
+        await copy.writeFile(file, edit.text);
+        await copy.git(['add', '--', file]);
+        const message = commitMessage({
+          subject: request.message ?? promoteSubject(request.newImage),
+          body: `${file}: ${edit.previousImage} -> ${request.newImage}`,
+          promotionId: request.promotionId,
+          action: 'promote',
+        });
+        await copy.git(['commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
+        const commit = await copy.head();
+        if ((await this.#push(copy, [`HEAD:refs/heads/${repository.branch}`], attempt)) === 'pushed') {
+          this.#logger.info({ ...base, commit, promotionId: request.promotionId }, `committed and pushed ${request.newImage} to ${file}`);
+          return { ...base, commit, previousImage: edit.previousImage, created: true, outcome: 'committed', attempts: attempt };
+        }
+      }
+    });
+  }
+
+  async revertImage(request: RevertImageRequest): Promise<RevertImageResult> {
+    const repository = findRepository(this.#config, request.repository);
+    const file = checkedFile(request.file, repository.name);
+    checkPromotionId(request.promotionId, repository.name);
+    if (!/^[0-9a-f]{7,64}$/.test(request.commit)) {
+      throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${request.commit}' is not a commit id`, retryable: false });
+    }
+    const base = { repository: repository.name, branch: repository.branch, file };
+    return this.#withWorkingCopy(repository, async (copy) => {
+      for (let attempt = 1; ; attempt++) {
+        await copy.sync();
+        const own = await this.#findOwnCommit(copy, request.promotionId, 'rollback');
+        if (own) {
+          const after = await copy.showFile(own.commit, file);
+          const restoredImage = after !== undefined ? readImage(after, request.locator, file) : '';
+          return { ...base, commit: own.commit, created: false, method: own.method ?? 'revert', restoredImage, outcome: 'found-own-commit', attempts: attempt };
+        }
+        const target = await this.#ownPromotionCommit(copy, repository, request);
+        const promoted = readImage((await copy.showFile(target, file)) ?? '', request.locator, file);
+        const before = await copy.showFile(`${target}^`, file);
+        if (before === undefined) throw fileNotFound(repository, file, `${target.slice(0, 12)}^`);
+        const previous = readImage(before, request.locator, file);
+
+        let method: RollbackMethod = 'revert';
+        const reverted = await copy.git(['revert', '--no-commit', '--no-edit', target], { allowFailure: true });
+        if (reverted.code !== 0) {
+          // Later commits touched the same lines: undo the revert and set the previous image instead, which
+          // keeps their changes. If the image itself was changed since, that is drift and nothing is written.
+          method = 'restore';
+          await copy.git(['revert', '--abort'], { allowFailure: true });
+          await copy.git(['reset', '--quiet', '--hard', copy.upstream]);
+          const text = (await copy.readFile(file)) ?? '';
+          const edit = setImage(text, request.locator, { file, expectedCurrentImage: promoted, newImage: previous });
+          if (!edit.changed) {
+            return { ...base, commit: await lastCommitTouching(copy, file), created: false, method, restoredImage: previous, outcome: 'already-in-place', attempts: attempt };
+          }
+          await copy.writeFile(file, edit.text);
+          await copy.git(['add', '--', file]);
+        } else if ((await copy.git(['diff', '--cached', '--quiet'], { allowFailure: true })).code === 0) {
+          // Reverting changes nothing: someone already undid the promotion by hand.
+          return { ...base, commit: await lastCommitTouching(copy, file), created: false, method, restoredImage: previous, outcome: 'already-in-place', attempts: attempt };
+        }
+        const subject = (await copy.git(['log', '-1', '--format=%s', target])).stdout.trim();
+        const message = commitMessage({
+          subject: method === 'revert' ? `Revert "${subject}"` : rollbackSubject(previous),
+          body:
+            method === 'revert'
+              ? `This reverts commit ${target}.`
+              : `${file}: ${promoted} -> ${previous}. Restores the image commit ${target} replaced; git revert conflicted with later changes.`,
+          promotionId: request.promotionId,
+          action: 'rollback',
+          rollbackMethod: method,
+        });
+        await copy.git(['commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
+        const commit = await copy.head();
+        if ((await this.#push(copy, [`HEAD:refs/heads/${repository.branch}`], attempt)) === 'pushed') {
+          this.#logger.info({ ...base, commit, promotionId: request.promotionId, method }, `rolled back ${file} to ${previous}`);
+          return { ...base, commit, created: true, method, restoredImage: previous, outcome: method === 'revert' ? 'reverted' : 'restored', attempts: attempt };
+        }
+      }
+    });
+  }
+
+  async finalizeRelease(request: FinalizeReleaseRequest): Promise<FinalizeReleaseResult> {
+    const repository = findRepository(this.#config, request.repository);
+    checkPromotionId(request.promotionId, repository.name);
+    const versionFile = checkedFile(request.versionFile ?? 'VERSION', repository.name);
+    if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]{0,127}$/.test(request.version)) {
+      throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${request.version}' is not a version (e.g. 1.2.1)`, retryable: false });
+    }
+    if (/[\r\n]/.test(request.name) || request.name.trim() === '') {
+      throw new GitError({ code: 'invalid-argument', repository: repository.name, message: 'the release name must be one non-empty line', retryable: false });
+    }
+    const tag = request.tag ?? `v${request.version}`;
+    const validTag = await this.#runner.run(['check-ref-format', `refs/tags/${tag}`], { allowFailure: true });
+    if (validTag.code !== 0 || tag.startsWith('-')) {
+      throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${tag}' is not a valid tag name`, retryable: false });
+    }
+    const tagMessage = request.tagMessage ?? defaultTagMessage(request.promotionId);
+    const base = { repository: repository.name, branch: repository.branch, tag };
+    return this.#withWorkingCopy(repository, async (copy) => {
+      for (let attempt = 1; ; attempt++) {
+        await copy.sync();
+        const existing = await this.#remoteTag(copy, tag);
+        if (existing) {
+          await copy.git(['fetch', '--no-tags', 'origin', `+refs/tags/${tag}:refs/tags/${tag}`], { remote: true });
+          const trailers = await commitTrailers(copy, existing);
+          if (trailers.ids.includes(request.promotionId) && trailers.actions.includes('release')) {
+            return { ...base, commit: existing, created: false, outcome: 'tag-exists', attempts: attempt };
+          }
+          throw new GitError({
+            code: 'tag-conflict',
+            repository: repository.name,
+            message: `tag ${tag} already exists and points to commit ${existing.slice(0, 12)}, which is not the release commit of promotion ${request.promotionId}; it is left as it is`,
+            retryable: false,
+          });
+        }
+        let commit = (await this.#findOwnCommit(copy, request.promotionId, 'release'))?.commit;
+        if (commit === undefined) {
+          await copy.writeFile(versionFile, `${request.version}\n`);
+          await copy.git(['add', '--', versionFile]);
+          const message = commitMessage({ subject: releaseSubject(request.name, request.version), promotionId: request.promotionId, action: 'release' });
+          // --allow-empty: the release commit exists (and carries the trailer) even if VERSION already said so.
+          await copy.git(['commit', '--quiet', '--no-verify', '--allow-empty', '-F', '-'], { input: message });
+          if ((await this.#push(copy, [`HEAD:refs/heads/${repository.branch}`], attempt)) === 'rejected') continue;
+          commit = await copy.head();
+        }
+        // --force replaces only a local leftover of a crashed attempt; the push below never forces.
+        await copy.git(['tag', '--force', '--annotate', '--file=-', tag, commit], { input: tagMessage });
+        if ((await this.#push(copy, [`refs/tags/${tag}:refs/tags/${tag}`], attempt)) === 'pushed') {
+          this.#logger.info({ ...base, commit, promotionId: request.promotionId }, `released ${request.name} ${tag}`);
+          return { ...base, commit, created: true, outcome: 'released', attempts: attempt };
+        }
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  #withWorkingCopy<T>(repository: GitRepositoryConfig, work: (copy: WorkingCopy) => Promise<T>): Promise<T> {
+    const copy = new WorkingCopy(repository, workingCopyDir(this.#config, repository), this.#runner, this.#credentials);
+    return this.#locks.run(repository.name, () => work(copy));
+  }
+
+  /**
+   * Pushes; 'rejected' when another push won the race (the caller fetches, re-applies and calls again),
+   * a GitError for anything else, and `push-rejected` once the attempts are used up.
+   */
+  async #push(copy: WorkingCopy, refspecs: readonly string[], attempt: number): Promise<'pushed' | 'rejected'> {
+    const result = await copy.git(['push', '--porcelain', 'origin', ...refspecs], { remote: true, allowFailure: true });
+    if (result.code === 0) return 'pushed';
+    const output = `${result.stdout}\n${result.stderr}`;
+    const lost = /\[rejected\]|\[remote rejected\][^\n]*(failed to update ref|cannot lock ref|incorrect old value|stale info|failed to lock)/.test(output);
+    if (!lost) {
+      const refused = /\[remote rejected\][^\n]*/.exec(output);
+      if (refused) {
+        throw new GitError({ code: 'push-refused', repository: copy.repository.name, message: `the server refused the push: ${refused[0].trim()}`, retryable: false });
+      }
+      throw classify('git push', result.stdout, result.stderr, copy.repository.name);
+    }
+    const attempts = this.#config.pushAttempts;
+    if (attempt >= attempts) {
+      throw new GitError({
+        code: 'push-rejected',
+        repository: copy.repository.name,
+        message: `the push was rejected ${attempts} times because ${copy.repository.branch} kept moving; try again later`,
+      });
+    }
+    this.#logger.warn({ repository: copy.repository.name, branch: copy.repository.branch, attempt, attempts }, 'push rejected: the branch moved; fetching and re-applying');
+    return 'rejected';
+  }
+
+  /** The newest commit on the branch carrying this promotion's id and action in its trailers. */
+  async #findOwnCommit(copy: WorkingCopy, promotionId: string, action: PromotionAction): Promise<{ commit: string; method: RollbackMethod | undefined } | undefined> {
+    const format = `%H%x1f${trailerFormat(TRAILER_ID)}%x1f${trailerFormat(TRAILER_ACTION)}%x1f${trailerFormat(TRAILER_ROLLBACK_METHOD)}%x1e`;
+    const { stdout } = await copy.git(['log', `--format=${format}`, '--fixed-strings', `--grep=${TRAILER_ID}: ${promotionId}`, copy.upstream]);
+    for (const record of stdout.split('\x1e')) {
+      const [commit = '', ids = '', actions = '', methods = ''] = record.trim().split('\x1f');
+      if (commit && values(ids).includes(promotionId) && values(actions).includes(action)) {
+        const method = values(methods).find((m): m is RollbackMethod => m === 'revert' || m === 'restore');
+        return { commit, method };
+      }
+    }
+    return undefined;
+  }
+
+  /** The full id of the commit to revert, checked to be on the branch and to be this promotion's own. */
+  async #ownPromotionCommit(copy: WorkingCopy, repository: GitRepositoryConfig, request: RevertImageRequest): Promise<string> {
+    const resolved = await copy.git(['rev-parse', '--verify', '--quiet', `${request.commit}^{commit}`], { allowFailure: true });
+    const commit = resolved.stdout.trim();
+    const onBranch = resolved.code === 0 && (await copy.git(['merge-base', '--is-ancestor', commit, copy.upstream], { allowFailure: true })).code === 0;
+    if (!onBranch) {
+      throw new GitError({ code: 'not-own-commit', repository: repository.name, message: `commit ${request.commit} is not on branch ${repository.branch}`, retryable: false });
+    }
+    const trailers = await commitTrailers(copy, commit);
+    if (!trailers.ids.includes(request.promotionId) || !trailers.actions.includes('promote')) {
+      throw new GitError({
+        code: 'not-own-commit',
+        repository: repository.name,
+        message: `commit ${commit.slice(0, 12)} is not the promotion commit of ${request.promotionId}; only its own commit is reverted`,
+        retryable: false,
+      });
+    }
+    return commit;
+  }
+
+  /** The commit an existing remote tag points at (peeled), or undefined when the remote has no such tag. */
+  async #remoteTag(copy: WorkingCopy, tag: string): Promise<string | undefined> {
+    const { stdout } = await copy.git(['ls-remote', '--tags', 'origin', `refs/tags/${tag}`, `refs/tags/${tag}^{}`], { remote: true });
+    let object: string | undefined;
+    let peeled: string | undefined;
+    for (const line of stdout.split('\n')) {
+      const [sha, ref] = line.trim().split(/\s+/);
+      if (ref === `refs/tags/${tag}`) object = sha;
+      if (ref === `refs/tags/${tag}^{}`) peeled = sha;
+    }
+    return peeled ?? object;
+  }
+}
+
+function trailerFormat(key: string): string {
+  return `%(trailers:key=${key},valueonly,separator=%x1d)`;
+}
+
+function values(joined: string): string[] {
+  return joined
+    .split('\x1d')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+async function commitTrailers(copy: WorkingCopy, commit: string): Promise<{ ids: string[]; actions: string[] }> {
+  const { stdout } = await copy.git(['log', '-1', `--format=${trailerFormat(TRAILER_ID)}%x1f${trailerFormat(TRAILER_ACTION)}`, commit]);
+  const [ids = '', actions = ''] = stdout.trim().split('\x1f');
+  return { ids: values(ids), actions: values(actions) };
+}
+
+async function lastCommitTouching(copy: WorkingCopy, file: string): Promise<string> {
+  return (await copy.git(['log', '-1', '--format=%H', copy.upstream, '--', file])).stdout.trim();
+}
+
+/** A path inside the repository: relative, normalised, not escaping it, not into .git. */
+function checkedFile(file: string, repository: string): string {
+  const normalised = posix.normalize(file.replace(/\\/g, '/'));
+  const first = normalised.split('/')[0];
+  if (file.trim() === '' || isAbsolute(file) || normalised.startsWith('../') || normalised === '..' || normalised === '.' || first === '.git' || normalised.startsWith('-')) {
+    throw new GitError({ code: 'invalid-argument', repository, message: `'${file}' is not a file path inside the repository`, retryable: false });
+  }
+  return normalised;
+}
+
+function checkPromotionId(id: string, repository: string): void {
+  if (!isSafePromotionId(id)) {
+    throw new GitError({ code: 'invalid-argument', repository, message: `'${id.slice(0, 80)}' cannot be used as a Promotion-Id trailer`, retryable: false });
+  }
+}
+
+function fileNotFound(repository: GitRepositoryConfig, file: string, at?: string): GitError {
+  return new GitError({
+    code: 'file-not-found',
+    repository: repository.name,
+    message: `${file} does not exist on branch ${repository.branch}${at ? ` at ${at}` : ''}`,
+    retryable: false,
+  });
+}
