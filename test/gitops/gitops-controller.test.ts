@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import type { ImageLocator } from '../../services/promoter/src/adapters/git/index.js';
-import { pollUntil, startFakeKube, type FakeKube } from '../fake-kube/index.js';
+import { pollUntil, startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { MANIFEST, makeDelivery, writeTokenFile, type DeliverySetup } from './support.js';
