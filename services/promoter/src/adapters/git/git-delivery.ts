@@ -15,134 +15,27 @@
  * });
  * // { commit: '3f2a...', created: true, outcome: 'committed', previousImage: 'ronaldraygun/zai-proxy:1.2.0', ... }
  */
-import { isAbsolute, join, posix } from 'node:path';
-import {
-  TRAILER_ACTION,
-  TRAILER_ID,
-  TRAILER_ROLLBACK_METHOD,
-  commitMessage,
-  defaultTagMessage,
-  isSafePromotionId,
-  promoteSubject,
-  releaseSubject,
-  rollbackSubject,
-  type PromotionAction,
-  type RollbackMethod,
-} from '../../domain/gitops/commit-message.js';
-import { readImage, setImage, type ImageLocator } from '../../domain/gitops/image-edit.js';
+import { join } from 'node:path';
+import { commitMessage, defaultTagMessage, promoteSubject, releaseSubject, rollbackSubject, type RollbackMethod } from '../../domain/gitops/commit-message.js';
+import { readImage, setImage } from '../../domain/gitops/image-edit.js';
 import { GitCredentials } from './credentials.js';
+import type {
+  CommitImageRequest,
+  CommitImageResult,
+  FinalizeReleaseRequest,
+  FinalizeReleaseResult,
+  GitDeliveryOptions,
+  GitLogger,
+  ReadImageRequest,
+  ReadImageResult,
+  RevertImageRequest,
+  RevertImageResult,
+} from './delivery-types.js';
 import { GitError } from './git-error.js';
 import { GitRunner, classify } from './git-runner.js';
 import { findRepository, workingCopyDir, type GitConfig, type GitRepositoryConfig } from './repositories-config.js';
+import { checkPromotionId, checkedFile, commitTrailers, fileNotFound, findOwnCommit, lastCommitTouching, remoteTagCommit } from './repository-history.js';
 import { RepositoryLocks, WorkingCopy } from './working-copy.js';
-
-/** The subset of pino's logger this module uses, so the service's logger can be passed as it is. */
-export interface GitLogger {
-  debug(object: object, message: string): void;
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-}
-
-export interface GitDeliveryOptions {
-  readonly config: GitConfig;
-  /** Where `auth.tokenEnv` variables are read; the process environment by default. */
-  readonly environment?: Readonly<Record<string, string | undefined>>;
-  readonly gitBinary?: string;
-  readonly logger?: GitLogger;
-}
-
-export interface ReadImageRequest {
-  readonly repository: string;
-  readonly file: string;
-  readonly locator: ImageLocator;
-}
-
-export interface ReadImageResult {
-  readonly image: string;
-  /** The branch tip the file was read at. */
-  readonly commit: string;
-}
-
-export interface CommitImageRequest {
-  readonly repository: string;
-  /** Path of the file inside the repository. */
-  readonly file: string;
-  readonly locator: ImageLocator;
-  /** What the file must hold now; anything else is drift (an ImageEditError `image-drift`). */
-  readonly expectedCurrentImage: string;
-  readonly newImage: string;
-  readonly promotionId: string;
-  /** Commit subject; default after the runbook: `chore: promote zai-proxy to v1.2.1`. */
-  readonly message?: string;
-}
-
-export interface CommitImageResult {
-  readonly repository: string;
-  readonly branch: string;
-  readonly file: string;
-  readonly commit: string;
-  readonly previousImage: string;
-  /** Whether this call made the commit. */
-  readonly created: boolean;
-  /**
-   * committed: this call committed and pushed; found-own-commit: an earlier call did (resume);
-   * already-in-place: the file already held the new image without a commit of this promotion
-   * (`commit` is then the last commit that touched the file).
-   */
-  readonly outcome: 'committed' | 'found-own-commit' | 'already-in-place';
-  /** Fetch-edit-push rounds it took (more than 1 when pushes lost races). */
-  readonly attempts: number;
-}
-
-export interface RevertImageRequest {
-  readonly repository: string;
-  readonly promotionId: string;
-  /** The promotion's own commit (from CommitImageResult). */
-  readonly commit: string;
-  readonly file: string;
-  readonly locator: ImageLocator;
-}
-
-export interface RevertImageResult {
-  readonly repository: string;
-  readonly branch: string;
-  readonly file: string;
-  readonly commit: string;
-  readonly created: boolean;
-  /** revert: `git revert` of the commit; restore: a commit setting the previous image (the revert conflicted). */
-  readonly method: RollbackMethod;
-  /** The image the file holds after the rollback. */
-  readonly restoredImage: string;
-  readonly outcome: 'reverted' | 'restored' | 'found-own-commit' | 'already-in-place';
-  readonly attempts: number;
-}
-
-export interface FinalizeReleaseRequest {
-  readonly repository: string;
-  readonly promotionId: string;
-  /** The application's name for the commit subject: `chore: release <name> v<version>`. */
-  readonly name: string;
-  /** The version without `v` and without `-canary`, e.g. `1.2.1`. */
-  readonly version: string;
-  /** Default `VERSION`. */
-  readonly versionFile?: string;
-  /** Default `v<version>`. */
-  readonly tag?: string;
-  /** Default: the runbook's "Validated via canary testing, promoted from canary to production" + the id. */
-  readonly tagMessage?: string;
-}
-
-export interface FinalizeReleaseResult {
-  readonly repository: string;
-  readonly branch: string;
-  /** The release commit (the tag points at it). */
-  readonly commit: string;
-  readonly tag: string;
-  readonly created: boolean;
-  /** released: this call pushed the tag; tag-exists: the tag already pointed at this promotion's release commit. */
-  readonly outcome: 'released' | 'tag-exists';
-  readonly attempts: number;
-}
 
 const NO_LOGGER: GitLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
@@ -201,7 +94,7 @@ export class GitDelivery {
     return this.#withWorkingCopy(repository, async (copy) => {
       for (let attempt = 1; ; attempt++) {
         await copy.sync();
-        const own = await this.#findOwnCommit(copy, request.promotionId, 'promote');
+        const own = await findOwnCommit(copy, request.promotionId, 'promote');
         if (own) {
           const before = await copy.showFile(`${own.commit}^`, file);
           const previousImage = before !== undefined ? readImage(before, request.locator, file) : request.expectedCurrentImage;
@@ -242,7 +135,7 @@ export class GitDelivery {
     return this.#withWorkingCopy(repository, async (copy) => {
       for (let attempt = 1; ; attempt++) {
         await copy.sync();
-        const own = await this.#findOwnCommit(copy, request.promotionId, 'rollback');
+        const own = await findOwnCommit(copy, request.promotionId, 'rollback');
         if (own) {
           const after = await copy.showFile(own.commit, file);
           const restoredImage = after !== undefined ? readImage(after, request.locator, file) : '';
@@ -314,7 +207,7 @@ export class GitDelivery {
     return this.#withWorkingCopy(repository, async (copy) => {
       for (let attempt = 1; ; attempt++) {
         await copy.sync();
-        const existing = await this.#remoteTag(copy, tag);
+        const existing = await remoteTagCommit(copy, tag);
         if (existing) {
           await copy.git(['fetch', '--no-tags', 'origin', `+refs/tags/${tag}:refs/tags/${tag}`], { remote: true });
           const trailers = await commitTrailers(copy, existing);
@@ -328,7 +221,7 @@ export class GitDelivery {
             retryable: false,
           });
         }
-        let commit = (await this.#findOwnCommit(copy, request.promotionId, 'release'))?.commit;
+        let commit = (await findOwnCommit(copy, request.promotionId, 'release'))?.commit;
         if (commit === undefined) {
           await copy.writeFile(versionFile, `${request.version}\n`);
           await copy.git(['add', '--', versionFile]);
@@ -383,20 +276,6 @@ export class GitDelivery {
     return 'rejected';
   }
 
-  /** The newest commit on the branch carrying this promotion's id and action in its trailers. */
-  async #findOwnCommit(copy: WorkingCopy, promotionId: string, action: PromotionAction): Promise<{ commit: string; method: RollbackMethod | undefined } | undefined> {
-    const format = `%H%x1f${trailerFormat(TRAILER_ID)}%x1f${trailerFormat(TRAILER_ACTION)}%x1f${trailerFormat(TRAILER_ROLLBACK_METHOD)}%x1e`;
-    const { stdout } = await copy.git(['log', `--format=${format}`, '--fixed-strings', `--grep=${TRAILER_ID}: ${promotionId}`, copy.upstream]);
-    for (const record of stdout.split('\x1e')) {
-      const [commit = '', ids = '', actions = '', methods = ''] = record.trim().split('\x1f');
-      if (commit && values(ids).includes(promotionId) && values(actions).includes(action)) {
-        const method = values(methods).find((m): m is RollbackMethod => m === 'revert' || m === 'restore');
-        return { commit, method };
-      }
-    }
-    return undefined;
-  }
-
   /** The full id of the commit to revert, checked to be on the branch and to be this promotion's own. */
   async #ownPromotionCommit(copy: WorkingCopy, repository: GitRepositoryConfig, request: RevertImageRequest): Promise<string> {
     const resolved = await copy.git(['rev-parse', '--verify', '--quiet', `${request.commit}^{commit}`], { allowFailure: true });
@@ -416,63 +295,4 @@ export class GitDelivery {
     }
     return commit;
   }
-
-  /** The commit an existing remote tag points at (peeled), or undefined when the remote has no such tag. */
-  async #remoteTag(copy: WorkingCopy, tag: string): Promise<string | undefined> {
-    const { stdout } = await copy.git(['ls-remote', '--tags', 'origin', `refs/tags/${tag}`, `refs/tags/${tag}^{}`], { remote: true });
-    let object: string | undefined;
-    let peeled: string | undefined;
-    for (const line of stdout.split('\n')) {
-      const [sha, ref] = line.trim().split(/\s+/);
-      if (ref === `refs/tags/${tag}`) object = sha;
-      if (ref === `refs/tags/${tag}^{}`) peeled = sha;
-    }
-    return peeled ?? object;
-  }
-}
-
-function trailerFormat(key: string): string {
-  return `%(trailers:key=${key},valueonly,separator=%x1d)`;
-}
-
-function values(joined: string): string[] {
-  return joined
-    .split('\x1d')
-    .map((v) => v.trim())
-    .filter((v) => v !== '');
-}
-
-async function commitTrailers(copy: WorkingCopy, commit: string): Promise<{ ids: string[]; actions: string[] }> {
-  const { stdout } = await copy.git(['log', '-1', `--format=${trailerFormat(TRAILER_ID)}%x1f${trailerFormat(TRAILER_ACTION)}`, commit]);
-  const [ids = '', actions = ''] = stdout.trim().split('\x1f');
-  return { ids: values(ids), actions: values(actions) };
-}
-
-async function lastCommitTouching(copy: WorkingCopy, file: string): Promise<string> {
-  return (await copy.git(['log', '-1', '--format=%H', copy.upstream, '--', file])).stdout.trim();
-}
-
-/** A path inside the repository: relative, normalised, not escaping it, not into .git. */
-function checkedFile(file: string, repository: string): string {
-  const normalised = posix.normalize(file.replace(/\\/g, '/'));
-  const first = normalised.split('/')[0];
-  if (file.trim() === '' || isAbsolute(file) || normalised.startsWith('../') || normalised === '..' || normalised === '.' || first === '.git' || normalised.startsWith('-')) {
-    throw new GitError({ code: 'invalid-argument', repository, message: `'${file}' is not a file path inside the repository`, retryable: false });
-  }
-  return normalised;
-}
-
-function checkPromotionId(id: string, repository: string): void {
-  if (!isSafePromotionId(id)) {
-    throw new GitError({ code: 'invalid-argument', repository, message: `'${id.slice(0, 80)}' cannot be used as a Promotion-Id trailer`, retryable: false });
-  }
-}
-
-function fileNotFound(repository: GitRepositoryConfig, file: string, at?: string): GitError {
-  return new GitError({
-    code: 'file-not-found',
-    repository: repository.name,
-    message: `${file} does not exist on branch ${repository.branch}${at ? ` at ${at}` : ''}`,
-    retryable: false,
-  });
 }

@@ -1,17 +1,17 @@
 /** Delivery through Git: configuration, the delivery operations, and their errors. */
-export {
-  GitDelivery,
-  type GitDeliveryOptions,
-  type GitLogger,
-  type ReadImageRequest,
-  type ReadImageResult,
-  type CommitImageRequest,
-  type CommitImageResult,
-  type RevertImageRequest,
-  type RevertImageResult,
-  type FinalizeReleaseRequest,
-  type FinalizeReleaseResult,
-} from './git-delivery.js';
+export { GitDelivery } from './git-delivery.js';
+export type {
+  GitDeliveryOptions,
+  GitLogger,
+  ReadImageRequest,
+  ReadImageResult,
+  CommitImageRequest,
+  CommitImageResult,
+  RevertImageRequest,
+  RevertImageResult,
+  FinalizeReleaseRequest,
+  FinalizeReleaseResult,
+} from './delivery-types.js';
 export { GitError, type GitErrorCode } from './git-error.js';
 export {
   GIT_REPOSITORIES_FILE_VARIABLE,
