@@ -98,7 +98,8 @@ export class World {
     });
     const clock = () => new Date(this.now);
     const runner = new CheckRunner({ prometheus: options.prometheus, webhooks, clock });
-    this.steps = new PromotionSteps({ kube: this.kube, delivery: new KubernetesDelivery(this.kube), runner, prometheus: options.prometheus, clock, rolloutPollMs: 1_000 });
+    const patch = new KubernetesDelivery(this.kube);
+    this.steps = new PromotionSteps({ kube: this.kube, deliveryFor: () => patch, runner, prometheus: options.prometheus, clock, rolloutPollMs: 1_000 });
     this.promotion = {
       id: '00000000-0000-4000-8000-000000000001',
       target: { namespace: TARGET.namespace, deployment: TARGET.name, container: 'proxy' },
@@ -114,6 +115,8 @@ export class World {
       verdict: null,
       actor: 'test',
       requestedAction: null,
+      delivery: { via: 'kubernetes' },
+      release: null,
       progress: {},
       createdAt: new Date(this.now),
     };

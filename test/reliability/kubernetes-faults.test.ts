@@ -42,7 +42,7 @@ describe('Kubernetes API faults', () => {
       attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
       timeoutMs: CALL_TIMEOUT_MS,
     });
-    engine = startEngine(svc, kube, svc.queries, undefined, client);
+    engine = startEngine(svc, kube, svc.queries, { client });
   }, 60_000);
 
   afterAll(async () => {

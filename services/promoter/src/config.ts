@@ -48,6 +48,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Requests per minute per token; 0 = no limit. */
   readonly rateLimitPerMinute: number;
+  /** The operator's Git repositories (PROMOTER_GIT_REPOSITORIES_FILE), for Git delivery and releases. */
+  readonly gitRepositoriesFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -84,6 +86,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const engine = get('PROMOTER_ENGINE') ?? 'on';
   if (engine !== 'on' && engine !== 'off') throw new ConfigError('PROMOTER_ENGINE', "must be 'on' or 'off'");
   const policiesDir = get('PROMOTER_POLICIES_DIR');
+  const gitFile = get('PROMOTER_GIT_REPOSITORIES_FILE');
   return Object.freeze({
     port: integer(get('PORT'), 'PORT', 8080, 0, 65535),
     host: get('HOST') ?? '0.0.0.0',
@@ -102,6 +105,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     production,
     rateLimitPerMinute: integer(get('PROMOTER_RATE_LIMIT'), 'PROMOTER_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
+    gitRepositoriesFile: gitFile === undefined ? undefined : resolve(gitFile),
   });
 }
 

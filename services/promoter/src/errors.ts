@@ -27,13 +27,16 @@ export const PROBLEM_CODES = [
   'database-unavailable',
   'kubernetes-unavailable',
   'prometheus-unavailable',
+  'git-unavailable',
   'shutting-down',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /** The services a request may depend on besides the database. */
-export type Dependency = 'kubernetes' | 'prometheus';
+export type Dependency = 'kubernetes' | 'prometheus' | 'git';
+
+const DEPENDENCY_NAMES: Readonly<Record<Dependency, string>> = { kubernetes: 'Kubernetes', prometheus: 'Prometheus', git: 'Git' };
 
 export interface FieldError {
   /** JSON pointer prefixed by where the field is: /body, /query, /params, /headers. */
@@ -169,7 +172,7 @@ export const errors = {
       cause,
     }),
   dependencyUnavailable: (what: Dependency, detail: string, cause?: unknown) =>
-    new AppError({ code: `${what}-unavailable`, status: 503, title: `${what === 'kubernetes' ? 'Kubernetes' : 'Prometheus'} unavailable`, detail, cause }),
+    new AppError({ code: `${what}-unavailable`, status: 503, title: `${DEPENDENCY_NAMES[what]} unavailable`, detail, cause }),
   internal: (cause: unknown) =>
     new AppError({
       code: 'internal-error',

@@ -22,9 +22,13 @@ import type { PrometheusQueries } from './adapters/prometheus/query-result.js';
 import type { WebhookClient } from './adapters/webhook/webhook-client.js';
 import { loadOpenApiDocument, type OpenApiDocument } from './contract/openapi.js';
 import { KubernetesDelivery } from './engine/kubernetes-delivery.js';
+import { GitOpsDelivery, UNCONFIGURED_GIT } from './engine/git-delivery.js';
+import { GitReleaseFinalizer } from './engine/release-finalizer.js';
+import { GitDelivery, loadGitConfig } from './adapters/git/index.js';
+import { join } from 'node:path';
 import { PromotionEngine } from './engine/promotion-engine.js';
 import { PromotionSteps } from './engine/promotion-steps.js';
-import { kubernetesTargetVerifier } from './engine/target-verifier.js';
+import { gitDeliveryVerifier, kubernetesTargetVerifier } from './engine/target-verifier.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 
@@ -43,6 +47,8 @@ export interface ServiceParts {
   /** Kubernetes; `null` means none (as without a kubeconfig). */
   readonly kube?: KubernetesClient | null;
   readonly prometheus?: PrometheusClient;
+  /** The operator's Git repositories; `null` means none (as without PROMOTER_GIT_REPOSITORIES_FILE). */
+  readonly git?: GitDelivery | null;
   readonly webhooks?: WebhookClient;
   readonly metrics?: ServiceMetrics;
   readonly document?: OpenApiDocument;
@@ -63,6 +69,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const handle = parts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const applied = await migrate(handle);
   const prometheus = parts.prometheus ?? prometheusFrom(config);
+  const git = parts.git !== undefined ? (parts.git ?? undefined) : await gitFrom(config);
   const { client: kube, problem: kubeProblem } = await kubeConnection;
   const promotions = new PromotionRepository(handle.db);
   const metrics = parts.metrics ?? createMetrics(() => promotions.countByState());
@@ -75,7 +82,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     prometheus,
     checkRunner,
     metrics,
-    ...(kube ? { verifyTarget: kubernetesTargetVerifier(kube) } : {}),
+    verifyTarget: async (request) => [...(kube ? await kubernetesTargetVerifier(kube)(request) : []), ...(await gitDeliveryVerifier(git)(request))],
     apiTokens: config.apiTokens,
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -100,6 +107,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     ? createEngine({
         db: handle.db,
         kube: kube ?? new UnconfiguredKubernetes(kubeProblem ?? 'no configuration'),
+        ...(git ? { git } : {}),
         prometheus: queries,
         checkRunner,
         log,
@@ -126,6 +134,8 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
 export interface EngineParts {
   readonly db: Kysely<Database>;
   readonly kube: KubernetesClient;
+  /** The operator's Git repositories, for promotions delivered through Git and for releases. */
+  readonly git?: GitDelivery;
   /** Prometheus as the checks query it (instrumented); undefined when not configured. */
   readonly prometheus: PrometheusQueries | undefined;
   readonly checkRunner?: CheckRunner;
@@ -143,9 +153,12 @@ export interface EngineParts {
 /** The promotion engine over a database, a cluster and Prometheus: the one place it is assembled. */
 export function createEngine(parts: EngineParts): PromotionEngine {
   const runner = parts.checkRunner ?? new CheckRunner({ prometheus: parts.prometheus });
+  const patch = new KubernetesDelivery(parts.kube);
+  const commit = parts.git ? new GitOpsDelivery(parts.git) : UNCONFIGURED_GIT;
   const steps = new PromotionSteps({
     kube: parts.kube,
-    delivery: new KubernetesDelivery(parts.kube),
+    deliveryFor: (promotion) => (promotion.delivery.via === 'git' ? commit : patch),
+    ...(parts.git ? { releases: new GitReleaseFinalizer(parts.git) } : {}),
     runner,
     prometheus: parts.prometheus,
     ...(parts.rolloutPollMs === undefined ? {} : { rolloutPollMs: parts.rolloutPollMs }),
@@ -162,6 +175,14 @@ export function createEngine(parts: EngineParts): PromotionEngine {
     ...(parts.pollMs === undefined ? {} : { pollMs: parts.pollMs }),
     ...(parts.concurrency === undefined ? {} : { concurrency: parts.concurrency }),
   });
+}
+
+/** The Git repositories of PROMOTER_GIT_REPOSITORIES_FILE, checked at start-up (file and git version). */
+async function gitFrom(config: Config): Promise<GitDelivery | undefined> {
+  if (!config.gitRepositoriesFile) return undefined;
+  const git = new GitDelivery({ config: await loadGitConfig(config.gitRepositoriesFile, { cacheDir: join(config.dataDir, 'git') }) });
+  await git.checkGitVersion();
+  return git;
 }
 
 function prometheusFrom(config: Config): PrometheusClient | undefined {

@@ -120,6 +120,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/promotions/{id}/finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finalize (again) the release of a succeeded promotion
+         * @description Writes the version file, the release commit and the annotated tag in the application's repository, as the policy's `afterSuccess.release` says (the runbook's Steps 5 and 6). The engine does this by itself after a success; this retries a finalization that failed. Idempotent: a tag that already points at this promotion's release commit is a success.
+         */
+        post: operations["finalizePromotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/policies": {
         parameters: {
             query?: never;
@@ -340,7 +360,7 @@ export interface components {
          * @description The stable, machine-readable problem code (the last segment of `type`).
          * @enum {string}
          */
-        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "shutting-down";
+        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down";
         FieldError: {
             /** @description JSON pointer to the field at fault, prefixed by where it is: /body, /query, /params or /headers. */
             pointer: string;
@@ -381,6 +401,69 @@ export interface components {
              */
             dryRun?: boolean;
             reason?: string;
+            delivery?: components["schemas"]["DeliveryRequest"];
+        };
+        /** @description How the image reaches the cluster. `kubernetes` (the default) patches the Deployment. `git` commits the image to a file in a repository the operator configured (PROMOTER_GIT_REPOSITORIES_FILE) for a GitOps controller (Argo CD, Flux) to sync; the rollout is then followed on the cluster as for a patch, and a rollback is a `git revert`. */
+        DeliveryRequest: {
+            /** @constant */
+            via: "kubernetes";
+        } | {
+            /** @constant */
+            via: "git";
+            /** @description A configured repository name (never a URL). */
+            repository: string;
+            /** @description The file inside the repository, e.g. `apps/zai-proxy/deployment.yaml`. */
+            file: string;
+            locator?: components["schemas"]["ImageLocator"];
+        };
+        /** @description Where the image is in the file. Default: a manifest's container named as the target's, in the Deployment named as the target. `kustomization`: the `images:` entry of that `name`. `helm-values`: a key path to the whole image (`imagePath`), or to the tag (`tagPath`) with the repository at `repositoryPath` or given as `repository`. */
+        ImageLocator: {
+            /** @constant */
+            kind: "manifest";
+            container: string;
+            deployment?: string;
+        } | {
+            /** @constant */
+            kind: "kustomization";
+            name: string;
+        } | {
+            /** @constant */
+            kind: "helm-values";
+            imagePath?: string;
+            tagPath?: string;
+            repositoryPath?: string;
+            repository?: string;
+        };
+        /** @description The delivery of a promotion and what it did (for Git, the branch, the commit and the revert's commit). */
+        Delivery: {
+            /** @enum {string} */
+            via: "kubernetes" | "git";
+            repository?: string;
+            file?: string;
+            locator?: components["schemas"]["ImageLocator"];
+            branch?: string;
+            /** @description The promotion's own commit. */
+            commit?: string;
+            /** @description The rollback's commit. */
+            revertCommit?: string;
+            /**
+             * @description `revert`: a git revert; `restore`: a commit setting the previous image (the revert conflicted with later changes).
+             * @enum {string}
+             */
+            revertMethod?: "revert" | "restore";
+        };
+        /** @description The release finalization (version file, commit and annotated tag) a policy asks for after success. */
+        Release: {
+            /** @enum {string} */
+            state: "pending" | "done" | "failed";
+            repository: string;
+            /** @description Why it failed (POST /v1/promotions/{id}/finalize retries). */
+            reason?: string;
+            version?: string;
+            commit?: string;
+            tag?: string;
+            /** Format: date-time */
+            at?: string;
         };
         ActionRequest: {
             reason?: string;
@@ -419,6 +502,8 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             finishedAt?: string | null;
+            delivery?: components["schemas"]["Delivery"];
+            release?: components["schemas"]["Release"] | null;
         };
         PromotionDetail: components["schemas"]["Promotion"] & {
             policySnapshot: components["schemas"]["Policy"];
@@ -446,10 +531,10 @@ export interface components {
             } | null;
         };
         /**
-         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), scale (the canary scaled after success), retry (a transient failure that will be retried).
+         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), commit (a Git delivery's commit or its revert), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried).
          * @enum {string}
          */
-        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "scale" | "retry";
+        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "commit" | "release" | "scale" | "retry";
         PromotionEventList: {
             items: components["schemas"]["PromotionEvent"][];
         };
@@ -504,6 +589,19 @@ export interface components {
             };
             afterSuccess?: {
                 scaleCanaryTo?: number;
+                /** @description After a success, write the version (the promoted image's tag, without a leading v) to `versionFile`, commit `chore: release <name> v<version>`, tag it `tag` (annotated) and push both to this configured repository. */
+                release?: {
+                    repository: string;
+                    /** @default VERSION */
+                    versionFile?: string;
+                    /**
+                     * @description `{{version}}` is replaced by the version.
+                     * @default v{{version}}
+                     */
+                    tag?: string;
+                    /** @description The application's name in the commit subject; default the image's name. */
+                    name?: string;
+                };
             };
             checks: components["schemas"]["Check"][];
         };
@@ -1015,6 +1113,42 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    finalizePromotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PromotionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ActionRequest"];
+            };
+        };
+        responses: {
+            /** @description The promotion after the request (the finalization runs on the engine's next step). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listPolicies: {
         parameters: {
             query?: never;
@@ -1397,9 +1531,12 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "shutting-down"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down"];
 export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "scale", "retry"];
+export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
+export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];
+export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "commit", "release", "scale", "retry"];
 export const checkOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckOutcome"]> = ["pass", "fail", "inconclusive", "error"];
 export const phaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Phase"]> = ["pre", "rollout", "post"];
 export const policyApprovalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Policy"]["approval"]> = ["none", "required"];

@@ -12,6 +12,10 @@ export const EVENT_TYPES = [
   'note',
   /** A change to the Deployment's image: the promotion's own, or its revert. */
   'patch',
+  /** A Git delivery's commit: the promotion's own, or its revert. */
+  'commit',
+  /** The release finalization: the version commit and the annotated tag, or why they failed. */
+  'release',
   /** The canary was scaled after a success. */
   'scale',
   /** A transient failure the engine will retry. */

@@ -93,13 +93,15 @@ export function transition(from: PromotionState, to: PromotionState, reason: str
   return { from, to: 'failed', reason: refusal, refused: to } as Transition;
 }
 
-export const PROMOTION_ACTIONS = ['approve', 'abort', 'rollback'] as const;
+export const PROMOTION_ACTIONS = ['approve', 'abort', 'rollback', 'finalize'] as const;
 
 /** The manual actions of the API and the states in which each is accepted. */
 export const ACTION_ALLOWED_STATES = {
   approve: ['awaiting_approval'],
   abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'verifying'],
   rollback: ['succeeded'],
+  // Finalization (the release commit and tag) runs after success, and again on request after a failure.
+  finalize: ['succeeded'],
 } as const satisfies Record<string, readonly PromotionState[]>;
 
 export type PromotionAction = (typeof PROMOTION_ACTIONS)[number];

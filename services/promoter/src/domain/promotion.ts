@@ -3,6 +3,7 @@
  * progress, camelCase. Rows become promotions in adapters/db (promotion-rows.ts) and nowhere else.
  */
 import type { ResultTally, Verdict } from './judge/index.js';
+import type { Delivery, ReleaseRecord } from './delivery.js';
 import type { Phase, PolicyDocument } from './policy/model.js';
 import type { PromotionAction, PromotionState } from './promotion-state-machine.js';
 
@@ -38,7 +39,7 @@ export interface PromotionProgress {
   readonly bakeStartedAt?: number;
   readonly lastPostMeasureAt?: number;
   readonly rollback?: RollbackProgress;
-  /** Transient Kubernetes failures in a row. */
+  /** Transient Kubernetes (or Git) failures in a row. */
   readonly kubeFailures?: number;
   /**
    * Each phase's results so far, per check, written in the same statement as the results themselves, so
@@ -66,6 +67,10 @@ export interface Promotion {
   readonly verdict: Verdict | null;
   readonly actor: string;
   readonly requestedAction: PromotionAction | null;
+  /** How the image reaches the cluster, and what that did so far. */
+  readonly delivery: Delivery;
+  /** The release finalization, when the policy asks for one. */
+  readonly release: ReleaseRecord | null;
   readonly progress: PromotionProgress;
   readonly createdAt: Date;
 }

@@ -3,6 +3,7 @@ import type { NumberedMeasurement, Verdict } from './judge/index.js';
 import type { EventType } from './promotion-events.js';
 import { transition, type PromotionAction, type PromotionState, type Transition } from './promotion-state-machine.js';
 import type { PromotionProgress } from './promotion.js';
+import type { GitDeliveryRecord, ReleaseRecord } from './delivery.js';
 
 export interface StepEvent {
   readonly type: EventType;
@@ -16,7 +17,17 @@ export type ProgressUpdate = { readonly [K in keyof PromotionProgress]?: Promoti
 export interface StepOutcome {
   /** The state change the step asks for; the engine checks it with `transition()` before it is written. */
   readonly transition?: { readonly to: PromotionState; readonly reason: string; readonly data?: Record<string, unknown> };
-  readonly record?: { readonly resolvedImage?: string; readonly previousImage?: string; readonly verdict?: Verdict };
+  readonly record?: {
+    readonly resolvedImage?: string;
+    readonly previousImage?: string;
+    readonly verdict?: Verdict;
+    /** Merged into the promotion's delivery record (e.g. the commit a Git delivery made). */
+    readonly delivery?: GitDeliveryRecord;
+    /** Replaces the release record. */
+    readonly release?: ReleaseRecord;
+  };
+  /** An action the engine asks of itself for a later step (e.g. `finalize` after a success). */
+  readonly requestAction?: PromotionAction;
   readonly progress?: ProgressUpdate;
   readonly measurements?: readonly NumberedMeasurement[];
   readonly events?: readonly StepEvent[];

@@ -1,14 +1,27 @@
 /**
  * How a new image reaches the cluster: a port with one adapter per delivery mode. `kubernetes` patches
- * the Deployment (kubernetes-delivery.ts). Whatever the mode, the engine follows the rollout on the cluster
+ * the Deployment (kubernetes-delivery.ts); `git` commits the image to the configured repository for a
+ * GitOps controller to sync (git-delivery.ts). Whatever the mode, the engine follows the rollout on the cluster
  * itself; a delivery only writes. Every `apply` is idempotent: it recognises a change this promotion
  * already made (after a crash) and never makes it twice, and it never overwrites a change someone else
  * made.
  */
 import type { Promotion } from '../domain/promotion.js';
 import type { StepEvent } from '../domain/step-outcome.js';
+import type { GitDeliveryRecord } from '../domain/delivery.js';
 
-export type DeliveryMode = 'kubernetes';
+export type DeliveryMode = 'kubernetes' | 'git';
+
+/** A delivery could not be made; `retryable` when trying again later can help (network, a lost push race). */
+export class DeliveryError extends Error {
+  readonly retryable: boolean;
+
+  constructor(message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryError';
+    this.retryable = retryable;
+  }
+}
 
 export interface ImageChangeRequest {
   readonly promotion: Promotion;
@@ -23,7 +36,7 @@ export interface ImageChangeRequest {
 
 export type DeliveryResult =
   /** The change was made now, or found already made by this promotion; `event` says which and where. */
-  | { readonly outcome: 'applied'; readonly event: StepEvent }
+  | { readonly outcome: 'applied'; readonly event: StepEvent; readonly record?: GitDeliveryRecord }
   /** The target holds neither image: someone else changed it, and it was left alone. */
   | { readonly outcome: 'conflict'; readonly found: string | undefined; readonly where: string };
 

@@ -18,13 +18,17 @@ import type { Promotion, RollbackEnd } from '../domain/promotion.js';
 import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
-import type { ImageDelivery } from './image-delivery.js';
+import { DeliveryError, type ImageDelivery } from './image-delivery.js';
+import type { ReleaseFinalizer } from './release-finalizer.js';
 import { containerImage } from './kubernetes-delivery.js';
 
 export interface StepDeps {
-  /** Reads the cluster (and scales the canary); image changes go through `delivery`. */
+  /** Reads the cluster (and scales the canary); image changes go through the promotion's delivery. */
   readonly kube: KubernetesClient;
-  readonly delivery: ImageDelivery;
+  /** The delivery a promotion uses (its `delivery.via`). */
+  readonly deliveryFor: (promotion: Promotion) => ImageDelivery;
+  /** Finalizes releases after success, when a policy asks (absent: such a finalization fails, saying why). */
+  readonly releases?: ReleaseFinalizer;
   readonly runner: CheckRunner;
   readonly prometheus: PrometheusQueries | undefined;
   readonly clock?: () => Date;
@@ -52,8 +56,8 @@ export class PromotionSteps {
     try {
       return await this.#dispatch(promotion);
     } catch (error) {
-      if (!(error instanceof KubernetesError)) throw error;
-      return this.#kubernetesFailure(promotion, error);
+      if (!(error instanceof KubernetesError) && !(error instanceof DeliveryError)) throw error;
+      return this.#transientFailure(promotion, error);
     }
   }
 
@@ -75,6 +79,7 @@ export class PromotionSteps {
         return this.#verify(promotion, policy);
       case 'succeeded':
         if (action === 'rollback') return this.#startRollback('rollback requested', 'rolled_back', { handledAction: 'rollback' });
+        if (action === 'finalize') return this.#finalize(promotion, policy);
         return { nextRunInMs: IDLE_MS };
       case 'rolling_back':
         return this.#rollBack(promotion);
@@ -150,7 +155,7 @@ export class PromotionSteps {
     const newImage = promotion.resolvedImage;
     const previousImage = promotion.previousImage;
     if (!progress.patchedAt) {
-      const applied = await this.#deps.delivery.apply({
+      const applied = await this.#deps.deliveryFor(promotion).apply({
         promotion,
         from: previousImage,
         to: newImage,
@@ -163,13 +168,18 @@ export class PromotionSteps {
           nextRunInMs: 0,
         };
       }
-      return { events: [applied.event], progress: { patchedAt: this.#now().toISOString(), kubeFailures: 0 }, nextRunInMs: 0 };
+      return {
+        events: [applied.event],
+        ...(applied.record ? { record: { delivery: applied.record } } : {}),
+        progress: { patchedAt: this.#now().toISOString(), kubeFailures: 0 },
+        nextRunInMs: 0,
+      };
     }
 
     const deployment = await this.#readTarget(promotion);
     const running = containerImage(deployment, target.container);
     const synced = running === newImage;
-    if (!synced && !(this.#deps.delivery.convergesLater && running === previousImage)) return superseded(promotion, running);
+    if (!synced && !(this.#deps.deliveryFor(promotion).convergesLater && running === previousImage)) return superseded(promotion, running);
     const rollout = synced ? assessRollout(deployment) : { state: 'progressing' as const, reason: `waiting for the cluster to run ${newImage}` };
     if (rollout.state === 'failed') {
       const why = await this.#whyNotReady(promotion, deployment.selector, newImage);
@@ -218,6 +228,8 @@ export class PromotionSteps {
         ...checks.outcome,
         events,
         transition: { to: 'succeeded', reason: `verified for ${policy.bakeMs / 1000}s: ${checks.verdict?.reason ?? 'no post checks'}` },
+        // The release is finalized by a step of its own, so its failure can never undo the success.
+        ...(policy.release ? { record: { release: { state: 'pending' as const, repository: policy.release.repository } }, requestAction: 'finalize' as const } : {}),
         nextRunInMs: 0,
       };
     }
@@ -232,7 +244,7 @@ export class PromotionSteps {
       return { transition: { to: rollback.finalState, reason: `${rollback.reason}; the Deployment was never patched` }, nextRunInMs: 0 };
     }
     if (!rollback.patched) {
-      const reverted = await this.#deps.delivery.apply({ promotion, from: resolvedImage, to: previousImage, purpose: 'rollback', why: `rollback (${rollback.reason})` });
+      const reverted = await this.#deps.deliveryFor(promotion).apply({ promotion, from: resolvedImage, to: previousImage, purpose: 'rollback', why: `rollback (${rollback.reason})` });
       if (reverted.outcome === 'conflict') {
         return {
           transition: {
@@ -242,7 +254,12 @@ export class PromotionSteps {
           nextRunInMs: 0,
         };
       }
-      return { events: [reverted.event], progress: { rollback: { ...rollback, patched: true }, kubeFailures: 0 }, nextRunInMs: 0 };
+      return {
+        events: [reverted.event],
+        ...(reverted.record ? { record: { delivery: reverted.record } } : {}),
+        progress: { rollback: { ...rollback, patched: true }, kubeFailures: 0 },
+        nextRunInMs: 0,
+      };
     }
     const deployment = await this.#readTarget(promotion);
     const running = containerImage(deployment, promotion.target.container);
@@ -254,6 +271,38 @@ export class PromotionSteps {
       return { transition: { to: 'failed', reason: `${rollback.reason}; the rollback's rollout failed too (${rollout.reason}): look at the Deployment` }, nextRunInMs: 0 };
     }
     return { nextRunInMs: this.#deps.rolloutPollMs ?? 1_000 };
+  }
+
+  /** The release after a success; a failure is recorded (and can be retried on request), the success stands. */
+  async #finalize(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
+    const settings = policy.release;
+    const at = this.#now().toISOString();
+    if (!settings) return { handledAction: 'finalize', events: [{ type: 'note', reason: 'the policy asks for no release; nothing to finalize' }], nextRunInMs: IDLE_MS };
+    const failed = (reason: string): StepOutcome => ({
+      record: { release: { state: 'failed', repository: settings.repository, reason, at } },
+      events: [{ type: 'release', reason: `release failed: ${reason}; the promotion stays succeeded (POST /v1/promotions/${promotion.id}/finalize retries)` }],
+      handledAction: 'finalize',
+      nextRunInMs: IDLE_MS,
+    });
+    if (!this.#deps.releases) return failed('no Git repositories are configured (PROMOTER_GIT_REPOSITORIES_FILE)');
+    try {
+      const done = await this.#deps.releases.finalize(promotion, settings);
+      return {
+        record: { release: { state: 'done', repository: done.repository, version: done.version, commit: done.commit, tag: done.tag, at } },
+        events: [
+          {
+            type: 'release',
+            reason: `${done.created ? 'released' : 'found the release already made'}: ${done.tag} at ${done.commit.slice(0, 12)} in ${done.repository}`,
+            data: { repository: done.repository, version: done.version, commit: done.commit, tag: done.tag, created: done.created },
+          },
+        ],
+        handledAction: 'finalize',
+        nextRunInMs: IDLE_MS,
+      };
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      return failed(error.message);
+    }
   }
 
   #abort(promotion: Promotion): StepOutcome {
@@ -344,24 +393,25 @@ export class PromotionSteps {
     return this.#deps.kube.getDeployment({ namespace: promotion.target.namespace, name: promotion.target.deployment });
   }
 
-  #kubernetesFailure(promotion: Promotion, error: KubernetesError): StepOutcome {
+  #transientFailure(promotion: Promotion, error: KubernetesError | DeliveryError): StepOutcome {
+    const what = error instanceof KubernetesError ? 'Kubernetes' : 'Delivery';
     const failures = (promotion.progress.kubeFailures ?? 0) + 1;
     const limit = this.#deps.maxKubeFailures ?? 5;
     if (error.retryable && failures < limit) {
       return {
         progress: { kubeFailures: failures },
-        events: [{ type: 'retry', reason: `Kubernetes: ${error.message}; retrying (${failures} of ${limit})` }],
+        events: [{ type: 'retry', reason: `${what}: ${error.message}; retrying (${failures} of ${limit})` }],
         nextRunInMs: Math.min(30_000, 500 * 2 ** failures),
       };
     }
     const rollingBack = promotion.state === 'rolling_back';
     if (promotion.progress.patchedAt !== undefined && !rollingBack) {
-      return this.#startRollback(`Kubernetes failed: ${error.message}`, 'rolled_back');
+      return this.#startRollback(`${what} failed: ${error.message}`, 'rolled_back');
     }
     return {
       transition: {
         to: 'failed',
-        reason: `Kubernetes: ${error.message}${rollingBack ? '; the rollback could not finish: look at the Deployment' : '; the Deployment was left as it was found'}`,
+        reason: `${what}: ${error.message}${rollingBack ? '; the rollback could not finish: look at the Deployment' : '; the Deployment was left as it was found'}`,
       },
       nextRunInMs: 0,
     };

@@ -5,6 +5,7 @@
 import type { DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
 import { KubernetesError } from '../adapters/kubernetes/kubernetes-error.js';
 import { errors, type FieldError } from '../errors.js';
+import { deliveryRequestProblem, type GitDelivery, type ImageLocator } from '../adapters/git/index.js';
 import type { PromotionRequest, TargetVerifier } from '../http/promotions.js';
 
 export function kubernetesTargetVerifier(kube: KubernetesClient): TargetVerifier {
@@ -36,4 +37,34 @@ export function kubernetesTargetVerifier(kube: KubernetesClient): TargetVerifier
     if (request.source) await check(request.source.deployment, request.source.container ?? container, '/body/source', 'the canary');
     return problems;
   };
+}
+
+/** Pointers of a Git delivery's fields in the create request. */
+const DELIVERY_POINTERS = { repository: '/body/delivery/repository', file: '/body/delivery/file', locator: '/body/delivery/locator' } as const;
+
+/**
+ * A Git delivery must name a configured repository, a file that is there, and a locator that finds an
+ * image in it: read it once now, so a typo is a 422 naming the field, not a promotion that fails later.
+ */
+export function gitDeliveryVerifier(git: GitDelivery | undefined): TargetVerifier {
+  return async (request: PromotionRequest): Promise<FieldError[]> => {
+    const delivery = request.delivery;
+    if (delivery?.via !== 'git') return [];
+    if (!git) return [{ pointer: '/body/delivery/via', detail: 'no Git repositories are configured on this service (PROMOTER_GIT_REPOSITORIES_FILE)' }];
+    try {
+      await git.readImage({ repository: delivery.repository, file: delivery.file, locator: gitLocator(request) });
+      return [];
+    } catch (error) {
+      const problem = deliveryRequestProblem(error, DELIVERY_POINTERS);
+      if (problem) return [...(problem.errors ?? [])];
+      throw errors.dependencyUnavailable('git', `could not read ${delivery.file} from repository ${delivery.repository}: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
+  };
+}
+
+/** The locator a request gives, or by default the target's container in a plain manifest. */
+export function gitLocator(request: PromotionRequest): ImageLocator {
+  const delivery = request.delivery;
+  if (delivery?.via === 'git' && delivery.locator) return delivery.locator;
+  return { kind: 'manifest', container: request.target.container, deployment: request.target.deployment };
 }

@@ -8,6 +8,8 @@ import { digest } from '../domain/canonical-json.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import type { PromotionAction, PromotionState } from '../domain/promotion-state-machine.js';
 import { requireNamespace } from './auth.js';
+import type { ImageLocator } from '../domain/gitops/image-edit.js';
+import { gitLocator } from '../engine/target-verifier.js';
 import { registerOperations } from './operations.js';
 import { streamPromotionEvents } from './promotion-events-stream.js';
 
@@ -18,6 +20,8 @@ export interface PromotionRequest {
   policy: string;
   dryRun?: boolean;
   reason?: string;
+  /** How the image reaches the cluster; absent: the Kubernetes patch. */
+  delivery?: { via: 'kubernetes' } | { via: 'git'; repository: string; file: string; locator?: ImageLocator };
 }
 
 /** Checks, before anything is stored, that the Deployments and containers a promotion names exist. */
@@ -81,6 +85,8 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
             dryRun: body.dryRun ?? false,
             reason: body.reason,
             actor: request.principal.name,
+            delivery: body.delivery?.via === 'git' ? { via: 'git', repository: body.delivery.repository, file: body.delivery.file, locator: gitLocator(body) } : undefined,
+            release: policy.document.afterSuccess?.release ? { state: 'pending', repository: policy.document.afterSuccess.release.repository } : undefined,
           },
           key === undefined ? undefined : { key, requestHash: digest(body) },
         );
@@ -120,6 +126,7 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
     approvePromotion: action('approve'),
     abortPromotion: action('abort'),
     rollbackPromotion: action('rollback'),
+    finalizePromotion: action('finalize'),
   });
 }
 

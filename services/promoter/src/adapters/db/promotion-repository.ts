@@ -13,6 +13,7 @@ import {
   type PromotionState,
 } from '../../domain/promotion-state-machine.js';
 import { stateAssignments } from './promotion-state-writes.js';
+import type { GitDeliverySettings, ReleaseRecord } from '../../domain/delivery.js';
 import { isUniqueViolation } from './errors.js';
 import type { CheckResultsTable, Database, PromotionEventsTable } from './schema.js';
 import {
@@ -40,6 +41,10 @@ export interface NewPromotion {
   readonly dryRun: boolean;
   readonly reason?: string | undefined;
   readonly actor: string;
+  /** Git delivery settings; absent: the Kubernetes patch. */
+  readonly delivery?: GitDeliverySettings | undefined;
+  /** The policy asks for a release after success (its record starts `pending`). */
+  readonly release?: ReleaseRecord | undefined;
 }
 
 export interface IdempotencyInput {
@@ -109,11 +114,11 @@ export class PromotionRepository {
       WITH p AS (
         INSERT INTO promotions (id, namespace, deployment, container, source_deployment, source_container, tag_suffix_to_strip, image,
           resolved_image, previous_image, policy_name, policy_version, policy_snapshot, dry_run, reason, state, state_reason, verdict,
-          actor, lease_owner, requested_action)
+          actor, lease_owner, requested_action, delivery, release)
         VALUES (${randomUUID()}, ${input.namespace}, ${input.deployment}, ${input.container}, ${input.sourceDeployment ?? null},
           ${input.sourceContainer ?? null}, ${input.tagSuffixToStrip ?? null}, ${input.image ?? null}, NULL, NULL, ${input.policyName},
           ${input.policyVersion}, ${JSON.stringify(input.policySnapshot)}, ${input.dryRun}, ${input.reason ?? null}, 'pending', NULL, NULL,
-          ${input.actor}, NULL, NULL)
+          ${input.actor}, NULL, NULL, ${input.delivery ? JSON.stringify(input.delivery) : null}::jsonb, ${input.release ? JSON.stringify(input.release) : null}::jsonb)
         RETURNING *
       ), event AS (
         INSERT INTO promotion_events (promotion_id, actor, type, from_state, to_state, reason, data)
@@ -210,7 +215,7 @@ export class PromotionRepository {
   }
 
   /**
-   * A manual action (approve, abort, rollback). When no engine replica holds the promotion's lease and
+   * A manual action (approve, abort, rollback, finalize). When no engine replica holds the promotion's lease and
    * the action needs no Kubernetes work (abort before any patch), it is applied here at once; otherwise it
    * is recorded as requested and made due now, and the engine carries it out on its next step.
    */
@@ -220,7 +225,8 @@ export class PromotionRepository {
       const state = row.state;
       const allowed: readonly PromotionState[] = ACTION_ALLOWED_STATES[action];
       if (!allowed.includes(state)) throw errors.invalidState(id, state, action, allowed);
-      if (action === 'rollback' && row.dry_run) throw errors.invalidState(id, 'a dry run', action, ['a promotion that patched the Deployment']);
+      if ((action === 'rollback' || action === 'finalize') && row.dry_run) throw errors.invalidState(id, 'a dry run', action, ['a promotion that patched the Deployment']);
+      if (action === 'finalize' && row.release === null) throw errors.invalidState(id, 'a promotion whose policy asks for no release', action, ['one whose policy has afterSuccess.release']);
       if (action === 'rollback') {
         const active = await this.activeFor(row.namespace, row.deployment);
         if (active) throw errors.activePromotionExists(row.namespace, row.deployment, active.id);

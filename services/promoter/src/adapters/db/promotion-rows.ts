@@ -6,6 +6,7 @@
 import { isPromotionAction, isPromotionState } from '../../domain/promotion-state-machine.js';
 import type { Promotion, PromotionProgress } from '../../domain/promotion.js';
 import type { Verdict } from '../../domain/judge/index.js';
+import { KUBERNETES_DELIVERY } from '../../domain/delivery.js';
 import type { PromotionRow } from './views.js';
 
 const VERDICTS: readonly string[] = ['pass', 'fail', 'inconclusive', 'error'] satisfies Verdict[];
@@ -45,6 +46,8 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     verdict: row.verdict as Verdict | null, // checked against VERDICTS above
     actor: row.actor,
     requestedAction: row.requested_action,
+    delivery: row.delivery ?? KUBERNETES_DELIVERY,
+    release: row.release,
     // Only the engine writes `progress`, always from a PromotionProgress: its shape is ours.
     progress: row.progress as PromotionProgress,
     createdAt: new Date(row.created_at),

@@ -35,7 +35,7 @@ export class PromotionStore {
       WHERE id IN (
         SELECT id FROM promotions
         WHERE (state IN (${sql.join(ACTIVE_STATES.map((s) => sql`${s}`))})
-               OR (state = 'succeeded' AND requested_action = 'rollback'))
+               OR (state = 'succeeded' AND requested_action IN ('rollback', 'finalize')))
           AND next_run_at <= now()
           AND (lease_expires_at IS NULL OR lease_expires_at < now())
         ORDER BY next_run_at
@@ -88,9 +88,13 @@ export class PromotionStore {
       sql`lease_owner = NULL`,
       sql`lease_expires_at = NULL`,
       sql`updated_at = now()`,
-      ...(outcome.handledAction
-        ? [sql`requested_action = CASE WHEN p.requested_action = ${outcome.handledAction} THEN NULL ELSE p.requested_action END`]
-        : []),
+      ...(record.delivery ? [sql`delivery = coalesce(p.delivery, '{}'::jsonb) || ${JSON.stringify(record.delivery)}::jsonb`] : []),
+      ...(record.release ? [sql`release = ${JSON.stringify(record.release)}::jsonb`] : []),
+      ...(outcome.requestAction
+        ? [sql`requested_action = ${outcome.requestAction}`]
+        : outcome.handledAction
+          ? [sql`requested_action = CASE WHEN p.requested_action = ${outcome.handledAction} THEN NULL ELSE p.requested_action END`]
+          : []),
     ];
     const ctes = [
       // The state is re-checked too: the transition was planned from it.

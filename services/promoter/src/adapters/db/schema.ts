@@ -4,6 +4,7 @@ import type { PolicyDocument } from '../../domain/policy/model.js';
 import type { PromotionAction, PromotionState } from '../../domain/promotion-state-machine.js';
 import type { Verdict } from '../../domain/judge/index.js';
 import type { EventType } from '../../domain/promotion-events.js';
+import type { Delivery, ReleaseRecord } from '../../domain/delivery.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T extends object> = JSONColumnType<T, string, string>;
@@ -52,6 +53,8 @@ export interface PromotionsTable {
   lease_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   progress: ColumnType<Record<string, unknown>, string | undefined, string>;
   requested_action: PromotionAction | null;
+  delivery: ColumnType<Delivery | null, string | null | undefined, string | null>;
+  release: ColumnType<ReleaseRecord | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;

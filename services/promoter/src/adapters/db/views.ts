@@ -4,6 +4,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { PolicyDocument } from '../../domain/policy/model.js';
+import { KUBERNETES_DELIVERY, type Delivery, type ReleaseRecord } from '../../domain/delivery.js';
 import type { CheckResultsTable, PromotionEventsTable, PromotionsTable } from './schema.js';
 
 export interface PromotionView {
@@ -23,6 +24,10 @@ export interface PromotionView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** How the image reaches the cluster, with the commits a Git delivery made. */
+  delivery: Delivery;
+  /** The release finalization, when the policy asks for one. */
+  release: ReleaseRecord | null;
 }
 
 export interface PromotionEventView {
@@ -94,6 +99,8 @@ export function promotionView(row: PromotionRow): PromotionView {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     finishedAt: isoOrNull(row.finished_at),
+    delivery: row.delivery ?? KUBERNETES_DELIVERY,
+    release: row.release,
   };
 }
 

@@ -64,8 +64,11 @@ export interface CommitImageResult {
 export interface RevertImageRequest {
   readonly repository: string;
   readonly promotionId: string;
-  /** The promotion's own commit (from CommitImageResult). */
-  readonly commit: string;
+  /**
+   * The promotion's own commit (from CommitImageResult). Unknown when a crash came right after the push,
+   * before it was recorded: it is then found by its trailer, and without one there is nothing to revert.
+   */
+  readonly commit?: string;
   readonly file: string;
   readonly locator: ImageLocator;
 }

@@ -128,7 +128,7 @@ export class GitDelivery {
     const repository = findRepository(this.#config, request.repository);
     const file = checkedFile(request.file, repository.name);
     checkPromotionId(request.promotionId, repository.name);
-    if (!/^[0-9a-f]{7,64}$/.test(request.commit)) {
+    if (request.commit !== undefined && !/^[0-9a-f]{7,64}$/.test(request.commit)) {
       throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${request.commit}' is not a commit id`, retryable: false });
     }
     const base = { repository: repository.name, branch: repository.branch, file };
@@ -141,7 +141,12 @@ export class GitDelivery {
           const restoredImage = after !== undefined ? readImage(after, request.locator, file) : '';
           return { ...base, commit: own.commit, created: false, method: own.method ?? 'revert', restoredImage, outcome: 'found-own-commit', attempts: attempt };
         }
-        const target = await this.#ownPromotionCommit(copy, repository, request);
+        const target = request.commit !== undefined ? await this.#ownPromotionCommit(copy, repository, request, request.commit) : (await findOwnCommit(copy, request.promotionId, 'promote'))?.commit;
+        if (target === undefined) {
+          // The promotion never committed (it stopped before its push): the file is as it was.
+          const current = readImage((await copy.readFile(file)) ?? '', request.locator, file);
+          return { ...base, commit: await lastCommitTouching(copy, file), created: false, method: 'revert', restoredImage: current, outcome: 'already-in-place', attempts: attempt };
+        }
         const promoted = readImage((await copy.showFile(target, file)) ?? '', request.locator, file);
         const before = await copy.showFile(`${target}^`, file);
         if (before === undefined) throw fileNotFound(repository, file, `${target.slice(0, 12)}^`);
@@ -277,12 +282,12 @@ export class GitDelivery {
   }
 
   /** The full id of the commit to revert, checked to be on the branch and to be this promotion's own. */
-  async #ownPromotionCommit(copy: WorkingCopy, repository: GitRepositoryConfig, request: RevertImageRequest): Promise<string> {
-    const resolved = await copy.git(['rev-parse', '--verify', '--quiet', `${request.commit}^{commit}`], { allowFailure: true });
+  async #ownPromotionCommit(copy: WorkingCopy, repository: GitRepositoryConfig, request: RevertImageRequest, given: string): Promise<string> {
+    const resolved = await copy.git(['rev-parse', '--verify', '--quiet', `${given}^{commit}`], { allowFailure: true });
     const commit = resolved.stdout.trim();
     const onBranch = resolved.code === 0 && (await copy.git(['merge-base', '--is-ancestor', commit, copy.upstream], { allowFailure: true })).code === 0;
     if (!onBranch) {
-      throw new GitError({ code: 'not-own-commit', repository: repository.name, message: `commit ${request.commit} is not on branch ${repository.branch}`, retryable: false });
+      throw new GitError({ code: 'not-own-commit', repository: repository.name, message: `commit ${given} is not on branch ${repository.branch}`, retryable: false });
     }
     const trailers = await commitTrailers(copy, commit);
     if (!trailers.ids.includes(request.promotionId) || !trailers.actions.includes('promote')) {

@@ -2,6 +2,7 @@
  * The policy document (README.md "Policies", OpenAPI `Policy`) and its normalized form with every default
  * filled in, which is what the engine and evaluator use. Pure, no I/O.
  */
+import type { ReleaseSettings } from '../delivery.js';
 import { durationMs } from '../duration.js';
 
 export const PHASES = ['pre', 'rollout', 'post'] as const;
@@ -50,7 +51,7 @@ export interface PolicyDocument {
   onNoData?: NoDataPolicy;
   approval?: 'none' | 'required';
   vars?: Record<string, string>;
-  afterSuccess?: { scaleCanaryTo?: number };
+  afterSuccess?: { scaleCanaryTo?: number; release?: ReleaseSettings };
   checks: CheckDocument[];
 }
 
@@ -102,6 +103,8 @@ export interface Policy {
   readonly approvalRequired: boolean;
   readonly vars: Readonly<Record<string, string>>;
   readonly scaleCanaryTo: number | undefined;
+  /** Write the version and tag the release after a success (the runbook's Steps 5 and 6). */
+  readonly release: ReleaseSettings | undefined;
   readonly checks: readonly Check[];
   readonly document: PolicyDocument;
 }
@@ -118,6 +121,7 @@ export function normalizePolicy(document: PolicyDocument): Policy {
     approvalRequired: document.approval === 'required',
     vars: document.vars ?? {},
     scaleCanaryTo: document.afterSuccess?.scaleCanaryTo,
+    release: document.afterSuccess?.release,
     document,
     checks: document.checks.map((check) => ({
       name: check.name,

@@ -1,0 +1,55 @@
+/**
+ * How a promotion's image reaches the cluster (its delivery) and the release it finalizes afterwards.
+ * `kubernetes`: the service patches the Deployment. `git`: it commits the image to a configured
+ * repository and a GitOps controller (Argo CD, Flux) syncs it; the cluster is still read to follow the
+ * rollout.
+ */
+import type { ImageLocator } from './gitops/image-edit.js';
+
+export interface GitDeliverySettings {
+  readonly via: 'git';
+  /** A repository named in the operator's configuration (never a URL from a request). */
+  readonly repository: string;
+  readonly file: string;
+  readonly locator: ImageLocator;
+}
+
+export type DeliverySettings = { readonly via: 'kubernetes' } | GitDeliverySettings;
+
+/** What the Git delivery did, kept beside its settings. */
+export interface GitDeliveryRecord {
+  readonly branch?: string;
+  /** The promotion's own commit. */
+  readonly commit?: string;
+  /** The rollback's commit, and whether it was a `git revert` or a commit restoring the previous image. */
+  readonly revertCommit?: string;
+  readonly revertMethod?: 'revert' | 'restore';
+}
+
+export type Delivery = { readonly via: 'kubernetes' } | (GitDeliverySettings & GitDeliveryRecord);
+
+export const KUBERNETES_DELIVERY: Delivery = Object.freeze({ via: 'kubernetes' });
+
+/** The runbook's Steps 5 and 6, as a policy asks for them. */
+export interface ReleaseSettings {
+  /** The application's source repository (a configured name). */
+  readonly repository: string;
+  /** Default `VERSION`. */
+  readonly versionFile?: string;
+  /** Default `v{{version}}`. */
+  readonly tag?: string;
+  /** The application's name in the commit subject; default: the image's last path segment. */
+  readonly name?: string;
+}
+
+export type ReleaseState = 'pending' | 'done' | 'failed';
+
+export interface ReleaseRecord {
+  readonly state: ReleaseState;
+  readonly repository: string;
+  readonly reason?: string;
+  readonly version?: string;
+  readonly commit?: string;
+  readonly tag?: string;
+  readonly at?: string;
+}

@@ -1,0 +1,84 @@
+/**
+ * Delivery through Git: the image is committed to the file the promotion names in a configured
+ * repository (and reverted there on rollback); a GitOps controller applies it to the cluster, where the
+ * engine follows the rollout as for a patch. Commits carry a `Promotion-Id` trailer, so a step resumed
+ * after a crash finds its own commit instead of committing twice.
+ */
+import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
+import { ImageEditError } from '../domain/gitops/image-edit.js';
+import { promoteSubject } from '../domain/gitops/commit-message.js';
+import type { GitDeliverySettings } from '../domain/delivery.js';
+import { DeliveryError, type DeliveryResult, type ImageChangeRequest, type ImageDelivery } from './image-delivery.js';
+
+export class GitOpsDelivery implements ImageDelivery {
+  readonly mode = 'git' as const;
+  // The cluster runs the old image until the controller syncs the commit.
+  readonly convergesLater = true;
+  readonly #git: GitRepositories;
+
+  constructor(git: GitRepositories) {
+    this.#git = git;
+  }
+
+  async apply({ promotion, from, to, purpose }: ImageChangeRequest): Promise<DeliveryResult> {
+    const delivery = promotion.delivery;
+    if (delivery.via !== 'git') throw new DeliveryError(`promotion ${promotion.id} is not delivered through Git`, false);
+    const settings: GitDeliverySettings = delivery;
+    const where = `file ${settings.file} in repository ${settings.repository}`;
+    try {
+      if (purpose === 'promote') {
+        const done = await this.#git.commitImage({
+          repository: settings.repository,
+          file: settings.file,
+          locator: settings.locator,
+          expectedCurrentImage: from,
+          newImage: to,
+          promotionId: promotion.id,
+          message: promoteSubject(to),
+        });
+        const how = done.outcome === 'committed' ? 'committed' : done.outcome === 'found-own-commit' ? 'found its own commit (resumed after a restart)' : 'found the image already in place';
+        return {
+          outcome: 'applied',
+          event: {
+            type: 'commit',
+            reason: `${how}: ${settings.file} ${from} -> ${to} in ${done.repository}@${done.branch} (${done.commit.slice(0, 12)})`,
+            data: { repository: done.repository, branch: done.branch, file: done.file, commit: done.commit, outcome: done.outcome, attempts: done.attempts },
+          },
+          record: { branch: done.branch, commit: done.commit },
+        };
+      }
+      const undone = await this.#git.revertImage({
+        repository: settings.repository,
+        promotionId: promotion.id,
+        ...('commit' in delivery && delivery.commit ? { commit: delivery.commit } : {}),
+        file: settings.file,
+        locator: settings.locator,
+      });
+      const how = undone.outcome === 'found-own-commit' ? 'found its own rollback commit' : undone.outcome === 'already-in-place' ? 'found nothing to revert' : undone.method === 'revert' ? 'reverted' : 'restored the previous image (the revert conflicted)';
+      return {
+        outcome: 'applied',
+        event: {
+          type: 'commit',
+          reason: `${how}: ${settings.file} back to ${undone.restoredImage} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
+          data: { repository: undone.repository, branch: undone.branch, file: undone.file, commit: undone.commit, method: undone.method, outcome: undone.outcome },
+        },
+        record: { revertCommit: undone.commit, revertMethod: undone.method },
+      };
+    } catch (error) {
+      if (error instanceof ImageEditError && error.code === 'image-drift') return { outcome: 'conflict', found: error.found, where };
+      if (error instanceof GitError || error instanceof ImageEditError) {
+        throw new DeliveryError(`Git (${settings.repository}): ${error.message}`, error instanceof GitError && error.retryable, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+/** Stands in when no Git repositories are configured: a Git promotion fails at its change, saying why. */
+export const UNCONFIGURED_GIT: ImageDelivery = {
+  mode: 'git',
+  convergesLater: true,
+  apply: async () => {
+    throw new DeliveryError('no Git repositories are configured (set PROMOTER_GIT_REPOSITORIES_FILE)', false);
+  },
+};
