@@ -1,23 +1,29 @@
-/** The CLI's commands against the real service: output, --json documents and exit codes. */
+/**
+ * The CLI's commands against the real service, with the real promotion engine moving the promotions
+ * (in-memory cluster, canned Prometheus): output, --json documents and exit codes.
+ */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPromoterClient, type PolicyVersion, type Promotion, type PromotionDetail, type PromoterClient } from '@promoter/sdk';
 import { assertMatchesSpec } from '../fixtures/contract.js';
+import { NEW_IMAGE, OLD_IMAGE, startMemoryEngine, waitForState, type MemoryEngine } from '../fixtures/memory-engine.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
-import { movePromotion } from '../sdk/drive-promotion.js';
 import { cli } from './run-cli.js';
 
 let svc: TestService;
 let client: PromoterClient;
 let dir: string;
 let url: string;
+let world: MemoryEngine;
 
+// Short durations keep the engine quick; the approval keeps each promotion at the gate until a test acts.
 const POLICY_YAML = `# the gate of zai-proxy
 name: zai-proxy-default
-interval: 30s
-bake: 5m
+interval: 20ms
+bake: 100ms
+approval: required
 checks:
   - name: canary-error-rate
     phases: [pre, rollout, post]
@@ -37,9 +43,14 @@ beforeAll(async () => {
   await writeFile(join(dir, 'zai-proxy-default.yaml'), POLICY_YAML);
   const applied = await cli(['policy', 'apply', '-f', 'zai-proxy-default.yaml'], { url, cwd: dir });
   expect(applied).toMatchObject({ code: 0, stderr: '' });
+  world = startMemoryEngine(svc);
+  world.prometheus.answer(/zai_proxy_requests_total/, 0.01);
+  // The Deployment the promote tests name, and the canary they all promote from.
+  world.addTarget('zai-proxy');
 });
 
 afterAll(async () => {
+  await world?.stop();
   await svc?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -98,14 +109,18 @@ describe('promote, status, list, events, actions', () => {
     const again = await cli([...promoteArgs('zai-proxy'), '--reason', 'release 1.2.1', '--idempotency-key', 'release-1.2.1', '--json'], { url });
     expect(again.json<Promotion>().id).toBe(promotion.id);
 
+    await waitForState(svc, promotion.id, ['awaiting_approval']);
     const status = await cli(['status', promotion.id, '--json'], { url });
     expect(status.code).toBe(0);
     assertMatchesSpec('getPromotion', { statusCode: 200, headers: { 'content-type': 'application/json' }, body: status.stdout });
-    expect(status.json<PromotionDetail>()).toMatchObject({ id: promotion.id, state: 'pending', events: [{ type: 'created' }] });
+    const detail = status.json<PromotionDetail>();
+    expect(detail).toMatchObject({ id: promotion.id, state: 'awaiting_approval', verdict: 'pass' });
+    expect(detail.events.map((event) => event.to ?? event.type)).toEqual(['pending', 'analyzing', 'awaiting_approval']);
+    expect(detail.checkResults.map((result) => [result.phase, result.sample, result.value, result.result, result.bound])).toEqual([['pre', 1, 0.01, 'pass', '<= 0.05']]);
 
     const human = await cli(['status', promotion.id], { url });
     expect(human.stdout).toContain(`Promotion ${promotion.id}`);
-    expect(human.stdout).toMatch(/state\s+pending/);
+    expect(human.stdout).toMatch(/state\s+awaiting_approval/);
     expect(human.stdout).toContain('the image of zai-proxy-test, tag suffix -canary stripped');
     expect(human.stdout).not.toContain('\u001b[');
 
@@ -116,13 +131,14 @@ describe('promote, status, list, events, actions', () => {
     const busyJson = await cli([...promoteArgs('zai-proxy'), '--json'], { url });
     expect(busyJson.json<{ error: { code: string; status: number } }>().error).toMatchObject({ code: 'promotion-already-active', status: 409 });
 
-    const aborted = await cli(['abort', promotion.id, '--reason', 'not today'], { url });
+    // With no engine replica holding it, an abort at the gate is applied by the API at once.
+    const aborted = await world.whileStopped(() => cli(['abort', promotion.id, '--reason', 'not today'], { url }));
     expect(aborted).toMatchObject({ code: 0 });
     expect(aborted.stdout).toContain(`Promotion ${promotion.id} aborted: not today`);
     const events = await cli(['events', promotion.id], { url });
-    expect(events.stdout).toMatch(/created -> pending[\s\S]*pending -> aborted\s+not today/);
+    expect(events.stdout).toMatch(/created -> pending[\s\S]*pending -> analyzing\s+running the 1 pre-promotion checks[\s\S]*awaiting_approval -> aborted\s+not today/);
     const followed = await cli(['events', promotion.id, '--follow', '--json'], { url });
-    expect(followed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { to: string }).to)).toEqual(['pending', 'aborted']);
+    expect(followed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { to: string }).to)).toEqual(['pending', 'analyzing', 'awaiting_approval', 'aborted']);
   });
 
   it('status of an unknown promotion exits 1 with the problem', async () => {
@@ -133,36 +149,45 @@ describe('promote, status, list, events, actions', () => {
     expect(result.stderr).toMatch(/request id: \S+/);
   });
 
-  it('approve and rollback', async () => {
-    const gated = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'gated', container: 'proxy' }, image: 'registry/app:2', policy: 'zai-proxy-default' });
-    await movePromotion(svc.database.handle.db, gated.id, 'analyzing');
-    await movePromotion(svc.database.handle.db, gated.id, 'awaiting_approval');
+  it('approve lets the engine promote; rollback reverts the promotion it completed', async () => {
+    world.addTarget('gated');
+    const gated = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'gated', container: 'proxy' }, image: NEW_IMAGE, policy: 'zai-proxy-default' });
+    await waitForState(svc, gated.id, ['awaiting_approval']);
     const approved = await cli(['approve', gated.id, '--reason', 'dashboards fine'], { url });
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved');
+    const done = await waitForState(svc, gated.id, ['succeeded', 'failed', 'rolled_back']);
+    expect(done).toMatchObject({ state: 'succeeded', stateReason: 'verified for 0.1s: all 1 checks passed' });
+    expect(world.image('gated')).toBe(NEW_IMAGE);
 
-    const done = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'done', container: 'proxy' }, image: 'registry/app:2', policy: 'zai-proxy-default' });
-    for (const state of ['analyzing', 'promoting', 'verifying', 'succeeded'] as const) await movePromotion(svc.database.handle.db, done.id, state);
-    const rolledBack = await cli(['rollback', done.id, '--json'], { url });
+    const rolledBack = await cli(['rollback', gated.id, '--json'], { url });
     expect(rolledBack.code).toBe(0);
-    expect(rolledBack.json<Promotion>().id).toBe(done.id);
-    // Rollback of a pending promotion is not allowed: 409, exit 1.
-    const refused = await cli(['rollback', gated.id], { url });
+    expect(rolledBack.json<Promotion>().id).toBe(gated.id);
+    const reverted = await waitForState(svc, gated.id, ['rolled_back', 'failed']);
+    expect(reverted).toMatchObject({ state: 'rolled_back', stateReason: `rollback requested; rolled back to ${OLD_IMAGE}` });
+    expect(world.image('gated')).toBe(OLD_IMAGE);
+
+    // Rollback of a promotion still at its gate is not allowed: 409, exit 1.
+    const waiting = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'waiting', container: 'proxy' }, image: NEW_IMAGE, policy: 'zai-proxy-default' });
+    await waitForState(svc, waiting.id, ['awaiting_approval']);
+    const refused = await cli(['rollback', waiting.id], { url });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('invalid-state');
   });
 
   it('list filters, pages and --all', async () => {
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      await client.promotions.create({ target: { namespace: 'listed', deployment: `app-${i}`, container: 'proxy' }, image: 'registry/app:3', policy: 'zai-proxy-default' });
+      ids.push((await client.promotions.create({ target: { namespace: 'listed', deployment: `app-${i}`, container: 'proxy' }, image: 'registry/app:3', policy: 'zai-proxy-default' })).id);
     }
+    for (const id of ids) await waitForState(svc, id, ['awaiting_approval']);
     const page = await cli(['list', '--namespace', 'listed', '--limit', '2', '--json'], { url });
     const first = page.json<{ items: Promotion[]; nextCursor: string | null }>();
     expect(first.items.map((p) => p.target.deployment)).toEqual(['app-4', 'app-3']);
     expect(first.nextCursor).toEqual(expect.any(String));
     const all = await cli(['list', '--namespace', 'listed', '--limit', '2', '--all', '--json'], { url });
     expect(all.json<{ items: Promotion[] }>().items).toHaveLength(5);
-    const table = await cli(['list', '--namespace', 'listed', '--state', 'pending', '--limit', '2'], { url });
+    const table = await cli(['list', '--namespace', 'listed', '--state', 'awaiting_approval', '--limit', '2'], { url });
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+TARGET\s+IMAGE\s+CREATED$/);
     expect(table.stdout).toContain('More: promoter list --cursor');
   });

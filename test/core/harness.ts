@@ -5,7 +5,6 @@
  * promotion runs in milliseconds, so every state and crash point can be a table row.
  */
 import { InMemoryKubernetes } from '../../services/promoter/src/adapters/kubernetes/in-memory-kubernetes.js';
-import type { PrometheusQueries, QueryResult } from '../../services/promoter/src/adapters/prometheus/query-result.js';
 import { WebhookClient } from '../../services/promoter/src/adapters/webhook/webhook-client.js';
 import type { NumberedMeasurement } from '../../services/promoter/src/domain/judge/index.js';
 import type { PolicyDocument } from '../../services/promoter/src/domain/policy/model.js';
@@ -15,45 +14,15 @@ import { checkStep, type CheckedStep, type StepEvent, type StepOutcome } from '.
 import { KubernetesDelivery } from '../../services/promoter/src/engine/kubernetes-delivery.js';
 import { PromotionSteps } from '../../services/promoter/src/engine/promotion-steps.js';
 import { CheckRunner } from '../../services/promoter/src/evaluation/check-runner.js';
+import { CannedPrometheus } from '../fixtures/canned-prometheus.js';
+
+export { CannedPrometheus };
 
 export const TARGET = { namespace: 'mcp', name: 'zai-proxy' };
 export const CANARY = { namespace: 'mcp', name: 'zai-proxy-test' };
 export const OLD = 'ronaldraygun/zai-proxy:1.2.0';
 export const CANARY_IMAGE = 'ronaldraygun/zai-proxy:1.2.1-canary';
 export const NEW = 'ronaldraygun/zai-proxy:1.2.1';
-
-/** Prometheus answering from a table: the first rule whose pattern matches the query gives the value. */
-export class CannedPrometheus implements PrometheusQueries {
-  readonly rules: { pattern: RegExp; value: number | 'no-data' | 'down' | number[] }[] = [];
-  queries = 0;
-
-  answer(pattern: RegExp, value: number | 'no-data' | 'down' | number[]): this {
-    this.rules.unshift({ pattern, value });
-    return this;
-  }
-
-  async queryInstant(query: string): Promise<QueryResult> {
-    this.queries++;
-    const value = this.#value(query);
-    if (value === 'no-data') return { resultType: 'vector', result: [], warnings: [], infos: [] };
-    const single = Array.isArray(value) ? (value.at(-1) ?? 0) : value;
-    return { resultType: 'vector', result: [{ metric: {}, time: 0, value: single }], warnings: [], infos: [] };
-  }
-
-  async queryRange(query: string): Promise<QueryResult> {
-    this.queries++;
-    const value = this.#value(query);
-    const values = value === 'no-data' ? [] : Array.isArray(value) ? value : [value];
-    return { resultType: 'matrix', result: values.length === 0 ? [] : [{ metric: {}, samples: values.map((v, i) => ({ time: i * 60, value: v })) }], warnings: [], infos: [] };
-  }
-
-  #value(query: string): number | 'no-data' | number[] {
-    const rule = this.rules.find((r) => r.pattern.test(query));
-    if (!rule) return 'no-data';
-    if (rule.value === 'down') throw new Error('connect ECONNREFUSED 127.0.0.1:9090');
-    return rule.value;
-  }
-}
 
 export interface Run {
   readonly promotion: Promotion;

@@ -1,4 +1,7 @@
-/** Every SDK method once, against the real service on a real database; nothing is mocked. */
+/**
+ * Every SDK method once, against the real service on a real database, with the real promotion engine
+ * (in-memory cluster, canned Prometheus) moving the promotions; nothing is mocked.
+ */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,88 +14,107 @@ import {
   type Policy,
   type PromotionRequest,
 } from '@promoter/sdk';
+import { fastPolicy, NEW_IMAGE, OLD_IMAGE, startMemoryEngine, waitForState, type MemoryEngine } from '../fixtures/memory-engine.js';
 import { samplePolicy, startTestService, type TestService } from '../fixtures/service.js';
-import { movePromotion } from './drive-promotion.js';
 
 let svc: TestService;
 let client: PromoterClient;
+let world: MemoryEngine;
 
 const target = (deployment: string) => ({ namespace: 'mcp', deployment, container: 'proxy' });
-const request = (deployment: string, overrides: Partial<PromotionRequest> = {}): PromotionRequest => ({
-  target: target(deployment),
-  image: 'registry.example.com/mcp/zai-proxy:1.2.1',
-  policy: 'default',
-  reason: 'sdk test',
-  ...overrides,
-});
+/** A promotion of `deployment` (added to the cluster); by default gated, so it waits for approval. */
+const request = (deployment: string, overrides: Partial<PromotionRequest> = {}): PromotionRequest => {
+  world.addTarget(deployment);
+  return { target: target(deployment), image: NEW_IMAGE, policy: 'gated', reason: 'sdk test', ...overrides };
+};
 
 beforeAll(async () => {
   svc = await startTestService({ listen: true });
   client = createPromoterClient({ baseUrl: svc.url });
   await client.policies.put('default', samplePolicy() as Policy);
+  await client.policies.put('gated', fastPolicy({ approval: 'required' }) as Policy);
+  world = startMemoryEngine(svc);
+  world.prometheus.answer(/error_ratio/, 0.01);
 });
 
 afterAll(async () => {
+  await world?.stop();
   await svc?.close();
 });
 
 describe('promotions', () => {
   it('create, get, events, abort', async () => {
     const created = await client.promotions.create(request('create-get'));
-    expect(created).toMatchObject({ state: 'pending', target: target('create-get'), policy: { name: 'default', version: 1 }, dryRun: false });
+    expect(created).toMatchObject({ state: 'pending', target: target('create-get'), policy: { name: 'gated', version: 1 }, dryRun: false });
 
     const detail = await client.promotions.get(created.id);
     expect(detail.id).toBe(created.id);
     expect(detail.policySnapshot.checks[0]?.name).toBe('canary-error-rate');
-    expect(detail.events.map((event) => event.type)).toEqual(['created']);
+    expect(detail.events[0]?.type).toBe('created');
 
-    const aborted = await client.promotions.abort(created.id, { reason: 'not today' });
+    await waitForState(svc, created.id, ['awaiting_approval']);
+    // With no engine replica holding it, an abort before any patch is applied by the API at once.
+    const aborted = await world.whileStopped(() => client.promotions.abort(created.id, { reason: 'not today' }));
     expect(aborted.state).toBe('aborted');
     const events = await client.promotions.events(created.id);
-    expect(events.at(-1)).toMatchObject({ from: 'pending', to: 'aborted', reason: 'not today' });
+    expect(events.at(-1)).toMatchObject({ from: 'awaiting_approval', to: 'aborted', reason: 'not today' });
     expect(await client.promotions.events(created.id, { after: events[0]?.id ?? 0 })).toHaveLength(events.length - 1);
   });
 
   it('follow streams the timeline and ends at the terminal event', async () => {
     const created = await client.promotions.create(request('follow'));
-    await client.promotions.abort(created.id);
+    await waitForState(svc, created.id, ['awaiting_approval']);
+    await world.whileStopped(() => client.promotions.abort(created.id));
     const seen = [];
     for await (const event of client.promotions.follow(created.id)) seen.push(event.to ?? event.type);
-    expect(seen).toEqual(['pending', 'aborted']);
+    expect(seen).toEqual(['pending', 'analyzing', 'awaiting_approval', 'aborted']);
   });
 
-  it('approve passes a manual gate and rollback is requested on a succeeded promotion', async () => {
+  it('approve lets the engine past a manual gate; rollback is requested on the promotion it then completes', async () => {
     const gated = await client.promotions.create(request('approve'));
-    await movePromotion(svc.database.handle.db, gated.id, 'analyzing');
-    await movePromotion(svc.database.handle.db, gated.id, 'awaiting_approval');
+    await waitForState(svc, gated.id, ['awaiting_approval']);
     const approved = await client.promotions.approve(gated.id, { reason: 'looks good' });
     expect(approved.id).toBe(gated.id);
-    expect((await client.promotions.events(gated.id)).at(-1)).toMatchObject({ type: 'approval', reason: 'looks good' });
+    expect((await client.promotions.events(gated.id)).find((event) => event.type === 'approval')).toMatchObject({ from: 'awaiting_approval', reason: 'looks good' });
 
-    const done = await client.promotions.create(request('rollback'));
-    for (const state of ['analyzing', 'promoting', 'verifying'] as const) await movePromotion(svc.database.handle.db, done.id, state);
-    await movePromotion(svc.database.handle.db, done.id, 'succeeded', { verdict: 'pass' });
-    const rolledBack = await client.promotions.rollback(done.id, { reason: 'users complain' });
-    expect(rolledBack.id).toBe(done.id);
-    expect((await client.promotions.events(done.id)).at(-1)).toMatchObject({ type: 'request', data: { action: 'rollback' } });
+    const done = await waitForState(svc, gated.id, ['succeeded', 'failed', 'rolled_back']);
+    expect(done).toMatchObject({ state: 'succeeded', verdict: 'pass', resolvedImage: NEW_IMAGE, previousImage: OLD_IMAGE });
+    expect(world.image('approve')).toBe(NEW_IMAGE);
+    expect((await client.promotions.events(gated.id)).filter((event) => event.to).map((event) => [event.to, event.reason])).toEqual([
+      ['pending', 'sdk test'],
+      ['analyzing', 'running the 1 pre-promotion checks'],
+      ['awaiting_approval', 'gate passed (all 1 checks passed); waiting for approval'],
+      ['promoting', 'approved'],
+      ['verifying', expect.stringMatching(/^rollout complete \(.*\); verifying for 0\.1s$/)],
+      ['succeeded', 'verified for 0.1s: all 1 checks passed'],
+    ]);
+
+    const rolledBack = await client.promotions.rollback(gated.id, { reason: 'users complain' });
+    expect(rolledBack.id).toBe(gated.id);
+    expect((await client.promotions.events(gated.id)).find((event) => event.type === 'request')).toMatchObject({ reason: 'users complain', data: { action: 'rollback' } });
+    const reverted = await waitForState(svc, gated.id, ['rolled_back', 'failed']);
+    expect(reverted).toMatchObject({ state: 'rolled_back', stateReason: `rollback requested; rolled back to ${OLD_IMAGE}` });
+    expect(world.image('approve')).toBe(OLD_IMAGE);
   });
 
   it('list filters and listAll / listPages walk every page', async () => {
     const ids = new Set<string>();
-    for (let i = 0; i < 7; i++) ids.add((await client.promotions.create(request(`paged-${i}`))).id);
+    for (let i = 0; i < 7; i++) ids.add((await client.promotions.create(request(`paged-${i}`, { target: { namespace: 'paged', deployment: `paged-${i}`, container: 'proxy' } }))).id);
+    // All seven wait for approval once the engine has gated them.
+    for (const id of ids) await waitForState(svc, id, ['awaiting_approval']);
 
-    const first = await client.promotions.list({ namespace: 'mcp', state: 'pending', limit: 3 });
+    const first = await client.promotions.list({ namespace: 'paged', state: 'awaiting_approval', limit: 3 });
     expect(first.items).toHaveLength(3);
     expect(first.nextCursor).toEqual(expect.any(String));
 
     let pages = 0;
     const pageSizes: number[] = [];
-    for await (const page of client.promotions.listPages({ state: 'pending', limit: 3 })) {
+    for await (const page of client.promotions.listPages({ state: 'awaiting_approval', limit: 3 })) {
       pages++;
       pageSizes.push(page.items.length);
     }
     const all = [];
-    for await (const promotion of client.promotions.listAll({ state: 'pending', limit: 3 })) all.push(promotion);
+    for await (const promotion of client.promotions.listAll({ state: 'awaiting_approval', limit: 3 })) all.push(promotion);
     const paged = all.filter((promotion) => ids.has(promotion.id));
     expect(paged).toHaveLength(7);
     expect(new Set(all.map((promotion) => promotion.id)).size).toBe(all.length);

@@ -2,7 +2,8 @@
  * A `KubernetesClient` kept in memory, for the engine's fast tests and local experiments: Deployments with
  * a generation, the image patch with the real client's guard and idempotency, and a rollout that moves
  * only when told to (`advanceRollout`), so a test decides exactly what the cluster looks like at each
- * step. Failures are injected per operation. It follows the semantics ClientNodeKubernetesClient
+ * step; or, with `rollout: 'instant'`, completes with each patch (for tests that follow whole promotions
+ * through the API and do not step the cluster). Failures are injected per operation. It follows the semantics ClientNodeKubernetesClient
  * documents in types.ts; the fake API server (packages/fake-kube) checks those against a real HTTP exchange.
  */
 import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
@@ -36,11 +37,21 @@ export interface ImagePatchRecord {
   readonly to: string;
 }
 
+export interface InMemoryKubernetesOptions {
+  /** `manual` (the default): rollouts move on `advanceRollout`; `instant`: a patch's rollout completes at once. */
+  readonly rollout?: 'manual' | 'instant';
+}
+
 export class InMemoryKubernetes implements KubernetesClient {
+  readonly #rollout: 'manual' | 'instant';
   readonly #deployments = new Map<string, StoredDeployment>();
   readonly #failures: { operation: KubernetesOperation; error: (ref: DeploymentRef) => KubernetesError }[] = [];
   /** Every image change written, in order. */
   readonly patches: ImagePatchRecord[] = [];
+
+  constructor(options: InMemoryKubernetesOptions = {}) {
+    this.#rollout = options.rollout ?? 'manual';
+  }
 
   addDeployment(ref: DeploymentRef, containers: { name: string; image: string }[], replicas = 3, labels: Record<string, string> = {}): void {
     this.#deployments.set(key(ref), {
@@ -118,6 +129,7 @@ export class InMemoryKubernetes implements KubernetesClient {
     Object.assign(d.annotations, change.annotations ?? {});
     d.generation += 1;
     d.resourceVersion += 1;
+    if (this.#rollout === 'instant') this.advanceRollout(ref);
     return this.#snapshot(ref, d);
   }
 
