@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { AppError } from './errors.js';
+import { AppError, errors } from './errors.js';
 import { TokenRepository } from './adapters/db/token-repository.js';
 import { tokenRoutes } from './http/tokens.js';
 import type { Kysely } from 'kysely';
@@ -29,7 +29,10 @@ import { promotionRoutes, type TargetVerifier } from './http/promotions.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { EvaluationRepository } from './adapters/db/evaluation-repository.js';
 import type { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
-import type { WebhookClient } from './adapters/webhook/webhook-client.js';
+import { WebhookClient } from './adapters/webhook/webhook-client.js';
+import { registerUnmatchedRouteGuard } from './http/unmatched-routes.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { EventStreamLimiter } from './http/event-stream-limits.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { instrumentQueries } from './adapters/prometheus/instrumented-queries.js';
 import type { PrometheusQueries } from './adapters/prometheus/query-result.js';
@@ -54,6 +57,14 @@ export interface AppDeps {
   readonly webhooks?: WebhookClient;
   /** Requests per minute per token (or per client address without one); 0 turns the limit off. */
   readonly rateLimitPerMinute?: number;
+  /** Failed authentications per client address per minute (default 30); 0 turns the limit off. */
+  readonly failedAuthPerMinute?: number;
+  /** How long a request's headers and body may take to arrive (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Open event streams per token and in all (defaults 20 and 500). */
+  readonly eventStreams?: { readonly perToken: number; readonly total: number };
+  /** What webhook checks may call (config.webhooks); without it and without `webhooks`, nothing. */
+  readonly webhookPolicy?: { readonly allowedUrls: readonly string[]; readonly secrets: Readonly<Record<string, string>> };
 }
 
 export interface App {
@@ -81,6 +92,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger,
     bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
+    // A body trickled in byte by byte would hold a connection (and its parser) for ever.
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    // Errors Node answers before Fastify sees the request (431, 408, a malformed request) as problem+json.
+    clientErrorHandler,
     // Honour a caller's x-request-id when it is sane, so a request can be followed across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -109,18 +124,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   for (const schema of validator.schemas) app.addSchema(schema);
 
   registerProblemHandlers(app);
+  registerUnmatchedRouteGuard(app);
   registerYamlParser(app);
   const tokens = new TokenRepository(deps.db);
-  const auth = registerAuth(app, deps.apiTokens ?? [], tokens);
+  const auth = registerAuth(app, deps.apiTokens ?? [], tokens, { failedAuthPerMinute: deps.failedAuthPerMinute ?? 30 });
   registerSecurityHeaders(app);
   if ((deps.rateLimitPerMinute ?? 600) > 0) {
     await app.register(rateLimit, {
       max: deps.rateLimitPerMinute ?? 600,
       timeWindow: 60_000,
-      // After authentication, so the limit is per token; public routes opt out below.
-      hook: 'preHandler',
+      // After authentication (the limit is per token) but before the body is read and validated, so
+      // requests that fail (400, 422, 403) count too; public routes opt out below.
+      hook: 'onRequest',
       keyGenerator: (request) => (request.principal && request.principal !== null && request.headers.authorization ? `token:${request.principal.name}` : `ip:${request.ip}`),
-      allowList: (request) => request.routeOptions.config?.role === undefined,
+      allowList: (request) => (request.routeOptions.config?.access ?? 'public') === 'public',
       errorResponseBuilder: (_request, context) =>
         new AppError({
           code: 'rate-limited',
@@ -167,7 +184,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
-  const checkRunner = new CheckRunner({ prometheus: queries, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
+  const webhooks = deps.webhooks ?? new WebhookClient(deps.webhookPolicy ?? {});
+  const checkRunner = new CheckRunner({ prometheus: queries, webhooks });
   const evaluations = new EvaluationRepository(deps.db);
   const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: queries });
   await app.register(policyRoutes, {
@@ -175,6 +193,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     policies,
     policyDocuments,
     ...(deps.prometheus ? { checkQueries: policyQueryChecker(deps.prometheus, app.log) } : {}),
+    checkWebhooks: (document) => {
+      const problems = document.checks.flatMap((check, index) => {
+        const refusal = check.webhook ? webhooks.refusal(check.webhook.url) : undefined;
+        return refusal ? [{ pointer: `/body/checks/${index}/webhook/url`, detail: refusal }] : [];
+      });
+      if (problems.length > 0) throw errors.validation(problems);
+    },
   });
   await app.register(tokenRoutes, { document: deps.document, tokens, environmentTokens: deps.apiTokens ?? [], auth });
   await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
@@ -184,6 +209,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     policies,
     verifyTarget: deps.verifyTarget,
     shutdown: shutdown.signal,
+    eventStreams: new EventStreamLimiter(deps.eventStreams ?? { perToken: 20, total: 500 }),
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
 

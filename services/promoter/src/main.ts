@@ -56,6 +56,10 @@ async function main(): Promise<void> {
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    failedAuthPerMinute: config.failedAuthPerMinute,
+    requestTimeoutMs: config.requestTimeoutMs,
+    eventStreams: config.eventStreams,
+    webhookPolicy: config.webhooks,
   });
   const log = app.log;
   log.info(

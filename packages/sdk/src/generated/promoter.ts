@@ -483,6 +483,12 @@ export interface components {
          */
         Policy: {
             name?: components["schemas"]["PolicyName"];
+            /**
+             * @description The namespace that owns the policy: only tokens of that namespace see it, only its admins (or
+             *     unscoped ones) change it, and only its promotions and evaluations use it. Without it the policy
+             *     is global: every token reads it, only unscoped admins change it.
+             */
+            namespace?: components["schemas"]["DnsLabel"];
             description?: string;
             interval?: components["schemas"]["Duration"];
             bake?: components["schemas"]["Duration"];
@@ -546,8 +552,16 @@ export interface components {
                 direction?: "increase" | "decrease" | "either";
             };
             webhook?: {
-                /** Format: uri */
+                /**
+                 * Format: uri
+                 * @description Must start with an entry of the service's PROMOTER_WEBHOOK_ALLOWED_URLS.
+                 */
                 url: string;
+                /**
+                 * @description Header values are write-only: reads answer `[redacted]`. Keep secrets out of the policy by writing
+                 *     `${env:PROMOTER_WEBHOOK_SECRET_NAME}`, resolved from the service's environment (e.g. a Secret) when
+                 *     the webhook is called, and shown as written.
+                 */
                 headers?: {
                     [key: string]: string;
                 };

@@ -47,6 +47,8 @@ export interface IdempotencyInput {
 
 export interface ListFilter {
   readonly namespace?: string | undefined;
+  /** The caller's token scope: only these namespaces (never empty). */
+  readonly namespaces?: readonly string[] | undefined;
   readonly deployment?: string | undefined;
   readonly state?: string | undefined;
   readonly limit: number;
@@ -172,6 +174,7 @@ export class PromotionRepository {
   async list(filter: ListFilter): Promise<{ items: PromotionView[]; nextCursor: string | null }> {
     let query = this.#db.selectFrom('promotions').selectAll();
     if (filter.namespace !== undefined) query = query.where('namespace', '=', filter.namespace);
+    if (filter.namespaces !== undefined) query = query.where('namespace', 'in', filter.namespaces);
     if (filter.deployment !== undefined) query = query.where('deployment', '=', filter.deployment);
     if (filter.state !== undefined) query = query.where('state', '=', filter.state);
     if (filter.cursor !== undefined) {
