@@ -79,6 +79,8 @@ export class PromotionRepository {
       if (!idempotency) return { promotion: promotionView(await this.#insert(this.#db, input, undefined)), replayed: false };
       return await this.#db.transaction().execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`idempotency:${input.actor}:${idempotency.key}`}, 0))`.execute(trx);
+        // Keys expire after 24 hours (the contract): an older one is forgotten and the key starts afresh.
+        await sql`DELETE FROM idempotency_keys WHERE actor = ${input.actor} AND key = ${idempotency.key} AND created_at < now() - interval '24 hours'`.execute(trx);
         const existing = await trx
           .selectFrom('idempotency_keys')
           .select(['promotion_id', 'request_hash'])
