@@ -9,7 +9,7 @@ import type { TokenRepository } from '../adapters/db/token-repository.js';
 import type { OpenApiDocument } from '../contract/openapi.js';
 import { AppError, errors } from '../errors.js';
 import { atLeast } from './access.js';
-import type { Authenticator } from './auth.js';
+import { ANONYMOUS, type Authenticator } from './auth.js';
 import { registerOperations } from './operations.js';
 
 const tokenNotFound = (name: string) => new AppError({ code: 'token-not-found', status: 404, title: 'Token not found', detail: `No active token is named '${name}'.` });
@@ -57,7 +57,7 @@ export async function tokenRoutes(
         }
         // Anonymous callers exist only while the API is open: their token must be the first one, checked
         // again inside the transaction that stores it, so two replicas cannot both mint one.
-        const token = await deps.tokens.create(body, principal.name, { onlyIfFirst: principal.name === 'anonymous' && (await deps.auth.isOpen()) });
+        const token = await deps.tokens.create(body, principal.name, { onlyIfFirst: principal === ANONYMOUS });
         request.log.info({ token: token.name, role: token.role, namespaces: token.namespaces }, 'API token created');
         return reply.code(201).send({ ...token, source: 'api' });
       },
