@@ -89,11 +89,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
     ...(deps.logStream ? { stream: deps.logStream } : {}),
   };
+  const requestTimeoutMs = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger,
     bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
-    // A body trickled in byte by byte would hold a connection (and its parser) for ever.
-    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    // A body trickled in byte by byte would hold a connection (and its parser) for ever. Node checks the
+    // timeout every connectionsCheckingInterval (30 s by default): often enough to keep the bound near it.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+    },
     // Errors Node answers before Fastify sees the request (431, 408, a malformed request) as problem+json.
     clientErrorHandler,
     // Honour a caller's x-request-id when it is sane, so a request can be followed across services.
