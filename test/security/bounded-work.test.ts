@@ -221,12 +221,12 @@ describe('event stream caps', () => {
     const a3 = await open(third).response;
     expect(a3.status).toBe(429);
     expect(a3.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
-    expect((await a3.json()).detail).toContain('At most 2 per token');
+    expect(((await a3.json()) as { detail: string }).detail).toContain('At most 2 per token');
     const b1 = open(fourth);
     expect((await b1.response).status).toBe(200);
     const b2 = await open(fourth).response;
     expect(b2.status).toBe(429);
-    expect((await b2.json()).detail).toContain('At most 3 in all');
+    expect(((await b2.json()) as { detail: string }).detail).toContain('At most 3 in all');
     a1.close();
     await expect.poll(async () => {
       const again = open(fourth);
