@@ -141,4 +141,23 @@ describe('hygiene', () => {
     problem(response, 422);
     expect(response.json().errors[0]).toMatchObject({ pointer: '/body/checks/0/webhook/url', detail: expect.stringContaining('PROMOTER_WEBHOOK_ALLOWED_URLS') });
   });
+
+  // Found by the fuzz suite (seed 1414) during this work, kept as fixed regressions.
+  it('lists no tokens (an operation that filters nothing still consults the scope), not 500', async () => {
+    const fresh = await startTestService();
+    try {
+      const response = await fresh.app.inject({ method: 'GET', url: '/v1/tokens' });
+      assertMatchesSpec('listTokens', response);
+      expect(response.json()).toEqual({ items: [] });
+      expect((await fresh.app.inject({ method: 'GET', url: '/v1/policies' })).json()).toEqual({ items: [] });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('refuses an empty text/plain body on an operation that takes JSON with 415, not 500', async () => {
+    const response = await svc.app.inject({ method: 'POST', url: '/v1/promotions', headers: { 'content-type': 'text/plain' }, payload: '' });
+    assertMatchesSpec('createPromotion', response);
+    problem(response, 415);
+  });
 });

@@ -56,14 +56,14 @@ function refuseUnacceptedBody(declared: readonly string[]) {
   const accepted = new Set(declared.includes('application/yaml') ? [...declared, ...YAML_CONTENT_TYPES] : declared);
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     // GET and HEAD bodies are never parsed.
-    if (!hasBody(request) || request.method === 'GET' || request.method === 'HEAD') return done();
+    if (request.method === 'GET' || request.method === 'HEAD') return done();
     const contentType = request.headers['content-type'];
-    const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+    const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
     if (declared.length === 0) {
-      // A body on an operation that takes none: ignored unless it would be parsed as something.
-      return done(mediaType === undefined || mediaType === '' ? undefined : errors.unsupportedMediaType(mediaType, ['no body']));
+      // A body on an operation that takes none: refused when it would be parsed as something.
+      return done(hasBody(request) && mediaType !== undefined ? errors.unsupportedMediaType(mediaType, ['no body']) : undefined);
     }
-    if (mediaType === undefined || mediaType === '') return done(errors.unsupportedMediaType(undefined, declared));
+    if (mediaType === undefined) return done(hasBody(request) ? errors.unsupportedMediaType(undefined, declared) : undefined);
     if (!accepted.has(mediaType)) return done(errors.unsupportedMediaType(mediaType, declared));
     done();
   };
@@ -71,6 +71,6 @@ function refuseUnacceptedBody(declared: readonly string[]) {
 
 function requireBody(declared: readonly string[]) {
   return async (request: FastifyRequest) => {
-    if (request.body === undefined || request.body === null) throw errors.malformedBody(`This operation needs a body (${declared.join(' or ')}).`);
+    if (request.body === undefined || request.body === null || request.body === '') throw errors.malformedBody(`This operation needs a body (${declared.join(' or ')}).`);
   };
 }

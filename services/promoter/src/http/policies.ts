@@ -31,7 +31,10 @@ export async function policyRoutes(app: FastifyInstance, deps: PolicyRoutesDeps)
   registerOperations(app, deps.document, {
     listPolicies: {
       access: { role: 'viewer', namespaces: 'checked' },
-      handler: async (request) => ({ items: (await policies.list()).filter((p) => visible(request, p)).map(readable) }),
+      handler: async (request) => {
+        request.scope.consult(); // consulted even when there is nothing to filter
+        return { items: (await policies.list()).filter((p) => visible(request, p)).map(readable) };
+      },
     },
     getPolicy: {
       access: { role: 'viewer', namespaces: 'checked' },

@@ -22,19 +22,20 @@ export async function tokenRoutes(
   registerOperations(app, deps.document, {
     listTokens: {
       access: { role: 'admin', namespaces: 'checked' },
-      handler: async (request) => ({
-        items: [
-          ...deps.environmentTokens.map((t) => ({
-            name: t.name,
-            role: t.role,
-            namespaces: t.namespaces ?? null,
-            createdBy: 'PROMOTER_API_TOKENS',
-            createdAt: null,
-            source: 'environment',
-          })),
-          ...(await deps.tokens.list()).map((t) => ({ ...t, source: 'api' })),
-        ].filter((t) => request.scope.covers(t.namespaces)),
-      }),
+      handler: async (request) => {
+        const { scope } = request;
+        scope.consult(); // consulted even when there is nothing to filter
+        const environment = deps.environmentTokens.map((t) => ({
+          name: t.name,
+          role: t.role,
+          namespaces: t.namespaces ?? null,
+          createdBy: 'PROMOTER_API_TOKENS',
+          createdAt: null,
+          source: 'environment',
+        }));
+        const api = (await deps.tokens.list()).map((t) => ({ ...t, source: 'api' }));
+        return { items: [...environment, ...api].filter((t) => scope.covers(t.namespaces)) };
+      },
     },
     createToken: {
       access: { role: 'admin', namespaces: 'checked' },
