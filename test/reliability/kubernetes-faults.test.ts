@@ -35,7 +35,7 @@ describe('Kubernetes API faults', () => {
     kube = await startFakeKube();
     webhook = await startWebhook();
     const verifierClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
-    svc = await startTestService({ verifyTarget: kubernetesTargetVerifier(verifierClient) });
+    svc = await startTestService({ verifyTarget: kubernetesTargetVerifier(verifierClient), webhookPolicy: { allowedUrls: [webhook.url], secrets: {} } });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/kube', payload: webhookPolicy(webhook.url) })).statusCode).toBe(201);
     const store = new PromotionStore(svc.database.handle.db);
     const client = new ClientNodeKubernetesClient(kube.kubeConfig(), {
