@@ -119,11 +119,13 @@ describe('webhook calls', () => {
 
   it('reads at most 64 KB of an answer: a 150 MB body neither fills memory nor the record', async () => {
     const client = new WebhookClient({ allowedUrls: [`http://127.0.0.1:${port}/`] });
-    global.gc?.();
     const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const answers = await Promise.all([post(client, `http://127.0.0.1:${port}/huge/1`), post(client, `http://127.0.0.1:${port}/huge/2`)]);
-    const rssAfter = process.memoryUsage().rss;
-    console.log(`two 150 MB webhook answers: RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB -> ${(rssAfter / 2 ** 20).toFixed(0)} MB; server wrote ${(bytesSent / 2 ** 20).toFixed(1)} MB before the client hung up`);
+    clearInterval(sampler);
+    // Reported, not asserted (no timing or memory asserts): the assertion is on what was read.
+    console.log(`two 150 MB webhook answers: RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB -> peak ${(peak / 2 ** 20).toFixed(0)} MB; server wrote ${(bytesSent / 2 ** 20).toFixed(1)} MB before the client hung up`);
     for (const answer of answers) {
       expect(answer.status).toBe(500);
       expect(answer.body.length).toBeLessThanOrEqual(200);
