@@ -21,8 +21,8 @@ let world: MemoryEngine;
 // Short durations keep the engine quick; the approval keeps each promotion at the gate until a test acts.
 const POLICY_YAML = `# the gate of zai-proxy
 name: zai-proxy-default
-interval: 20ms
-bake: 100ms
+interval: 500ms
+bake: 500ms
 approval: required
 checks:
   - name: canary-error-rate
@@ -157,7 +157,7 @@ describe('promote, status, list, events, actions', () => {
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved');
     const done = await waitForState(svc, gated.id, ['succeeded', 'failed', 'rolled_back']);
-    expect(done).toMatchObject({ state: 'succeeded', stateReason: 'verified for 0.1s: all 1 checks passed' });
+    expect(done).toMatchObject({ state: 'succeeded', stateReason: 'verified for 0.5s: all 1 checks passed' });
     expect(world.image('gated')).toBe(NEW_IMAGE);
 
     const rolledBack = await cli(['rollback', gated.id, '--json'], { url });

@@ -37,7 +37,8 @@ export interface WorldOptions {
   readonly dryRun?: boolean;
   /** `undefined` runs without Prometheus configured. */
   readonly prometheus?: CannedPrometheus | undefined;
-  readonly webhook?: (url: string) => { status: number; body?: string } | 'refused';
+  /** The webhook client of the checks (e.g. allowed to call a loopback receiver); default: allowed nothing. */
+  readonly webhooks?: WebhookClient;
 }
 
 /** One promotion's world: cluster, clock, Prometheus, steps and the stored promotion. */
@@ -57,14 +58,7 @@ export class World {
   constructor(options: WorldOptions) {
     this.kube.addDeployment(TARGET, [{ name: 'proxy', image: OLD }]);
     this.kube.addDeployment(CANARY, [{ name: 'proxy', image: CANARY_IMAGE }], 1);
-    const webhooks = new WebhookClient({
-      baseDelayMs: 0,
-      fetch: async (input) => {
-        const answer = options.webhook?.(String(input)) ?? { status: 200 };
-        if (answer === 'refused') throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9999') });
-        return new Response(answer.body ?? '', { status: answer.status });
-      },
-    });
+    const webhooks = options.webhooks ?? new WebhookClient({ baseDelayMs: 0 });
     const clock = () => new Date(this.now);
     const runner = new CheckRunner({ prometheus: options.prometheus, webhooks, clock });
     const patch = new KubernetesDelivery(this.kube);

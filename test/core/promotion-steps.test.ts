@@ -3,7 +3,10 @@
  * the rollback, and every check kind, as table rows. The same steps run against PostgreSQL, a real
  * Prometheus and the fake Kubernetes API server in test/engine/.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebhookClient } from '../../services/promoter/src/adapters/webhook/webhook-client.js';
 import { KubernetesError } from '../../services/promoter/src/adapters/kubernetes/kubernetes-error.js';
 import { checkStep } from '../../services/promoter/src/domain/step-outcome.js';
 import { CannedPrometheus, NEW, OLD, policy, TARGET, World, type WorldOptions } from './harness.js';
@@ -238,15 +241,15 @@ describe('crash points', () => {
 });
 
 describe('check kinds through the gate', () => {
-  const gate = async (checks: unknown[], prometheus: CannedPrometheus, webhook?: WorldOptions['webhook']) => {
-    const w = world({ policy: policy({ checks: checks as never }), prometheus, ...(webhook ? { webhook } : {}) });
+  const gate = async (checks: unknown[], prometheus: CannedPrometheus, webhooks?: WebhookClient) => {
+    const w = world({ policy: policy({ checks: checks as never }), prometheus, ...(webhooks ? { webhooks } : {}) });
     return w.run({ until: (p) => p.state !== 'pending' && p.state !== 'analyzing' });
   };
   const threshold = { name: 'errors', phases: ['pre'], query: 'error_ratio', max: 0.05 };
   const baseline = { name: 'p95', phases: ['pre'], query: 'latency{variant="{{variant}}"}', baseline: { variant: 'production' }, maxIncrease: '10%' };
   const alerts = { name: 'alerts', phases: ['pre'], alerts: { namespace: '{{namespace}}' } };
   const statistical = { name: 'stat', phases: ['pre'], query: 'lat{variant="{{variant}}"}', baseline: { variant: 'production' }, statistical: { window: '10m', step: '1m' } };
-  const webhook = { name: 'functional', phases: ['pre'], webhook: { url: 'https://tests.example/run' } };
+  const webhook = (url: string) => ({ name: 'functional', phases: ['pre'], webhook: { url } });
 
   it.each([
     ['threshold passes', threshold, new CannedPrometheus().answer(/error_ratio/, 0.01), 'promoting'],
@@ -272,9 +275,21 @@ describe('check kinds through the gate', () => {
     ['webhook 500', { status: 500, body: 'tests failed: 3 of 40' }, 'rejected', /functional: webhook answered 500: tests failed: 3 of 40/],
     ['webhook unreachable', 'refused' as const, 'rejected', /functional could not be measured/],
   ])('%s', async (_name, answer, state, reason) => {
-    const done = await gate([webhook], new CannedPrometheus(), () => answer);
-    expect(done.state).toBe(state);
-    expect(done.stateReason).toMatch(reason);
+    // A receiver on loopback (the one network call of these tests), allowed by the operator's allow-list.
+    const receiver = createServer((_req, res) => {
+      if (answer === 'refused') return;
+      res.writeHead(answer.status).end('body' in answer ? answer.body : '');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/run`;
+    if (answer === 'refused') await new Promise((resolve) => receiver.close(resolve));
+    try {
+      const done = await gate([webhook(url)], new CannedPrometheus(), new WebhookClient({ baseDelayMs: 0, allowedUrls: [url] }));
+      expect(done.state).toBe(state);
+      expect(done.stateReason).toMatch(reason);
+    } finally {
+      if (answer !== 'refused') await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });
 

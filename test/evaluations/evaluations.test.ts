@@ -78,7 +78,8 @@ describe('evaluations against a real Prometheus', () => {
     await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
     svc = await startTestService({
       prometheus: new PrometheusClient({ baseUrl: prometheus.url, retries: 0, fetch: countingFetch }),
-      webhooks: new WebhookClient({ baseDelayMs: 10 }),
+      // The operator allows the test suite's address explicitly (loopback is refused otherwise).
+      webhooks: new WebhookClient({ baseDelayMs: 10, allowedUrls: [`http://127.0.0.1:${(webhook.address() as AddressInfo).port}/`] }),
     });
   }, 60_000);
 

@@ -65,6 +65,7 @@ describe('kill -9 during each active state', () => {
       KUBECONFIG: join(dir, 'kubeconfig'),
       PROMOTER_ENGINE_LEASE_MS: '2000',
       PROMOTER_ENGINE_POLL_MS: '100',
+      PROMOTER_WEBHOOK_ALLOWED_URLS: webhook.url,
     };
     const svc = await service();
     const policies = {

@@ -33,7 +33,7 @@ describe('Kubernetes API faults', () => {
     kube = await startFakeKube();
     webhook = await startWebhook();
     const verifierClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
-    svc = await startTestService({ kube: verifierClient });
+    svc = await startTestService({ kube: verifierClient, webhookPolicy: { allowedUrls: [webhook.url], secrets: {} } });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/kube', payload: webhookPolicy(webhook.url) })).statusCode).toBe(201);
     const client = new ClientNodeKubernetesClient(kube.kubeConfig(), {
       attempts: 3,

@@ -91,7 +91,7 @@ describe('SIGTERM under load', () => {
       }
     }
     // The default lease (60 s): a lease that is not handed back would hold its promotion for a minute.
-    env = { DATABASE_URL: database.url as string, KUBECONFIG: join(dir, 'kubeconfig'), PROMOTER_ENGINE_POLL_MS: '100' };
+    env = { DATABASE_URL: database.url as string, KUBECONFIG: join(dir, 'kubeconfig'), PROMOTER_ENGINE_POLL_MS: '100', PROMOTER_WEBHOOK_ALLOWED_URLS: webhook.url };
   }, 60_000);
 
   afterAll(async () => {

@@ -85,8 +85,8 @@ describe('promotions', () => {
       ['analyzing', 'running the 1 pre-promotion checks'],
       ['awaiting_approval', 'gate passed (all 1 checks passed); waiting for approval'],
       ['promoting', 'approved'],
-      ['verifying', expect.stringMatching(/^rollout complete \(.*\); verifying for 0\.1s$/)],
-      ['succeeded', 'verified for 0.1s: all 1 checks passed'],
+      ['verifying', expect.stringMatching(/^rollout complete \(.*\); verifying for 0\.5s$/)],
+      ['succeeded', 'verified for 0.5s: all 1 checks passed'],
     ]);
 
     const rolledBack = await client.promotions.rollback(gated.id, { reason: 'users complain' });

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { AppError } from './errors.js';
+import { AppError, errors } from './errors.js';
 import { TokenRepository } from './adapters/db/token-repository.js';
 import { tokenRoutes } from './http/tokens.js';
 import type { Kysely } from 'kysely';
@@ -30,7 +30,10 @@ import { promotionRoutes, type TargetVerifier } from './http/promotions.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { EvaluationRepository } from './adapters/db/evaluation-repository.js';
 import type { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
-import type { WebhookClient } from './adapters/webhook/webhook-client.js';
+import { WebhookClient } from './adapters/webhook/webhook-client.js';
+import { registerUnmatchedRouteGuard } from './http/unmatched-routes.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { EventStreamLimiter } from './http/event-stream-limits.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { instrumentQueries } from './adapters/prometheus/instrumented-queries.js';
 import { EvaluationService } from './evaluation/evaluation-service.js';
@@ -61,6 +64,14 @@ export interface AppDeps {
   readonly webhooks?: WebhookClient;
   /** Requests per minute per token (or per client address without one); 0 turns the limit off. */
   readonly rateLimitPerMinute?: number;
+  /** Failed authentications per client address per minute (default 30); 0 turns the limit off. */
+  readonly failedAuthPerMinute?: number;
+  /** How long a request's headers and body may take to arrive (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Open event streams per token and in all (defaults 20 and 500). */
+  readonly eventStreams?: { readonly perToken: number; readonly total: number };
+  /** What webhook checks may call (config.webhooks); without it and without `webhooks`, nothing. */
+  readonly webhookPolicy?: { readonly allowedUrls: readonly string[]; readonly secrets: Readonly<Record<string, string>> };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -72,9 +83,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
     ...(deps.logStream ? { stream: deps.logStream } : {}),
   };
+  const requestTimeoutMs = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger,
     bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
+    // A body trickled in byte by byte would hold a connection (and its parser) for ever. Node checks the
+    // timeout every connectionsCheckingInterval (30 s by default): often enough to keep the bound near it.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+    },
+    // Errors Node answers before Fastify sees the request (431, 408, a malformed request) as problem+json.
+    clientErrorHandler,
     // Honour a caller's x-request-id when it is sane, so a request can be followed across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -105,18 +127,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const schema of validator.schemas) app.addSchema(schema);
 
   registerProblemHandlers(app);
+  registerUnmatchedRouteGuard(app);
   registerYamlParser(app);
   const tokens = new TokenRepository(deps.db);
-  const auth = registerAuth(app, deps.apiTokens ?? [], tokens);
+  const auth = registerAuth(app, deps.apiTokens ?? [], tokens, { failedAuthPerMinute: deps.failedAuthPerMinute ?? 30 });
   registerSecurityHeaders(app);
   if ((deps.rateLimitPerMinute ?? 600) > 0) {
     await app.register(rateLimit, {
       max: deps.rateLimitPerMinute ?? 600,
       timeWindow: 60_000,
-      // After authentication, so the limit is per token; public routes opt out below.
-      hook: 'preHandler',
+      // After authentication (the limit is per token) but before the body is read and validated, so
+      // requests that fail (400, 422, 403) count too; public routes opt out below.
+      hook: 'onRequest',
       keyGenerator: (request) => (request.principal && request.principal !== null && request.headers.authorization ? `token:${request.principal.name}` : `ip:${request.ip}`),
-      allowList: (request) => request.routeOptions.config?.role === undefined,
+      allowList: (request) => (request.routeOptions.config?.access ?? 'public') === 'public',
       errorResponseBuilder: (_request, context) =>
         new AppError({
           code: 'rate-limited',
@@ -163,7 +187,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
-  const checkRunner = deps.checkRunner ?? new CheckRunner({ prometheus: queries, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}) });
+  const webhooks = deps.webhooks ?? new WebhookClient(deps.webhookPolicy ?? {});
+  const checkRunner = deps.checkRunner ?? new CheckRunner({ prometheus: queries, webhooks });
   const evaluations = new EvaluationRepository(deps.db);
   const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: queries });
   await app.register(policyRoutes, {
@@ -171,6 +196,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     policies,
     policyDocuments,
     ...(deps.prometheus ? { checkQueries: policyQueryChecker(deps.prometheus, app.log) } : {}),
+    checkWebhooks: (document) => {
+      const problems = document.checks.flatMap((check, index) => {
+        const refusal = check.webhook ? webhooks.refusal(check.webhook.url) : undefined;
+        return refusal ? [{ pointer: `/body/checks/${index}/webhook/url`, detail: refusal }] : [];
+      });
+      if (problems.length > 0) throw errors.validation(problems);
+    },
   });
   await app.register(tokenRoutes, { document: deps.document, tokens, environmentTokens: deps.apiTokens ?? [], auth });
   await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
@@ -180,6 +212,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     policies,
     verifyTarget: deps.verifyTarget,
     shutdown: shutdown.signal,
+    eventStreams: new EventStreamLimiter(deps.eventStreams ?? { perToken: 20, total: 500 }),
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
 

@@ -112,6 +112,11 @@ describe('loadConfig: each bad variable is named', () => {
     ['PROMETHEUS_URL of another scheme', { env: { PROMETHEUS_URL: 'ftp://prom' }, variable: 'PROMETHEUS_URL' }],
     ['PROMETHEUS_URL with a space', { env: { PROMETHEUS_URL: 'http://prom 9090' }, variable: 'PROMETHEUS_URL' }],
     ['PROMETHEUS_URL that fetch cannot parse', { env: { PROMETHEUS_URL: 'http://[::1' }, variable: 'PROMETHEUS_URL' }],
+    // Issue 14: the password travelled into stored check results (readable by viewers) and logs.
+    ['PROMETHEUS_URL with credentials', { env: { PROMETHEUS_URL: 'http://admin:hunter2@prom:9090' }, variable: 'PROMETHEUS_URL' }],
+    ['PROMETHEUS_URL with a user only', { env: { PROMETHEUS_URL: 'https://token@prom:9090' }, variable: 'PROMETHEUS_URL' }],
+    ['PROMOTER_WEBHOOK_ALLOWED_URLS not a URL', { env: { PROMOTER_WEBHOOK_ALLOWED_URLS: 'https://ci.example/hooks/,ci.example' }, variable: 'PROMOTER_WEBHOOK_ALLOWED_URLS' }],
+    ['PROMOTER_SSE_TOTAL zero', { env: { PROMOTER_SSE_TOTAL: '0' }, variable: 'PROMOTER_SSE_TOTAL' }],
     ['PROMETHEUS_TIMEOUT_MS too small', { env: { ...prom, PROMETHEUS_TIMEOUT_MS: '10' }, variable: 'PROMETHEUS_TIMEOUT_MS' }],
     ['PROMETHEUS_HEADERS not JSON', { env: { ...prom, PROMETHEUS_HEADERS: 'X-Scope-OrgID: a' }, variable: 'PROMETHEUS_HEADERS' }],
     ['PROMETHEUS_HEADERS an array', { env: { ...prom, PROMETHEUS_HEADERS: '["a"]' }, variable: 'PROMETHEUS_HEADERS' }],
@@ -140,6 +145,18 @@ describe('loadConfig: each bad variable is named', () => {
     expect(configError(() => loadConfig({ PORT: '65536' })).message).toBe('PORT: must be between 0 and 65535, got 65536');
   });
 
+  it('refuses credentials in PROMETHEUS_URL without echoing them, pointing to the dedicated variables', () => {
+    const message = configError(() => loadConfig({ PROMETHEUS_URL: 'http://admin:hunter2@prom:9090' })).message;
+    expect(message).not.toContain('hunter2');
+    expect(message).toContain('PROMETHEUS_USERNAME');
+  });
+
+  it('reads the webhook allow-list and the secrets header values may reference', () => {
+    const config = loadConfig({ PROMOTER_WEBHOOK_ALLOWED_URLS: ' https://ci.example/hooks/ , http://10.0.0.5:8080/ ', PROMOTER_WEBHOOK_SECRET_CI: 's3', OTHER: 'x' });
+    expect(config.webhooks).toEqual({ allowedUrls: ['https://ci.example/hooks/', 'http://10.0.0.5:8080/'], secrets: { PROMOTER_WEBHOOK_SECRET_CI: 's3' } });
+    expect(loadConfig({}).webhooks).toEqual({ allowedUrls: [], secrets: {} });
+  });
+
   it('does not echo the Prometheus headers, which may carry credentials', () => {
     const message = configError(() => loadConfig({ ...prom, PROMETHEUS_HEADERS: '{"Authorization":"Bearer s3cr3t\\n"}' })).message;
     expect(message).not.toContain('s3cr3t');
@@ -153,7 +170,7 @@ describe('parseApiTokens', () => {
     ['name:role:ns1|ns2:secret', { given: `ci:operator:mcp|payments-2:${SECRET}`, want: [{ name: 'ci', role: 'operator', namespaces: ['mcp', 'payments-2'], secret: SECRET }] }],
     ['one namespace', { given: `ci:viewer:mcp:${SECRET}`, want: [{ name: 'ci', role: 'viewer', namespaces: ['mcp'], secret: SECRET }] }],
     ['a secret with colons after namespaces', { given: `ci:admin:mcp:${SECRET}:x:y`, want: [{ name: 'ci', role: 'admin', namespaces: ['mcp'], secret: `${SECRET}:x:y` }] }],
-    ['a secret with colons whose first part is no namespace list', { given: 'ci:admin:Xy9+/=:abc:defghijklmnop', want: [{ name: 'ci', role: 'admin', namespaces: undefined, secret: 'Xy9+/=:abc:defghijklmnop' }] }],
+    ['a secret with colons after an empty namespace field', { given: 'ci:admin::Xy9+/=:abc:defghijklmnop', want: [{ name: 'ci', role: 'admin', namespaces: undefined, secret: 'Xy9+/=:abc:defghijklmnop' }] }],
     [
       'several, comma separated, with spaces around entries',
       {
@@ -169,8 +186,8 @@ describe('parseApiTokens', () => {
     expect(parseApiTokens(given)).toEqual(want);
   });
 
-  // The format is ambiguous: name:role:X:Y is read as namespaces X when X looks like a namespace list.
-  it('reads a secret whose first colon-separated part looks like a namespace as namespaces (documented ambiguity)', () => {
+  // With four fields or more the third is always the namespace list: no guessing.
+  it('reads the third of four fields as namespaces', () => {
     expect(parseApiTokens('ci:admin:abc:defghijklmnopqrst')).toEqual([{ name: 'ci', role: 'admin', namespaces: ['abc'], secret: 'defghijklmnopqrst' }]);
   });
 
@@ -186,6 +203,11 @@ describe('parseApiTokens', () => {
     ['an empty secret', { given: 'ci:admin:', want: /shorter than 16/ }],
     ['an empty entry (trailing comma)', { given: `ci:admin:${SECRET},`, want: /entry 2 must look like/ }],
     ['a duplicate name', { given: `ci:admin:${SECRET},ci:viewer:${OTHER_SECRET}`, want: /entry 2: the name 'ci' is used twice/ }],
+    // Issue 14: this became an unscoped token whose secret was 'MCP:...'.
+    ['a namespace that is no DNS label', { given: `ci:operator:MCP:${SECRET}`, want: /entry 1 \(ci\): the third field must be namespaces/ }],
+    ['a secret with colons in the namespace field', { given: 'ci:admin:Xy9+/=:abc:defghijklmnop', want: /entry 1 \(ci\): the third field must be namespaces/ }],
+    ['a reserved name', { given: `engine:admin:${SECRET}`, want: /entry 1: the name 'engine' is reserved/ }],
+    ['the reserved name system', { given: `system:viewer:mcp:${SECRET}`, want: /the name 'system' is reserved/ }],
     ['a duplicate secret (the caller would be whichever token is last)', { given: `ro:viewer:${SECRET},root:admin:${SECRET}`, want: /entry 2 \(root\) has the same secret as an earlier token/ }],
   ];
   it.each(invalid)('refuses %s', (_name, { given, want }) => {

@@ -50,7 +50,24 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** The operator's Git repositories (PROMOTER_GIT_REPOSITORIES_FILE), for Git delivery and releases. */
   readonly gitRepositoriesFile: string | undefined;
+  /** Failed authentications per client address per minute; 0 = no limit. */
+  readonly failedAuthPerMinute: number;
+  /** How long a request (headers and body) may take to arrive. */
+  readonly requestTimeoutMs: number;
+  /** Open event streams per token and in all. */
+  readonly eventStreams: { readonly perToken: number; readonly total: number };
+  readonly webhooks: WebhookConfig;
 }
+
+export interface WebhookConfig {
+  /** URL prefixes a webhook check may call (PROMOTER_WEBHOOK_ALLOWED_URLS); empty: none. */
+  readonly allowedUrls: readonly string[];
+  /** PROMOTER_WEBHOOK_SECRET_* variables, which header values may reference as ${env:NAME}. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+/** Actor names the service writes itself; no token may take them, or its events would pass for the service's. */
+export const RESERVED_ACTOR_NAMES: readonly string[] = ['engine', 'system', 'anonymous', 'promoter', 'PROMOTER_API_TOKENS'];
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -106,13 +123,44 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     rateLimitPerMinute: integer(get('PROMOTER_RATE_LIMIT'), 'PROMOTER_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
     gitRepositoriesFile: gitFile === undefined ? undefined : resolve(gitFile),
+    failedAuthPerMinute: integer(get('PROMOTER_AUTH_FAILURE_LIMIT'), 'PROMOTER_AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
+    requestTimeoutMs: integer(get('PROMOTER_REQUEST_TIMEOUT_MS'), 'PROMOTER_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
+    eventStreams: {
+      perToken: integer(get('PROMOTER_SSE_PER_TOKEN'), 'PROMOTER_SSE_PER_TOKEN', 20, 1, 10_000),
+      total: integer(get('PROMOTER_SSE_TOTAL'), 'PROMOTER_SSE_TOTAL', 500, 1, 100_000),
+    },
+    webhooks: webhookConfig(get, env),
   });
+}
+
+function webhookConfig(get: (name: string) => string | undefined, env: Readonly<Record<string, string | undefined>>): WebhookConfig {
+  const allowedUrls = (get('PROMOTER_WEBHOOK_ALLOWED_URLS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  allowedUrls.forEach((entry, index) => {
+    if (!/^https?:\/\/[^\s]+$/i.test(entry) || !URL.canParse(entry)) {
+      throw new ConfigError('PROMOTER_WEBHOOK_ALLOWED_URLS', `entry ${index + 1} ('${entry}') must be an http:// or https:// URL prefix`);
+    }
+    const url = new URL(entry);
+    if (url.username !== '' || url.password !== '') throw new ConfigError('PROMOTER_WEBHOOK_ALLOWED_URLS', `entry ${index + 1} must not hold credentials`);
+  });
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('PROMOTER_WEBHOOK_SECRET_') && value !== undefined) secrets[name] = value;
+  }
+  return { allowedUrls, secrets };
 }
 
 function prometheusConfig(get: (name: string) => string | undefined): PrometheusConfig | undefined {
   const url = get('PROMETHEUS_URL');
   if (url === undefined) return undefined;
   if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('PROMETHEUS_URL', 'must be an http:// or https:// URL');
+  const parsed = new URL(url);
+  // Credentials in the URL would travel into error messages, logs and stored check results.
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError('PROMETHEUS_URL', 'must not hold credentials (user:password@); set PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD, or PROMETHEUS_BEARER_TOKEN');
+  }
   const username = get('PROMETHEUS_USERNAME');
   const password = get('PROMETHEUS_PASSWORD');
   if ((username === undefined) !== (password === undefined)) {
@@ -164,11 +212,23 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] {
     }
     let namespaces: string[] | undefined;
     let secret: string;
-    if (parts.length >= 4 && parts[2] !== undefined && /^[a-z0-9|-]+$/.test(parts[2]) && parts[2].split('|').every((ns) => DNS_LABEL.test(ns))) {
-      namespaces = parts[2].split('|');
+    if (parts.length >= 4) {
+      // With four fields or more the third is the namespace list (empty for none), never part of the
+      // secret: a mistyped namespace stops start-up instead of becoming an unscoped token.
+      const field = parts[2] ?? '';
+      if (field !== '' && !field.split('|').every((ns) => DNS_LABEL.test(ns))) {
+        throw new ConfigError(
+          'PROMOTER_API_TOKENS',
+          `${where} (${name}): the third field must be namespaces (lowercase DNS labels separated by |) or empty; write a secret with colons as name:role::secret`,
+        );
+      }
+      namespaces = field === '' ? undefined : field.split('|');
       secret = parts.slice(3).join(':');
     } else {
       secret = parts.slice(2).join(':');
+    }
+    if (RESERVED_ACTOR_NAMES.includes(name)) {
+      throw new ConfigError('PROMOTER_API_TOKENS', `${where}: the name '${name}' is reserved (${RESERVED_ACTOR_NAMES.join(', ')})`);
     }
     if (secret.length < 16) {
       throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has a secret shorter than 16 characters`);

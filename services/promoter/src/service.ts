@@ -19,7 +19,7 @@ import { UnconfiguredKubernetes } from './adapters/kubernetes/unconfigured-kuber
 import { instrumentQueries } from './adapters/prometheus/instrumented-queries.js';
 import { PrometheusClient } from './adapters/prometheus/prometheus-client.js';
 import type { PrometheusQueries } from './adapters/prometheus/query-result.js';
-import type { WebhookClient } from './adapters/webhook/webhook-client.js';
+import { WebhookClient } from './adapters/webhook/webhook-client.js';
 import { loadOpenApiDocument, type OpenApiDocument } from './contract/openapi.js';
 import { KubernetesDelivery } from './engine/kubernetes-delivery.js';
 import { GitOpsDelivery, UNCONFIGURED_GIT } from './engine/git-delivery.js';
@@ -74,7 +74,9 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const promotions = new PromotionRepository(handle.db);
   const metrics = parts.metrics ?? createMetrics(() => promotions.countByState());
   const queries = prometheus ? instrumentQueries(prometheus, metrics.prometheusRequestsTotal) : undefined;
-  const checkRunner = new CheckRunner({ prometheus: queries, ...(parts.webhooks ? { webhooks: parts.webhooks } : {}) });
+  // Webhook checks may call only what the operator allows (PROMOTER_WEBHOOK_ALLOWED_URLS), in the app and the engine alike.
+  const webhooks = parts.webhooks ?? new WebhookClient(config.webhooks);
+  const checkRunner = new CheckRunner({ prometheus: queries, webhooks });
 
   const app = await buildApp({
     db: handle.db,
@@ -87,6 +89,10 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    failedAuthPerMinute: config.failedAuthPerMinute,
+    requestTimeoutMs: config.requestTimeoutMs,
+    eventStreams: config.eventStreams,
+    webhooks,
     policiesDir: config.policiesDir,
     ...(parts.logStream ? { logStream: parts.logStream } : {}),
     ...(parts.onRoute ? { onRoute: parts.onRoute } : {}),

@@ -360,7 +360,7 @@ export interface components {
          * @description The stable, machine-readable problem code (the last segment of `type`).
          * @enum {string}
          */
-        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down";
+        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "too-many-streams" | "headers-too-large" | "request-timeout" | "client-closed-request" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down";
         FieldError: {
             /** @description JSON pointer to the field at fault, prefixed by where it is: /body, /query, /params or /headers. */
             pointer: string;
@@ -576,6 +576,12 @@ export interface components {
          */
         Policy: {
             name?: components["schemas"]["PolicyName"];
+            /**
+             * @description The namespace that owns the policy: only tokens of that namespace see it, only its admins (or
+             *     unscoped ones) change it, and only its promotions and evaluations use it. Without it the policy
+             *     is global: every token reads it, only unscoped admins change it.
+             */
+            namespace?: components["schemas"]["DnsLabel"];
             description?: string;
             interval?: components["schemas"]["Duration"];
             bake?: components["schemas"]["Duration"];
@@ -652,8 +658,16 @@ export interface components {
                 direction?: "increase" | "decrease" | "either";
             };
             webhook?: {
-                /** Format: uri */
+                /**
+                 * Format: uri
+                 * @description Must start with an entry of the service's PROMOTER_WEBHOOK_ALLOWED_URLS.
+                 */
                 url: string;
+                /**
+                 * @description Header values are write-only: reads answer `[redacted]`. Keep secrets out of the policy by writing
+                 *     `${env:PROMOTER_WEBHOOK_SECRET_NAME}`, resolved from the service's environment (e.g. a Secret) when
+                 *     the webhook is called, and shown as written.
+                 */
                 headers?: {
                     [key: string]: string;
                 };
@@ -1531,7 +1545,7 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "too-many-streams", "headers-too-large", "request-timeout", "client-closed-request", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down"];
 export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];

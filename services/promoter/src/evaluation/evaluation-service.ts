@@ -7,7 +7,7 @@ import type { EvaluationRepository, EvaluationView } from '../adapters/db/evalua
 import type { PolicyRepository } from '../adapters/db/policy-repository.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { AppError, errors } from '../errors.js';
-import { normalizePolicy, type Phase, type PolicyDocument } from '../domain/policy/model.js';
+import { normalizePolicy, POLICY_DEFAULTS, type Check, type Phase, type PolicyDocument } from '../domain/policy/model.js';
 import { checkVerdict, finalVerdict, phaseVerdict, type Measurement, type NumberedMeasurement } from '../domain/judge/index.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import type { CheckRunner } from './check-runner.js';
@@ -23,7 +23,22 @@ export interface EvaluationRequest {
   window?: { start: string; end: string };
 }
 
-const MAX_ROUNDS = 500;
+/** What one evaluation may cost; beyond either a 422 names the limit (RELIABILITY.md, Security model). */
+export const EVALUATION_LIMITS = {
+  /** Rounds in a window (one per policy interval). */
+  rounds: 500,
+  /** Prometheus queries in all (rounds times each check's queries). */
+  queries: 1_000,
+  /** Webhook calls in all, retries included. */
+  webhookCalls: 50,
+} as const;
+
+export interface EvaluateOptions {
+  /** Aborted when the client goes away: no further round starts and nothing is stored. */
+  readonly signal?: AbortSignal;
+  /** Whether the caller may evaluate a stored policy with this owner (`null`: global). */
+  readonly canUsePolicy?: (owner: string | null) => boolean;
+}
 
 export class EvaluationService {
   constructor(
@@ -37,13 +52,14 @@ export class EvaluationService {
     },
   ) {}
 
-  async evaluate(request: EvaluationRequest, actor: string): Promise<EvaluationView> {
+  async evaluate(request: EvaluationRequest, actor: string, options: EvaluateOptions = {}): Promise<EvaluationView> {
     const now = this.deps.clock?.() ?? new Date();
-    const { document, name, version } = await this.#policy(request.policy);
+    const { document, name, version } = await this.#policy(request.policy, options.canUsePolicy);
     const policy = normalizePolicy(document);
     const phase = request.phase ?? 'pre';
     const times = roundTimes(request, policy.intervalMs, now);
     const checks = checksFor(policy, phase);
+    checkCost(checks, times.length);
     const image = request.image ?? undefined;
     const target = {
       namespace: request.target.namespace,
@@ -56,6 +72,7 @@ export class EvaluationService {
 
     const byCheck = new Map<string, Measurement[]>(checks.map((check) => [check.name, []]));
     for (const at of times) {
+      if (options.signal?.aborted) throw clientGone();
       const round = await measureRound(this.deps.runner, this.deps.prometheus, policy, checks, { target, phase, at });
       for (const measurement of round) byCheck.get(measurement.check)?.push(measurement);
     }
@@ -96,10 +113,14 @@ export class EvaluationService {
     );
   }
 
-  async #policy(policy: string | PolicyDocument): Promise<{ document: PolicyDocument; name: string | null; version: number | null }> {
+  async #policy(
+    policy: string | PolicyDocument,
+    canUse: ((owner: string | null) => boolean) | undefined,
+  ): Promise<{ document: PolicyDocument; name: string | null; version: number | null }> {
     if (typeof policy === 'string') {
       try {
         const stored = await this.deps.policies.get(policy);
+        if (canUse && !canUse(stored.document.namespace ?? null)) throw errors.policyNotFound(policy);
         return { document: stored.document, name: stored.name, version: stored.version };
       } catch (error) {
         if (error instanceof AppError && error.code === 'policy-not-found') {
@@ -113,23 +134,54 @@ export class EvaluationService {
   }
 }
 
+function clientGone(): AppError {
+  return new AppError({ code: 'client-closed-request', status: 499, title: 'Client closed the request', detail: 'The client went away; the evaluation stopped and nothing was stored.' });
+}
+
+/** Prometheus queries one measurement of a check makes (its baseline doubles it), and webhook calls. */
+function checkCost(checks: readonly Check[], rounds: number): void {
+  let queries = 0;
+  let webhookCalls = 0;
+  for (const check of checks) {
+    if (check.kind === 'webhook') webhookCalls += rounds * ((check.document.webhook?.retries ?? POLICY_DEFAULTS.webhookRetries) + 1);
+    else queries += rounds * (check.kind === 'baseline' || check.kind === 'statistical' ? 2 : 1);
+  }
+  if (queries > EVALUATION_LIMITS.queries) {
+    throw errors.validation([
+      { pointer: '/body', detail: `this evaluation would run ${queries} Prometheus queries (${rounds} rounds of ${checks.length} checks); the limit is ${EVALUATION_LIMITS.queries} per evaluation` },
+    ]);
+  }
+  if (webhookCalls > EVALUATION_LIMITS.webhookCalls) {
+    throw errors.validation([
+      { pointer: '/body', detail: `this evaluation could make ${webhookCalls} webhook calls (${rounds} rounds, retries included); the limit is ${EVALUATION_LIMITS.webhookCalls} per evaluation` },
+    ]);
+  }
+}
+
+/** A time the service can compute with: `date-time` admits leap seconds (23:59:60), which Date cannot hold. */
+function instant(value: string, pointer: string): number {
+  const ms = new Date(value).getTime();
+  if (Number.isNaN(ms)) throw errors.validation([{ pointer, detail: `'${value}' is not a time this service can use (leap seconds are not supported)` }]);
+  return ms;
+}
+
 function roundTimes(request: EvaluationRequest, intervalMs: number, now: Date): Date[] {
   if (request.window) {
     if (request.time !== undefined) {
       throw errors.validation([{ pointer: '/body/time', detail: 'give either time or window, not both' }]);
     }
-    const start = new Date(request.window.start).getTime();
-    const end = new Date(request.window.end).getTime();
+    const start = instant(request.window.start, '/body/window/start');
+    const end = instant(request.window.end, '/body/window/end');
     if (!(start < end)) throw errors.validation([{ pointer: '/body/window/end', detail: 'must be after start' }]);
     if (end > now.getTime()) throw errors.validation([{ pointer: '/body/window/end', detail: 'must not be in the future' }]);
     const rounds = Math.floor((end - start) / intervalMs) + 1;
-    if (rounds > MAX_ROUNDS) {
-      throw errors.validation([{ pointer: '/body/window', detail: `the window holds ${rounds} rounds at the policy's interval; at most ${MAX_ROUNDS}` }]);
+    if (rounds > EVALUATION_LIMITS.rounds) {
+      throw errors.validation([{ pointer: '/body/window', detail: `the window holds ${rounds} rounds at the policy's interval; the limit is ${EVALUATION_LIMITS.rounds} rounds per evaluation` }]);
     }
     return Array.from({ length: rounds }, (_, i) => new Date(start + i * intervalMs));
   }
   if (request.time !== undefined) {
-    const time = new Date(request.time);
+    const time = new Date(instant(request.time, '/body/time'));
     if (time.getTime() > now.getTime()) throw errors.validation([{ pointer: '/body/time', detail: 'must not be in the future' }]);
     return [time];
   }

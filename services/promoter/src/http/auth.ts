@@ -2,75 +2,86 @@
  * Bearer-token authentication and role checks. Tokens come from PROMOTER_API_TOKENS and from the admin
  * API (stored as SHA-256 digests). Environment secrets are compared as digests with timingSafeEqual, so
  * neither their content nor their length leaks through timing; API tokens are looked up by digest.
- * Without any token at all the API is open (local use) and every caller is `anonymous` with the admin
- * role; the first token created through the API closes it.
+ *
+ * The open mode (no token at all: every caller is `anonymous` with the admin role, for local use) holds
+ * only while no token is configured and the database has never held an API token. It is asked of the
+ * database on every request while open (no cache window: another replica's first token closes this one at
+ * once), and a revoked token still counts, so revoking the last token does not reopen the API. Once
+ * closed, the answer is cached for good: tokens are never deleted, only revoked. The first token itself is
+ * created in a transaction that re-checks (tokens.create with `onlyIfFirst`).
+ *
+ * Failed authentication is limited per client address (FailedAuthLimiter), before the token is looked at.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiToken, Role } from '../config.js';
-import { errors } from '../errors.js';
+import type { FastifyInstance } from 'fastify';
+import type { ApiToken } from '../config.js';
+import { AppError, errors } from '../errors.js';
 import { secretDigest, type TokenRepository } from '../adapters/db/token-repository.js';
+import { atLeast, NamespaceScope, type Access, type Principal } from './access.js';
 
-export interface Principal {
-  readonly name: string;
-  readonly role: Role;
-  readonly namespaces: readonly string[] | undefined;
-}
+export type { Principal } from './access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    scope: NamespaceScope;
   }
   interface FastifyContextConfig {
-    /** The least role an operation needs; absent means public. */
-    role?: Role;
+    /** What an operation needs (http/access.ts); absent means public. */
+    access?: Access;
   }
 }
 
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
-const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin', namespaces: undefined };
-// How long "are there any API tokens?" is remembered; the replica that creates one forgets at once.
-const OPEN_CHECK_TTL_MS = 5_000;
+export const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin', namespaces: undefined };
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-export interface Authenticator {
-  /** Call after a token is created or revoked through this replica. */
-  invalidate(): void;
+export interface AuthOptions {
+  /** Failed authentications per client address per minute before 429; 0 turns the limit off. */
+  readonly failedAuthPerMinute?: number;
 }
 
-export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], stored: TokenRepository): Authenticator {
+export interface Authenticator {
+  /** Whether the API is open (no token configured, none ever created). */
+  isOpen(): Promise<boolean>;
+}
+
+export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], stored: TokenRepository, options: AuthOptions = {}): Authenticator {
   const known = tokens.map((token) => ({ token, digest: sha256(token.secret) }));
-  let openUntil = 0;
-  let open = known.length === 0;
+  let closed = known.length > 0;
   const isOpen = async (): Promise<boolean> => {
-    if (known.length > 0) return false;
-    if (Date.now() < openUntil) return open;
-    open = (await stored.countActive()) === 0;
-    openUntil = Date.now() + OPEN_CHECK_TTL_MS;
-    return open;
+    if (closed) return false;
+    closed = await stored.anyEverCreated();
+    return !closed;
   };
+  const failures = new FailedAuthLimiter(options.failedAuthPerMinute ?? 30, 60_000);
 
   app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('scope', null as unknown as NamespaceScope);
   app.addHook('onRequest', async (request) => {
     request.principal = ANONYMOUS;
-    const role = request.routeOptions.config?.role;
-    if (role === undefined) return;
+    request.scope = new NamespaceScope(ANONYMOUS);
+    const access = request.routeOptions.config?.access;
+    if (access === undefined || access === 'public') return;
     const header = request.headers.authorization;
     if (header === undefined && (await isOpen())) return;
+    failures.refuseIfExceeded(request.ip);
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) {
+      failures.record(request.ip);
       throw errors.unauthorized(header === undefined ? 'Send Authorization: Bearer <token>.' : 'The Authorization header is not a bearer token.');
     }
     const principal = await identify(match[1]);
     if (!principal) {
       if (await isOpen()) return; // an open API ignores a stray token rather than refusing it
+      failures.record(request.ip);
       throw errors.unauthorized('The bearer token is not valid.');
     }
-    if (RANK[principal.role] < RANK[role]) {
-      throw errors.forbidden(`Token '${principal.name}' has role ${principal.role}; this needs ${role}.`);
+    if (!atLeast(principal.role, access.role)) {
+      throw errors.forbidden(`Token '${principal.name}' has role ${principal.role}; this needs ${access.role}.`);
     }
     request.principal = principal;
+    request.scope = new NamespaceScope(principal);
   });
 
   async function identify(secret: string): Promise<Principal | undefined> {
@@ -85,17 +96,54 @@ export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], 
     return token ? { name: token.name, role: token.role, namespaces: token.namespaces ?? undefined } : undefined;
   }
 
-  return {
-    invalidate: () => {
-      openUntil = 0;
-    },
-  };
+  return { isOpen };
 }
 
-/** Refuses a request whose token is scoped to other namespaces. */
-export function requireNamespace(request: FastifyRequest, namespace: string): void {
-  const allowed = request.principal.namespaces;
-  if (allowed !== undefined && !allowed.includes(namespace)) {
-    throw errors.forbidden(`Token '${request.principal.name}' may act only in namespaces ${allowed.join(', ')}, not '${namespace}'.`);
+/**
+ * Failed authentications per client address in a fixed window: past the limit the address gets 429
+ * without its token being looked at, so guessing tokens costs a minute per few dozen guesses. Per
+ * replica, in memory; bounded by pruning expired windows when it grows.
+ */
+export class FailedAuthLimiter {
+  readonly #windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  record(address: string): void {
+    if (this.limit <= 0) return;
+    const now = this.now();
+    const window = this.#windows.get(address);
+    if (!window || window.resetAt <= now) {
+      if (this.#windows.size >= 10_000) this.#prune(now);
+      // Still full of live windows: forget the oldest rather than grow without bound.
+      if (this.#windows.size >= 10_000) this.#windows.delete(this.#windows.keys().next().value as string);
+      this.#windows.set(address, { count: 1, resetAt: now + this.windowMs });
+    } else {
+      window.count += 1;
+    }
+  }
+
+  refuseIfExceeded(address: string): void {
+    if (this.limit <= 0) return;
+    const window = this.#windows.get(address);
+    const now = this.now();
+    if (window && window.resetAt > now && window.count >= this.limit) {
+      const seconds = Math.ceil((window.resetAt - now) / 1000);
+      throw new AppError({
+        code: 'rate-limited',
+        status: 429,
+        title: 'Too many requests',
+        detail: `More than ${this.limit} failed authentications from this address in a minute; retry after ${seconds} s.`,
+        headers: { 'retry-after': String(seconds) },
+      });
+    }
+  }
+
+  #prune(now: number): void {
+    for (const [address, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(address);
   }
 }

@@ -19,8 +19,9 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps)
   // Serialized once: the response schema is an open object, which the serializer would otherwise empty.
   const documentJson = JSON.stringify(deps.document);
   registerOperations(app, deps.document, {
-    getHealth: { handler: async () => ({ status: 'ok' }) },
+    getHealth: { access: 'public', handler: async () => ({ status: 'ok' }) },
     getReadiness: {
+      access: 'public',
       handler: async () => {
         try {
           await withTimeout(sql`SELECT 1`.execute(deps.db), timeoutMs);
@@ -31,12 +32,13 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps)
       },
     },
     getMetrics: {
+      access: 'public',
       handler: async (_request, reply) => {
         const body = await deps.metrics.registry.metrics();
         return reply.type(deps.metrics.registry.contentType).send(body);
       },
     },
-    getOpenApi: { handler: async (_request, reply) => reply.type('application/json; charset=utf-8').send(documentJson) },
+    getOpenApi: { access: 'public', handler: async (_request, reply) => reply.type('application/json; charset=utf-8').send(documentJson) },
   });
 }
 

@@ -1,16 +1,18 @@
 /**
- * Routes come from the contract: a plugin names the operations it implements and their handlers, and the
- * method, path and schemas are taken from the OpenAPI document. A handler cannot exist without its
- * operation, and the contract test catches an operation without a handler.
+ * Routes come from the contract: a plugin names the operations it implements, their access (http/access.ts)
+ * and their handlers, and the method, path and schemas are taken from the OpenAPI document. A handler
+ * cannot exist without its operation nor without its access, and the contract test catches an operation
+ * without a handler.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import type { Role } from '../config.js';
 import { errors } from '../errors.js';
 import { YAML_CONTENT_TYPES } from './content-types.js';
+import { enforceScopeConsulted, type Access } from './access.js';
 import { fastifyPath, listOperations, routeSchema, type OpenApiDocument } from '../contract/openapi.js';
 
 export interface OperationHandler {
-  readonly role?: Role;
+  /** Who may call it and whether it touches namespaced data: see http/access.ts. */
+  readonly access: Access;
   // Request shapes are guaranteed by the route schema; handlers cast `request.body` etc. to their types.
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
@@ -21,36 +23,54 @@ export function registerOperations(
   handlers: Readonly<Record<string, OperationHandler>>,
 ): void {
   const operations = new Map(listOperations(document).map((operation) => [operation.operationId, operation]));
-  for (const [operationId, { role, handler }] of Object.entries(handlers)) {
+  for (const [operationId, { access, handler }] of Object.entries(handlers)) {
     const operation = operations.get(operationId);
     if (!operation) throw new Error(`handler for unknown operation ${operationId}: add it to openapi/promoter.yaml`);
     const requestBody = operation.definition.requestBody as { required?: boolean; content: Record<string, unknown> } | undefined;
+    const declared = requestBody ? Object.keys(requestBody.content) : [];
     app.route({
       method: operation.method as 'GET',
       url: fastifyPath(operation.path),
       schema: routeSchema(document, operation),
-      config: role === undefined ? {} : { role },
-      ...(requestBody ? { preValidation: enforceMediaType(Object.keys(requestBody.content), requestBody.required === true) } : {}),
+      config: { access },
+      // Before the body is read: a body this operation would refuse is never parsed.
+      onRequest: refuseUnacceptedBody(declared),
+      ...(requestBody?.required ? { preValidation: requireBody(declared) } : {}),
+      ...(access !== 'public' && access.namespaces === 'checked' ? { onSend: enforceScopeConsulted(operationId) } : {}),
       handler: handler as RouteHandlerMethod,
     });
   }
 }
 
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /**
  * Fastify parses every content type it has a parser for, on every route, and validates a body only
- * against the schemas of the content types the route declares: a body in any other type must be refused
- * here, or it would reach the handler unvalidated.
+ * against the schemas of the content types the route declares: a body in any other type, or a body on an
+ * operation that takes none, is refused here, before it is parsed (YAML parsing costs CPU).
  */
-function enforceMediaType(declared: readonly string[], required: boolean) {
+function refuseUnacceptedBody(declared: readonly string[]) {
   const accepted = new Set(declared.includes('application/yaml') ? [...declared, ...YAML_CONTENT_TYPES] : declared);
-  return async (request: FastifyRequest) => {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    // GET and HEAD bodies are never parsed.
+    if (request.method === 'GET' || request.method === 'HEAD') return done();
     const contentType = request.headers['content-type'];
-    const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-    if (mediaType === undefined || mediaType === '') {
-      if (request.body !== undefined && request.body !== null) throw errors.unsupportedMediaType(undefined, declared);
-      if (required) throw errors.malformedBody(`This operation needs a body (${declared.join(' or ')}).`);
-      return;
+    const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+    if (declared.length === 0) {
+      // A body on an operation that takes none: refused when it would be parsed as something.
+      return done(hasBody(request) && mediaType !== undefined ? errors.unsupportedMediaType(mediaType, ['no body']) : undefined);
     }
-    if (!accepted.has(mediaType)) throw errors.unsupportedMediaType(mediaType, declared);
+    if (mediaType === undefined) return done(hasBody(request) ? errors.unsupportedMediaType(undefined, declared) : undefined);
+    if (!accepted.has(mediaType)) return done(errors.unsupportedMediaType(mediaType, declared));
+    done();
+  };
+}
+
+function requireBody(declared: readonly string[]) {
+  return async (request: FastifyRequest) => {
+    if (request.body === undefined || request.body === null || request.body === '') throw errors.malformedBody(`This operation needs a body (${declared.join(' or ')}).`);
   };
 }

@@ -1,10 +1,16 @@
-/** /v1/policies: versioned policy documents. */
-import type { FastifyInstance } from 'fastify';
-import type { PolicyRepository } from '../adapters/db/policy-repository.js';
+/**
+ * /v1/policies: versioned policy documents. A policy is global (no `namespace`: every token reads it, only
+ * unscoped admins change it) or owned by a namespace (only tokens of that namespace see it, only its
+ * admins change it, only its promotions use it). Webhook header values are never read back.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { PolicyRepository, PolicyVersionView } from '../adapters/db/policy-repository.js';
 import type { OpenApiDocument } from '../contract/openapi.js';
+import { errors } from '../errors.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import type { PolicyDocument } from '../domain/policy/model.js';
 import { registerOperations } from './operations.js';
+import { redactPolicyDocument } from './redaction.js';
 
 export interface PolicyRoutesDeps {
   readonly document: OpenApiDocument;
@@ -12,46 +18,65 @@ export interface PolicyRoutesDeps {
   readonly policyDocuments: PolicyDocuments;
   /** Optional extra check of each query against Prometheus (syntax), when it is reachable. */
   readonly checkQueries?: ((document: PolicyDocument) => Promise<void>) | undefined;
+  /** Refuses webhook URLs the operator did not allow (field errors relative to the document). */
+  readonly checkWebhooks?: ((document: PolicyDocument) => void) | undefined;
 }
+
+const owner = (policy: PolicyVersionView): string | null => policy.document.namespace ?? null;
+const readable = (policy: PolicyVersionView): PolicyVersionView => ({ ...policy, document: redactPolicyDocument(policy.document) });
 
 export async function policyRoutes(app: FastifyInstance, deps: PolicyRoutesDeps): Promise<void> {
   const { policies, policyDocuments } = deps;
+  const visible = (request: FastifyRequest, policy: PolicyVersionView) => request.scope.canSee(owner(policy));
   registerOperations(app, deps.document, {
     listPolicies: {
-      role: 'viewer',
-      handler: async () => ({ items: await policies.list() }),
+      access: { role: 'viewer', namespaces: 'checked' },
+      handler: async (request) => {
+        request.scope.consult(); // consulted even when there is nothing to filter
+        return { items: (await policies.list()).filter((p) => visible(request, p)).map(readable) };
+      },
     },
     getPolicy: {
-      role: 'viewer',
+      access: { role: 'viewer', namespaces: 'checked' },
       handler: async (request) => {
         const { name } = request.params as { name: string };
         const { version } = request.query as { version?: number };
-        return policies.get(name, version);
+        const policy = await policies.get(name, version);
+        request.scope.see(owner(policy), () => errors.policyNotFound(name, version));
+        return readable(policy);
       },
     },
     listPolicyVersions: {
-      role: 'viewer',
+      access: { role: 'viewer', namespaces: 'checked' },
       handler: async (request) => {
         const { name } = request.params as { name: string };
-        return { items: await policies.versions(name) };
+        const latest = await policies.get(name);
+        request.scope.see(owner(latest), () => errors.policyNotFound(name));
+        return { items: (await policies.versions(name)).filter((p) => visible(request, p)).map(readable) };
       },
     },
     putPolicy: {
-      role: 'admin',
+      access: { role: 'admin', namespaces: 'checked' },
       handler: async (request, reply) => {
         const { name } = request.params as { name: string };
         const policyDocument = policyDocuments.check(request.body, '/body', name);
+        // The new owner first (it is in the request), then the current one, under the policy's lock.
+        request.scope.manage(policyDocument.namespace ?? null, () => errors.forbidden(`Token '${request.principal.name}' may not own policies in namespace '${policyDocument.namespace}'.`));
+        deps.checkWebhooks?.(policyDocument);
         await deps.checkQueries?.(policyDocument);
-        const result = await policies.put(name, policyDocument, 'api', request.principal.name);
+        const result = await policies.put(name, policyDocument, 'api', request.principal.name, (current) =>
+          // A name taken by another namespace: the same answer as for a global policy.
+          request.scope.manage(current, () => errors.forbidden(`Token '${request.principal.name}' may not change policy '${name}'.`)),
+        );
         request.log.info({ policy: name, version: result.policy.version, changed: result.changed }, 'policy stored');
-        return reply.code(result.created ? 201 : 200).header('location', `/v1/policies/${name}`).send(result.policy);
+        return reply.code(result.created ? 201 : 200).header('location', `/v1/policies/${name}`).send(readable(result.policy));
       },
     },
     deletePolicy: {
-      role: 'admin',
+      access: { role: 'admin', namespaces: 'checked' },
       handler: async (request, reply) => {
         const { name } = request.params as { name: string };
-        await policies.delete(name);
+        await policies.delete(name, (current) => request.scope.manage(current, () => errors.policyNotFound(name)));
         request.log.info({ policy: name }, 'policy deleted');
         return reply.code(204).send();
       },

@@ -34,7 +34,7 @@ export async function streamPromotionEvents(
   let afterId = options.afterId;
   let lastWrite = Date.now();
   try {
-    while (!closed) {
+    const send = async (): Promise<{ sent: number; finished: boolean }> => {
       const events = await promotions.events(id, afterId);
       let finished = false;
       for (const event of events) {
@@ -43,8 +43,16 @@ export async function streamPromotionEvents(
         lastWrite = Date.now();
         if (event.to !== null && isTerminalState(event.to)) finished = true;
       }
+      return { sent: events.length, finished };
+    };
+    while (!closed) {
+      const { sent, finished } = await send();
       if (finished) break;
-      if (events.length === 0 && isTerminalState((await promotions.get(id)).state)) break;
+      if (sent === 0 && isTerminalState((await promotions.get(id)).state)) {
+        // The state may have turned terminal after the events were read: send what came with it first.
+        await send();
+        break;
+      }
       if (Date.now() - lastWrite > HEARTBEAT_MS) {
         raw.write(': heartbeat\n\n');
         lastWrite = Date.now();

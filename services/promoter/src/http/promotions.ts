@@ -7,9 +7,10 @@ import { AppError, errors, type FieldError } from '../errors.js';
 import { digest } from '../domain/canonical-json.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import type { PromotionAction, PromotionState } from '../domain/promotion-state-machine.js';
-import { requireNamespace } from './auth.js';
 import type { ImageLocator } from '../domain/gitops/image-edit.js';
 import { gitLocator } from '../engine/target-verifier.js';
+import { redactPolicyDocument } from './redaction.js';
+import type { EventStreamLimiter } from './event-stream-limits.js';
 import { registerOperations } from './operations.js';
 import { streamPromotionEvents } from './promotion-events-stream.js';
 
@@ -36,17 +37,21 @@ export interface PromotionRoutesDeps {
   readonly streamPollMs?: number;
   /** Aborted when the app closes, to end open event streams. */
   readonly shutdown: AbortSignal;
+  readonly eventStreams: EventStreamLimiter;
 }
+
+// Postgres bigint ids; a larger `after` would make the query fail instead of finding nothing.
+const MAX_EVENT_ID = Number.MAX_SAFE_INTEGER;
 
 export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoutesDeps): Promise<void> {
   const { promotions, policies } = deps;
 
   const action = (name: PromotionAction) => ({
-    role: 'operator' as const,
+    access: { role: 'operator', namespaces: 'checked' } as const,
     handler: async (request: FastifyRequest) => {
       const { id } = request.params as { id: string };
       const current = await promotions.get(id);
-      requireNamespace(request, current.target.namespace);
+      request.scope.see(current.target.namespace, () => errors.promotionNotFound(id));
       const { reason } = (request.body ?? {}) as { reason?: string };
       const promotion = await promotions.requestAction(id, name, request.principal.name, reason);
       request.log.info({ promotion: id, action: name, state: promotion.state }, 'promotion action');
@@ -56,10 +61,10 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
 
   registerOperations(app, deps.document, {
     createPromotion: {
-      role: 'operator',
+      access: { role: 'operator', namespaces: 'checked' },
       handler: async (request, reply) => {
         const body = request.body as PromotionRequest;
-        requireNamespace(request, body.target.namespace);
+        request.scope.act(body.target.namespace);
         checkImageOrSource(body);
         const policy = await policies.get(body.policy).catch((error: unknown) => {
           if (error instanceof AppError && error.code === 'policy-not-found') {
@@ -67,6 +72,7 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
           }
           throw error;
         });
+        checkPolicyUsable(policy.name, policy.document.namespace, body.target.namespace, request.scope.canSee(policy.document.namespace ?? null));
         const missing = (await deps.verifyTarget?.(body)) ?? [];
         if (missing.length > 0) throw errors.validation(missing);
         const key = request.headers['idempotency-key'] as string | undefined;
@@ -99,26 +105,36 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
       },
     },
     listPromotions: {
-      role: 'viewer',
+      access: { role: 'viewer', namespaces: 'checked' },
       handler: async (request) => {
         const query = request.query as { namespace?: string; deployment?: string; state?: PromotionState; limit: number; cursor?: string }; // validated against the contract's enum
-        return promotions.list(query);
+        const namespaces = request.scope.namespaces;
+        // Another namespace's promotions are not refused (that would say they exist): there are none to see.
+        if (namespaces !== undefined && query.namespace !== undefined && !namespaces.includes(query.namespace)) return { items: [], nextCursor: null };
+        return promotions.list({ ...query, namespaces });
       },
     },
     getPromotion: {
-      role: 'viewer',
-      handler: async (request) => promotions.getDetail((request.params as { id: string }).id),
+      access: { role: 'viewer', namespaces: 'checked' },
+      handler: async (request) => {
+        const { id } = request.params as { id: string };
+        const detail = await promotions.getDetail(id);
+        request.scope.see(detail.target.namespace, () => errors.promotionNotFound(id));
+        return { ...detail, policySnapshot: redactPolicyDocument(detail.policySnapshot) };
+      },
     },
     listPromotionEvents: {
-      role: 'viewer',
+      access: { role: 'viewer', namespaces: 'checked' },
       handler: async (request, reply) => {
         const { id } = request.params as { id: string };
         const { after } = request.query as { after?: number };
-        if (!(await promotions.exists(id))) throw errors.promotionNotFound(id);
         const lastEventId = request.headers['last-event-id'];
-        const afterId = after ?? (typeof lastEventId === 'string' && /^\d+$/.test(lastEventId) ? Number(lastEventId) : 0);
+        const afterId = after ?? (typeof lastEventId === 'string' && lastEventId !== '' ? eventId(lastEventId) : 0);
+        const promotion = await promotions.get(id);
+        request.scope.see(promotion.target.namespace, () => errors.promotionNotFound(id));
         if (wantsEventStream(request)) {
-          return streamPromotionEvents(request, reply, { promotions, id, afterId, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown });
+          const release = deps.eventStreams.acquire(request.principal.name);
+          return streamPromotionEvents(request, reply, { promotions, id, afterId, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown }).finally(release);
         }
         return { items: await promotions.events(id, afterId) };
       },
@@ -128,6 +144,25 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
     rollbackPromotion: action('rollback'),
     finalizePromotion: action('finalize'),
   });
+}
+
+/** Last-Event-ID: a whole event id this API could have sent, else 400 (not a database error). */
+function eventId(value: string): number {
+  const id = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(id) || id > MAX_EVENT_ID) {
+    throw errors.badRequest([{ pointer: '/headers/last-event-id', detail: 'must be an event id (a whole number) sent by this API' }]);
+  }
+  return id;
+}
+
+/** A namespaced policy guards only its own namespace's promotions. */
+export function checkPolicyUsable(name: string, owner: string | undefined, namespace: string, visible: boolean): void {
+  if (owner === undefined) return;
+  // Invisible to this token: answered as a policy that does not exist.
+  if (!visible) throw errors.validation([{ pointer: '/body/policy', detail: `no policy is named '${name}'` }]);
+  if (owner !== namespace) {
+    throw errors.validation([{ pointer: '/body/policy', detail: `the policy belongs to namespace '${owner}'; it cannot guard a promotion in '${namespace}'` }]);
+  }
 }
 
 function checkImageOrSource(body: PromotionRequest): void {

@@ -1,11 +1,18 @@
-/** /v1/tokens: API tokens (admin only). Environment tokens are listed too, never with secrets. */
+/**
+ * /v1/tokens: API tokens (admin only). Environment tokens are listed too, never with secrets. A scoped
+ * admin sees and manages only tokens within its namespaces, and mints them only at or below its role.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { ApiToken, Role } from '../config.js';
+import { RESERVED_ACTOR_NAMES } from '../config.js';
 import type { TokenRepository } from '../adapters/db/token-repository.js';
 import type { OpenApiDocument } from '../contract/openapi.js';
-import { AppError } from '../errors.js';
-import type { Authenticator } from './auth.js';
+import { AppError, errors } from '../errors.js';
+import { atLeast } from './access.js';
+import { ANONYMOUS, type Authenticator } from './auth.js';
 import { registerOperations } from './operations.js';
+
+const tokenNotFound = (name: string) => new AppError({ code: 'token-not-found', status: 404, title: 'Token not found', detail: `No active token is named '${name}'.` });
 
 export async function tokenRoutes(
   app: FastifyInstance,
@@ -14,40 +21,55 @@ export async function tokenRoutes(
   const environmentNames = new Set(deps.environmentTokens.map((t) => t.name));
   registerOperations(app, deps.document, {
     listTokens: {
-      role: 'admin',
-      handler: async () => ({
-        items: [
-          ...deps.environmentTokens.map((t) => ({
-            name: t.name,
-            role: t.role,
-            namespaces: t.namespaces ?? null,
-            createdBy: 'PROMOTER_API_TOKENS',
-            createdAt: null,
-            source: 'environment',
-          })),
-          ...(await deps.tokens.list()).map((t) => ({ ...t, source: 'api' })),
-        ],
-      }),
+      access: { role: 'admin', namespaces: 'checked' },
+      handler: async (request) => {
+        const { scope } = request;
+        scope.consult(); // consulted even when there is nothing to filter
+        const environment = deps.environmentTokens.map((t) => ({
+          name: t.name,
+          role: t.role,
+          namespaces: t.namespaces ?? null,
+          createdBy: 'PROMOTER_API_TOKENS',
+          createdAt: null,
+          source: 'environment',
+        }));
+        const api = (await deps.tokens.list()).map((t) => ({ ...t, source: 'api' }));
+        return { items: [...environment, ...api].filter((t) => scope.covers(t.namespaces)) };
+      },
     },
     createToken: {
-      role: 'admin',
+      access: { role: 'admin', namespaces: 'checked' },
       handler: async (request, reply) => {
         const body = request.body as { name: string; role: Role; namespaces?: string[] };
+        const { principal, scope } = request;
+        if (RESERVED_ACTOR_NAMES.includes(body.name)) {
+          throw errors.validation([{ pointer: '/body/name', detail: `'${body.name}' is reserved for the service's own actions (${RESERVED_ACTOR_NAMES.join(', ')})` }]);
+        }
+        if (!atLeast(principal.role, body.role)) {
+          throw errors.forbidden(`Token '${principal.name}' has role ${principal.role}; it cannot create a token with role ${body.role}.`);
+        }
+        if (!scope.covers(body.namespaces)) {
+          throw errors.forbidden(
+            `Token '${principal.name}' is scoped to namespaces ${(principal.namespaces ?? []).join(', ')}; the new token must be scoped within them (give namespaces).`,
+          );
+        }
         if (environmentNames.has(body.name)) {
           throw new AppError({ code: 'token-exists', status: 409, title: 'Token exists', detail: `'${body.name}' is a token of PROMOTER_API_TOKENS.` });
         }
-        const token = await deps.tokens.create(body, request.principal.name);
-        deps.auth.invalidate();
+        // Anonymous callers exist only while the API is open: their token must be the first one, checked
+        // again inside the transaction that stores it, so two replicas cannot both mint one.
+        const token = await deps.tokens.create(body, principal.name, { onlyIfFirst: principal === ANONYMOUS });
         request.log.info({ token: token.name, role: token.role, namespaces: token.namespaces }, 'API token created');
         return reply.code(201).send({ ...token, source: 'api' });
       },
     },
     revokeToken: {
-      role: 'admin',
+      access: { role: 'admin', namespaces: 'checked' },
       handler: async (request, reply) => {
         const { name } = request.params as { name: string };
+        const token = await deps.tokens.find(name);
+        if (!token || !request.scope.covers(token.namespaces)) throw tokenNotFound(name);
         await deps.tokens.revoke(name);
-        deps.auth.invalidate();
         request.log.info({ token: name }, 'API token revoked');
         return reply.code(204).send();
       },

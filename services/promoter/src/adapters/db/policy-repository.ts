@@ -44,8 +44,18 @@ export class PolicyRepository {
     this.#db = db;
   }
 
-  /** Stores the document as the policy's next version unless it equals the latest one. */
-  async put(name: string, document: PolicyDocument, source: 'api' | 'file', actor: string): Promise<PutPolicyResult> {
+  /**
+   * Stores the document as the policy's next version unless it equals the latest one. `authorize` is called
+   * inside the transaction, under the policy's lock, with the current owner (`null`: global) of a policy
+   * that exists, so the owner cannot change between the check and the write.
+   */
+  async put(
+    name: string,
+    document: PolicyDocument,
+    source: 'api' | 'file',
+    actor: string,
+    authorize?: (currentOwner: string | null) => void,
+  ): Promise<PutPolicyResult> {
     const stored: PolicyDocument = { ...document, name };
     const documentDigest = digest(stored);
     return this.#db.transaction().execute(async (trx) => {
@@ -58,6 +68,7 @@ export class PolicyRepository {
           .where('name', '=', name)
           .where('version', '=', policy.latest_version)
           .executeTakeFirstOrThrow();
+        authorize?.(latest.document.namespace ?? null);
         if (latest.digest === documentDigest) return { policy: view(latest), created: false, changed: false };
       }
       const version = (policy?.latest_version ?? 0) + 1;
@@ -114,7 +125,23 @@ export class PolicyRepository {
     return rows.map(view);
   }
 
-  async delete(name: string): Promise<void> {
+  /** Deletes the latest version's policy; `authorize` sees its owner first, in the same transaction. */
+  async delete(name: string, authorize?: (currentOwner: string | null) => void): Promise<void> {
+    if (authorize) {
+      await this.#db.transaction().execute(async (trx) => {
+        await lockFor(name).execute(trx);
+        const latest = await trx
+          .selectFrom('policies as p')
+          .innerJoin('policy_versions as v', (join) => join.onRef('v.name', '=', 'p.name').onRef('v.version', '=', 'p.latest_version'))
+          .select('v.document')
+          .where('p.name', '=', name)
+          .where('p.deleted_at', 'is', null)
+          .executeTakeFirstOrThrow(() => errors.policyNotFound(name));
+        authorize(latest.document.namespace ?? null);
+        await trx.updateTable('policies').set({ deleted_at: sql`now()`, updated_at: sql`now()` }).where('name', '=', name).execute();
+      });
+      return;
+    }
     const result = await this.#db
       .updateTable('policies')
       .set({ deleted_at: sql`now()`, updated_at: sql`now()` })

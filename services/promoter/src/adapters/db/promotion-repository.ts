@@ -55,6 +55,8 @@ export interface IdempotencyInput {
 
 export interface ListFilter {
   readonly namespace?: string | undefined;
+  /** The caller's token scope: only these namespaces (never empty). */
+  readonly namespaces?: readonly string[] | undefined;
   readonly deployment?: string | undefined;
   readonly state?: PromotionState | undefined;
   readonly limit: number;
@@ -85,6 +87,8 @@ export class PromotionRepository {
       if (!idempotency) return { promotion: promotionView(await this.#insert(this.#db, input, undefined)), replayed: false };
       return await this.#db.transaction().execute(async (trx) => {
         await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`idempotency:${input.actor}:${idempotency.key}`}, 0))`.execute(trx);
+        // Keys expire after 24 hours (the contract): an older one is forgotten and the key starts afresh.
+        await sql`DELETE FROM idempotency_keys WHERE actor = ${input.actor} AND key = ${idempotency.key} AND created_at < now() - interval '24 hours'`.execute(trx);
         const existing = await trx
           .selectFrom('idempotency_keys')
           .select(['promotion_id', 'request_hash'])
@@ -180,6 +184,7 @@ export class PromotionRepository {
   async list(filter: ListFilter): Promise<{ items: PromotionView[]; nextCursor: string | null }> {
     let query = this.#db.selectFrom('promotions').selectAll();
     if (filter.namespace !== undefined) query = query.where('namespace', '=', filter.namespace);
+    if (filter.namespaces !== undefined) query = query.where('namespace', 'in', filter.namespaces);
     if (filter.deployment !== undefined) query = query.where('deployment', '=', filter.deployment);
     if (filter.state !== undefined) query = query.where('state', '=', filter.state);
     if (filter.cursor !== undefined) {

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Role } from '../../config.js';
-import { AppError } from '../../errors.js';
+import { AppError, errors } from '../../errors.js';
 import { isUniqueViolation } from './errors.js';
 import type { Database } from './schema.js';
 import { iso } from './views.js';
@@ -27,10 +27,22 @@ export class TokenRepository {
   }
 
   /** Creates a token and returns it with its secret, which is not stored and cannot be read again. */
-  async create(input: { name: string; role: Role; namespaces?: readonly string[] | undefined }, actor: string): Promise<StoredToken & { secret: string }> {
+  async create(
+    input: { name: string; role: Role; namespaces?: readonly string[] | undefined },
+    actor: string,
+    options: { onlyIfFirst?: boolean } = {},
+  ): Promise<StoredToken & { secret: string }> {
     const secret = `prm_${randomBytes(32).toString('base64url')}`;
     try {
-      const row = await this.#db
+      const row = await this.#db.transaction().execute(async (trx) => {
+        if (options.onlyIfFirst) {
+          // The open API's first token: every replica's first-token creation serializes here, and only the
+          // one that finds no token (ever, revoked ones included) may store one.
+          await sql`SELECT pg_advisory_xact_lock(hashtextextended('api_tokens:first', 0))`.execute(trx);
+          const existing = await trx.selectFrom('api_tokens').select('name').limit(1).executeTakeFirst();
+          if (existing) throw errors.unauthorized('The API is closed: a token exists. Send Authorization: Bearer <token>.');
+        }
+        return trx
         .insertInto('api_tokens')
         .values({
           name: input.name,
@@ -41,6 +53,7 @@ export class TokenRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      });
       return { ...view(row), secret };
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -78,13 +91,16 @@ export class TokenRepository {
     return row ? view(row) : undefined;
   }
 
-  async countActive(): Promise<number> {
-    const row = await this.#db
-      .selectFrom('api_tokens')
-      .select(sql<number>`count(*)::int`.as('count'))
-      .where('revoked_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return row.count;
+  /** The active token of this name. */
+  async find(name: string): Promise<StoredToken | undefined> {
+    const row = await this.#db.selectFrom('api_tokens').selectAll().where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
+    return row ? view(row) : undefined;
+  }
+
+  /** Whether any API token was ever created (revoked ones count: revoking the last one does not reopen the API). */
+  async anyEverCreated(): Promise<boolean> {
+    const row = await this.#db.selectFrom('api_tokens').select('name').limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 }
 

@@ -44,6 +44,8 @@ export interface CheckDocument {
 /** A policy as written (YAML or JSON). */
 export interface PolicyDocument {
   name?: string;
+  /** The namespace that owns the policy: only its admins change it, only its promotions use it. Absent: global. */
+  namespace?: string;
   description?: string;
   interval?: string;
   bake?: string;

@@ -27,7 +27,8 @@ describe('validatePolicy: valid documents', () => {
     ['a webhook', policy([{ name: 'smoke', webhook: { url: 'HTTPS://tests.example.com/run', timeout: '1m' } }])],
     ['a policy variable used in a query', policy([{ name: 'x', query: 'up{job="{{job}}"}', min: 1 }], { vars: { job: 'api' } })],
     ['failureLimit below samples', policy([{ ...threshold, samples: 3, failureLimit: 2 }])],
-    ['a zero bake', policy([threshold], { bake: '0s', interval: '250ms' })],
+    ['a zero bake', policy([threshold], { bake: '0s', interval: '500ms' })],
+    ['a webhook header referencing a Secret-provided variable', policy([{ name: 'smoke', webhook: { url: 'https://t.example/run', headers: { authorization: '${env:PROMOTER_WEBHOOK_SECRET_CI}' } } }])],
   ];
   it.each(cases)('%s', (_name, document) => {
     expect(validatePolicy(document)).toEqual([]);
@@ -148,6 +149,23 @@ describe('validatePolicy: rules', () => {
     ],
   ];
   it.each(cases)('%s', (_name, { given, want }) => {
+    expectProblems(given, want);
+  });
+});
+
+// Issue 14: each of these was accepted before.
+describe('validatePolicy: limits and hygiene', () => {
+  const cases: ReadonlyArray<[string, { given: PolicyDocument; want: Want }]> = [
+    ['YAML .nan as a bound (stored as null, judged against "max null")', { given: parse('checks: [{name: x, query: up, max: .nan}]'), want: [['/checks/0/max', /finite/]] }],
+    ['YAML .inf and -.inf', { given: parse('checks: [{name: x, query: up, min: -.inf, max: .inf}]'), want: [['/checks/0/min', /finite/], ['/checks/0/max', /finite/]] }],
+    ['an infinite statistical confidence', { given: policy([{ name: 'l', query: QUERY, baseline: { variant: 'production' }, statistical: { confidence: Number.POSITIVE_INFINITY } }]), want: [['/checks/0/statistical/confidence', /finite/]] }],
+    ['an interval of 1ms (2,000 queries from one request)', { given: policy([threshold], { interval: '1ms' }), want: [['/interval', /at least 500ms/]] }],
+    ['a webhook timeout of 24 days', { given: policy([{ name: 's', webhook: { url: 'https://t.example/', timeout: '24d' } }]), want: [['/checks/0/webhook/timeout', /at most 600s/]] }],
+    ['a check timeout of an hour', { given: policy([{ ...threshold, timeout: '1h' }]), want: [['/checks/0/timeout', /at most 120s/]] }],
+    ['a header referencing another variable', { given: policy([{ name: 's', webhook: { url: 'https://t.example/', headers: { authorization: '${env:DATABASE_URL}' } } }]), want: [['/checks/0/webhook/headers/authorization', /only PROMOTER_WEBHOOK_SECRET_/]] }],
+    ['a reference inside a longer value', { given: policy([{ name: 's', webhook: { url: 'https://t.example/', headers: { authorization: 'Bearer ${env:PROMOTER_WEBHOOK_SECRET_CI}' } } }]), want: [['/checks/0/webhook/headers/authorization', /whole value/]] }],
+  ];
+  it.each(cases)('refuses %s', (_name, { given, want }) => {
     expectProblems(given, want);
   });
 });

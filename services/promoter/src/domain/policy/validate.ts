@@ -10,6 +10,20 @@ import { plainTemplateVariables } from './expand.js';
 import { templateVariables } from './template.js';
 import { BUILTIN_VARIABLES } from './variables.js';
 
+/** Bounds on what one policy may ask of the service (RELIABILITY.md, Security model). */
+export const POLICY_LIMITS = {
+  /** The shortest interval between measurements. */
+  minIntervalMs: 500,
+  /** The longest a webhook call may wait for its answer (a functional test suite may take minutes). */
+  maxWebhookTimeoutMs: 600_000,
+  /** The longest a check's query may take. */
+  maxCheckTimeoutMs: 120_000,
+} as const;
+
+/** A header value naming a Secret-provided variable instead of holding the secret (see webhook-client.ts). */
+const SECRET_REFERENCE = /^\$\{env:([A-Za-z0-9_]+)\}$/;
+const SECRET_VARIABLE = /^PROMOTER_WEBHOOK_SECRET_[A-Z0-9_]+$/;
+
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BASELINE_RESERVED = new Set(['query', 'offset']);
@@ -42,9 +56,16 @@ export function validatePolicy(document: PolicyDocument): FieldError[] {
   const problems: FieldError[] = [];
   const add = (pointer: string, detail: string) => problems.push({ pointer, detail });
 
+  // YAML's .nan and .inf are numbers to the schema, and JSON would store them as null.
+  for (const pointer of nonFiniteNumbers(document, '')) add(pointer, 'must be a finite number');
+
   for (const field of ['interval', 'bake', 'rolloutTimeout'] as const) {
     const value = document[field];
     if (value !== undefined) checkDuration(value, `/${field}`, add, { positive: field !== 'bake' });
+  }
+  const intervalMs = document.interval === undefined ? undefined : parseDuration(document.interval);
+  if (intervalMs !== undefined && intervalMs > 0 && intervalMs < POLICY_LIMITS.minIntervalMs) {
+    add('/interval', `must be at least ${POLICY_LIMITS.minIntervalMs}ms (the limit on how often checks run)`);
   }
 
   const known = new Set<string>(BUILTIN_VARIABLES);
@@ -121,12 +142,20 @@ function validateCheck(check: CheckDocument, at: string, known: ReadonlySet<stri
     case 'webhook': {
       const url = check.webhook?.url ?? '';
       if (!/^https?:\/\//i.test(url)) add(`${at}/webhook/url`, 'a webhook URL must be http:// or https://');
-      checkDuration(check.webhook?.timeout, `${at}/webhook/timeout`, add, { positive: true });
+      checkDuration(check.webhook?.timeout, `${at}/webhook/timeout`, add, { positive: true, maxMs: POLICY_LIMITS.maxWebhookTimeoutMs });
+      for (const [name, value] of Object.entries(check.webhook?.headers ?? {})) {
+        const reference = SECRET_REFERENCE.exec(value);
+        if (reference && !SECRET_VARIABLE.test(reference[1] ?? '')) {
+          add(`${at}/webhook/headers/${escapePointer(name)}`, 'a header may reference only PROMOTER_WEBHOOK_SECRET_* variables, e.g. ${env:PROMOTER_WEBHOOK_SECRET_CI}');
+        } else if (!reference && value.includes('${env:')) {
+          add(`${at}/webhook/headers/${escapePointer(name)}`, 'a secret reference is the whole value: ${env:PROMOTER_WEBHOOK_SECRET_NAME}');
+        }
+      }
       break;
     }
   }
 
-  checkDuration(check.timeout, `${at}/timeout`, add, { positive: true });
+  checkDuration(check.timeout, `${at}/timeout`, add, { positive: true, maxMs: POLICY_LIMITS.maxCheckTimeoutMs });
   const samples = check.samples ?? 1;
   if (check.failureLimit !== undefined && check.failureLimit >= samples) {
     add(`${at}/failureLimit`, `failureLimit ${check.failureLimit} must be less than samples (${samples}), or the check could never fail`);
@@ -166,11 +195,22 @@ function checkTemplate(template: string, pointer: string, known: ReadonlySet<str
   }
 }
 
-function checkDuration(value: string | undefined, pointer: string, add: Add, { positive }: { positive: boolean }): void {
+function checkDuration(value: string | undefined, pointer: string, add: Add, { positive, maxMs }: { positive: boolean; maxMs?: number }): void {
   if (value === undefined) return;
   const ms = parseDuration(value);
   if (ms === undefined) add(pointer, `'${value}' is not a duration (e.g. 30s, 5m, 1h30m)`);
   else if (positive && ms <= 0) add(pointer, 'must be longer than zero');
+  else if (maxMs !== undefined && ms > maxMs) add(pointer, `must be at most ${maxMs / 1000}s (the limit for this timeout)`);
+}
+
+/** Pointers of every NaN or infinite number in a parsed document. */
+function nonFiniteNumbers(value: unknown, pointer: string): string[] {
+  if (typeof value === 'number') return Number.isFinite(value) ? [] : [pointer || '/'];
+  if (Array.isArray(value)) return value.flatMap((item, index) => nonFiniteNumbers(item, `${pointer}/${index}`));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) => nonFiniteNumbers(item, `${pointer}/${escapePointer(key)}`));
+  }
+  return [];
 }
 
 /** RFC 6901: `~` and `/` in a key. */
