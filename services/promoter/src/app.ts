@@ -10,6 +10,8 @@ import rateLimit from '@fastify/rate-limit';
 import { AppError } from './errors.js';
 import { TokenRepository } from './adapters/db/token-repository.js';
 import { tokenRoutes } from './http/tokens.js';
+import { meRoutes } from './http/me.js';
+import { consoleRoutes } from './http/console.js';
 import type { Kysely } from 'kysely';
 import type { ApiToken, LogLevel } from './config.js';
 import type { Database } from './adapters/db/schema.js';
@@ -164,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(swagger, { mode: 'static', specification: { document: deps.document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+  await app.register(consoleRoutes, {});
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
@@ -177,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(deps.prometheus ? { checkQueries: policyQueryChecker(deps.prometheus, app.log) } : {}),
   });
   await app.register(tokenRoutes, { document: deps.document, tokens, environmentTokens: deps.apiTokens ?? [], auth });
+  await app.register(meRoutes, { document: deps.document, auth });
   await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
   await app.register(promotionRoutes, {
     document: deps.document,

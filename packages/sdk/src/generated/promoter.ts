@@ -253,6 +253,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the bearer token is (name, role, namespaces), and whether the API is open
+         * @description Lets a client (the console) show only what the caller may do; the API still enforces every role and
+         *     namespace scope. When the API is open (no tokens configured), the answer is the `anonymous` admin
+         *     with `open: true`.
+         */
+        get: operations["getCurrentPrincipal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -655,6 +677,16 @@ export interface components {
         };
         TokenList: {
             items: components["schemas"]["Token"][];
+        };
+        Principal: {
+            /** @description The token's name (`anonymous` when the API is open). */
+            name: string;
+            /** @enum {string} */
+            role: "viewer" | "operator" | "admin";
+            /** @description Namespaces the token may act in; null for all. */
+            namespaces: string[] | null;
+            /** @description True when the API has no tokens and anyone may call it. */
+            open: boolean;
         };
         Health: {
             /** @enum {string} */
@@ -1295,6 +1327,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCurrentPrincipal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Principal"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

@@ -37,6 +37,8 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 export interface Authenticator {
   /** Call after a token is created or revoked through this replica. */
   invalidate(): void;
+  /** True while no token exists at all (anyone may call the API). */
+  isOpen(): Promise<boolean>;
 }
 
 export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], stored: TokenRepository): Authenticator {
@@ -89,6 +91,7 @@ export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], 
     invalidate: () => {
       openUntil = 0;
     },
+    isOpen,
   };
 }
 
