@@ -104,6 +104,7 @@ function indexHtml(script: string, style: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>promoter</title>
+<link rel="icon" href="data:,">
 ${style ? `<link rel="stylesheet" href="/ui/assets/${style}">\n` : ''}<script type="module" src="/ui/assets/${script}"></script>
 </head>
 <body>

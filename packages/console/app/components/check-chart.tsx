@@ -30,6 +30,8 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
     const aligned: uPlot.AlignedData = [data.x, data.value, data.upper, data.lower, data.baseline, ...data.markers.map((m) => m.y)];
     if (plot.current) {
       plot.current.setData(aligned);
+      plot.current.setSeries(3, { show: data.lower.some((v) => v !== null) });
+      plot.current.setSeries(4, { show: data.baseline.some((v) => v !== null) });
       return;
     }
     const text = getComputedStyle(element).color;

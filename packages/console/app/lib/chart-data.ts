@@ -28,7 +28,8 @@ export function chartSeries(check: Check | undefined, results: readonly CheckRes
   const lower = sorted.map((r) => lowerBound(check, r));
   // A measurement without a value (no data, error) is marked on the bound, or on zero without one.
   const markerY = sorted.map((r, i) => r.value ?? upper[i] ?? lower[i] ?? 0);
-  const markers = OUTCOMES.filter((o) => sorted.some((r) => r.result === o)).map((result) => ({
+  // Always all four, in a fixed order: the chart's series are fixed when it is created.
+  const markers = OUTCOMES.map((result) => ({
     result,
     y: sorted.map((r, i) => (r.result === result ? markerY[i]! : null)),
   }));

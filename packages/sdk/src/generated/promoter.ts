@@ -487,7 +487,10 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             } | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was measured; in an evaluation of a past time or window, the instant it is about.
+             */
             measuredAt: string;
         };
         /** @enum {string} */
