@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
@@ -14,6 +15,8 @@ import type { PromotionEngine } from '../../services/promoter/src/engine/promoti
 import { kubernetesTargetVerifier } from '../../services/promoter/src/engine/target-verifier.js';
 import { startFakeKube, type FakeKube } from '../fake-kube/index.js';
 import { startEngine } from '../fixtures/engine.js';
+import { newTestPromotion, putTestPolicy } from '../fixtures/database.js';
+import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
@@ -209,14 +212,21 @@ describe('web console in a real browser', () => {
   }, 90_000);
 
   it("draws one point per measurement and the bound line on a promotion's chart, with its PromQL", async () => {
+    // The rollout stalls first, so the page shows its progress while promoting.
+    kube.setRollout('watch', 'web', { stall: true });
     const id = await promote('watch');
-    await waitForState(id, ['succeeded', 'rolled_back', 'failed'], 60_000);
+    await waitForState(id, ['promoting'], 60_000);
+    const { page } = await open('viewer', `/ui/promotions/${id}`, { colorScheme: 'dark' });
+    const rollout = page.locator('[data-rollout]');
+    await rollout.waitFor();
+    expect(await rollout.textContent()).toMatch(/\d updated, \d available of 3/);
+    kube.setRollout('watch', 'web', { stall: false });
+    await page.locator('h1 .badge[data-state="succeeded"]').waitFor({ timeout: 60_000 });
     const detail = (await api('viewer', 'GET', `/v1/promotions/${id}`)).body as unknown as {
       checkResults: { check: string; query: string; measuredAt: string; id: number }[];
     };
     const measured = detail.checkResults.filter((r) => r.check === 'error-rate');
     expect(measured.length).toBeGreaterThan(3);
-    const { page } = await open('viewer', `/ui/promotions/${id}`, { colorScheme: 'dark' });
     const chart = page.locator('[data-chart="error-rate"]');
     await chart.waitFor();
     expect(await chart.getAttribute('data-points')).toBe(String(measured.length));
@@ -233,6 +243,7 @@ describe('web console in a real browser', () => {
     // The timeline has every state the promotion went through.
     const timeline = await page.locator('.timeline').textContent();
     for (const state of ['analyzing', 'promoting', 'verifying', 'succeeded']) expect(timeline).toContain(state);
+    expect(await page.locator('.timeline li[data-event="rollout"]').count()).toBeGreaterThan(0);
   }, 90_000);
 
   it('hides the actions from a viewer, and the API refuses a request forged from the page', async () => {
@@ -350,6 +361,49 @@ describe('web console in a real browser', () => {
     expect(shown.some(([, result]) => result === 'fail')).toBe(true);
     expect(await page.locator('[data-chart="backtest:past-error-rate"]').getAttribute('data-points')).toBe(String(measurements.length));
   }, 60_000);
+
+  it('needs no sign-in on an open API, and charts a promotion with 2,000 measurements', async () => {
+    // A second service without tokens and without an engine: the record stays as written.
+    const open = await startTestService({ listen: true });
+    let watched: WatchedPage | undefined;
+    try {
+      const db = open.database.handle.db;
+      await putTestPolicy(db);
+      const { promotion } = await new PromotionRepository(db).create(newTestPromotion('big'));
+      await sql`
+        INSERT INTO check_results (promotion_id, check_name, phase, sample, result, value, baseline_value, bound, query, warnings, message, data, measured_at)
+        SELECT ${promotion.id}, 'up', 'post', g, CASE WHEN g % 250 = 0 THEN 'fail' ELSE 'pass' END, CASE WHEN g % 250 = 0 THEN 0 ELSE 1 + g % 7 END,
+               NULL, 'min 1', 'up', '[]', 'up', NULL, now() - (2001 - g) * interval '1 second'
+        FROM generate_series(1, 2000) AS g`.execute(db);
+      watched = await browser.newPage();
+      pages.push(watched);
+      const { page } = watched;
+      await page.addInitScript(() => {
+        const longest = { ms: 0 };
+        (window as unknown as { longestTask: typeof longest }).longestTask = longest;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) longest.ms = Math.max(longest.ms, entry.duration);
+        }).observe({ type: 'longtask', buffered: true });
+      });
+      await page.goto(`${open.url}/ui/promotions/${promotion.id}`);
+      await page.locator('.who:has-text("open API")').waitFor();
+      expect(await page.getByLabel('API token').count()).toBe(0);
+      const chart = page.locator('[data-chart="up"]');
+      await chart.waitFor();
+      expect(await chart.getAttribute('data-points')).toBe('2000');
+      const drawn = await page.evaluate(() => window.__promoterCharts?.['up']);
+      expect(drawn?.x).toHaveLength(2000);
+      expect(new Set(drawn?.lower)).toEqual(new Set([1]));
+      expect(drawn?.markers.find((m) => m.result === 'fail')?.y.filter((y) => y !== null)).toHaveLength(8);
+      // A figure for the report, not an assertion: the longest main-thread task while the page rendered.
+      await page.waitForTimeout(500);
+      console.log(`2,000 measurements: longest main-thread task ${await page.evaluate(() => (window as unknown as { longestTask: { ms: number } }).longestTask.ms)} ms`);
+    } finally {
+      // The page first: it keeps polling, and a closed service would show as failed requests.
+      await watched?.context.close();
+      await open.close();
+    }
+  });
 
   it('ran every page without a CSP violation or a script error', () => {
     expect(pages.length).toBeGreaterThan(5);

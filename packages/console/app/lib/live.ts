@@ -8,7 +8,8 @@ export interface Live<T> {
   refresh(): void;
 }
 
-export function useLive<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[], intervalMs: number | null): Live<T> {
+/** `until`: stop re-reading once it says the data is final (e.g. a promotion in a terminal state). */
+export function useLive<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[], intervalMs: number | null, until?: (data: T) => boolean): Live<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const tick = useRef<() => void>(() => undefined);
@@ -18,6 +19,7 @@ export function useLive<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let running = false;
+    let final = false;
     const run = async () => {
       clearTimeout(timer);
       if (running || controller.signal.aborted) return;
@@ -27,16 +29,17 @@ export function useLive<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
         if (controller.signal.aborted) return;
         setData(value);
         setError(null);
+        final = until?.(value) ?? false;
       } catch (caught) {
         if (!controller.signal.aborted) setError(describeError(caught));
       } finally {
         running = false;
-        if (intervalMs !== null && !controller.signal.aborted) timer = setTimeout(run, document.hidden ? intervalMs * 5 : intervalMs);
+        if (intervalMs !== null && !final && !controller.signal.aborted) timer = setTimeout(run, document.hidden ? intervalMs * 5 : intervalMs);
       }
     };
     tick.current = () => void run();
     const visible = () => {
-      if (!document.hidden) void run();
+      if (!document.hidden && !final) void run();
     };
     document.addEventListener('visibilitychange', visible);
     void run();

@@ -22,7 +22,7 @@ const ACTIONS: Record<Action, readonly string[]> = {
 
 export function PromotionPage(props: { session: Session; id: string }) {
   const { client, principal } = props.session;
-  const live = useLive((signal) => client.promotions.get(props.id, { signal }), [props.id], 2_000);
+  const live = useLive((signal) => client.promotions.get(props.id, { signal }), [props.id], 2_000, (detail) => isTerminalState(detail.state));
   const detail = live.data;
   const active = detail !== undefined && !isTerminalState(detail.state);
 

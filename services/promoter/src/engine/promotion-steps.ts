@@ -25,6 +25,8 @@ interface Progress {
   patchIntent?: boolean;
   patchedAt?: string;
   lastRolloutMeasureAt?: number;
+  /** `updated/available/desired` when last recorded as a rollout event (one event per change). */
+  lastRolloutCounts?: string;
   bakeStartedAt?: number;
   lastPostMeasureAt?: number;
   rollback?: { reason: string; finalState: 'rolled_back' | 'aborted'; patched?: boolean; startedAt: number; checkPhase?: string };
@@ -168,10 +170,11 @@ export class PromotionSteps {
     const deployment = await this.#deps.kube.getDeployment(target);
     const rollout = assessRollout(deployment);
     if (rollout.state === 'failed') return this.#startRollback(progress, `rollout failed: ${rollout.reason}`, 'rolled_back');
-    const checks = await this.#measureEvery(row, policy, progress, 'rollout', 'lastRolloutMeasureAt');
-    if (checks.verdict && isBad(checks.verdict)) {
-      return this.#startRollback(progress, `rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+    const measured = await this.#measureEvery(row, policy, progress, 'rollout', 'lastRolloutMeasureAt');
+    if (measured.verdict && isBad(measured.verdict)) {
+      return this.#startRollback(progress, `rollout check failed: ${measured.verdict.reason}`, 'rolled_back', measured.outcome);
     }
+    const checks = { ...measured, outcome: withRolloutEvent(measured.outcome, progress, deployment, rollout.reason) };
     if (rollout.state === 'complete') {
       return {
         ...checks.outcome,
@@ -363,4 +366,19 @@ function targetRef(row: PromotionRow): DeploymentRef {
 
 function containerImage(deployment: DeploymentSnapshot, container: string): string | undefined {
   return deployment.containers.find((c) => c.name === container)?.image;
+}
+
+/**
+ * Adds a `rollout` event with the replica counts whenever they changed since the last one, so the timeline
+ * (and the console's progress bar) shows the rollout advancing without an event per poll.
+ */
+function withRolloutEvent<T extends Pick<StepOutcome, 'events' | 'progress'>>(outcome: T, progress: Progress, deployment: DeploymentSnapshot, reason: string): T {
+  const { updatedReplicas, availableReplicas } = deployment.status;
+  const counts = `${updatedReplicas}/${availableReplicas}/${deployment.replicas}`;
+  if (counts === progress.lastRolloutCounts) return outcome;
+  return {
+    ...outcome,
+    events: [...(outcome.events ?? []), { type: 'rollout', reason, data: { replicas: deployment.replicas, updatedReplicas, availableReplicas } }],
+    progress: { ...outcome.progress, lastRolloutCounts: counts },
+  };
 }
