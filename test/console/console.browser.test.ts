@@ -166,6 +166,10 @@ describe('web console in a real browser', () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    // The whole first load's JavaScript is this one file: within the 150 KB gzipped budget.
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(asset.headers.get('content-length'))).toBeLessThan(150 * 1024);
+    expect(html.match(/<script/g)).toHaveLength(1);
     expect((await fetch(`${svc.url}/ui/assets/app-MISSING.js`)).status).toBe(404);
   });
 
@@ -308,6 +312,15 @@ describe('web console in a real browser', () => {
     expect(await page.locator('tr[data-state="rolled_back"] .reason').textContent()).toContain('error-rate failed');
     expect(await page.locator('tr[data-state="aborted"]').count()).toBe(1);
     await page.screenshot({ path: join(IMAGES, 'console-promotions.png') });
+    // Keyboard: on a fresh load the first Tab reaches the skip link, and Enter on a row link opens the promotion.
+    await page.reload();
+    await page.locator('tr[data-state="rolled_back"] a').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.locator('tr[data-state="rolled_back"] a').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/ui\/promotions\/[0-9a-f-]{36}$/);
+    await page.locator('h1 .badge[data-state="rolled_back"]').waitFor();
   });
 
   it('shows the policy YAML, a diff between two versions and the promotions of each version', async () => {

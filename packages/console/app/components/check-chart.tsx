@@ -16,6 +16,7 @@ declare global {
   }
 }
 
+const DENSE_POINTS = 300;
 const COLORS = { value: '#2563eb', bound: '#dc2626', baseline: '#7c3aed', pass: '#16a34a', fail: '#dc2626', inconclusive: '#ca8a04', error: '#6b7280' };
 
 export function CheckChart(props: { id: string; check: Check | undefined; name: string; results: readonly CheckResult[] }) {
@@ -38,6 +39,7 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
     const grid = { stroke: 'rgba(128,128,128,0.25)', width: 1 };
     const axis = { stroke: text, grid, ticks: grid };
     const none = () => null;
+    const dense = data.x.length > DENSE_POINTS;
     plot.current = new uPlot(
       {
         width: Math.max(280, element.clientWidth),
@@ -47,7 +49,8 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
         axes: [axis, { ...axis, size: 60 }],
         series: [
           {},
-          { label: 'value', stroke: COLORS.value, width: 2, points: { show: true, size: 4 }, spanGaps: false },
+          // Past a few hundred points, dots hide the line and cost a draw each: the line and the non-pass markers say it all.
+          { label: 'value', stroke: COLORS.value, width: 2, points: { show: dense ? false : true, size: 4 }, spanGaps: false },
           { label: 'bound', stroke: COLORS.bound, width: 1.5, dash: [6, 4], points: { show: false } },
           { label: 'lower bound', stroke: COLORS.bound, width: 1.5, dash: [2, 4], points: { show: false }, show: data.lower.some((v) => v !== null) },
           { label: 'baseline', stroke: COLORS.baseline, width: 1.5, points: { show: false }, show: data.baseline.some((v) => v !== null) },
@@ -56,7 +59,7 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
             stroke: COLORS[marker.result],
             fill: COLORS[marker.result],
             paths: none,
-            points: { show: true, size: 9, fill: COLORS[marker.result], stroke: COLORS[marker.result] },
+            points: { show: !(dense && marker.result === 'pass'), size: 9, fill: COLORS[marker.result], stroke: COLORS[marker.result] },
           })),
         ],
       },
