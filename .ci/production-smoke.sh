@@ -34,6 +34,9 @@ curl -sf "http://127.0.0.1:$port/readyz"; echo
 status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/promotions")
 [ "$status" = 401 ] || { echo "expected 401 without a token, got $status" >&2; exit 1; }
 curl -sf -H 'authorization: Bearer smoke-secret-0123456789' "http://127.0.0.1:$port/v1/promotions" > /dev/null
+# The web console built by `npm run build` is served from the production layout too.
+script=$(curl -sf "http://127.0.0.1:$port/ui/" | grep -o '/ui/assets/app-[A-Z0-9]*\.js') || { echo "the console's index.html is not served" >&2; exit 1; }
+curl -sf -o /dev/null "http://127.0.0.1:$port$script" || { echo "the console's script $script is not served" >&2; exit 1; }
 kill -TERM "$pid"; wait "$pid" || { cat "$work/log"; echo "unclean shutdown" >&2; exit 1; }
 pid=
 echo "production smoke test passed: npm ci --omit=dev + node services/promoter/dist/main.js"

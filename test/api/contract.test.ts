@@ -4,8 +4,8 @@ import { fastifyPath, listOperations } from '../../services/promoter/src/contrac
 import { openApiDocument } from '../fixtures/contract.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 
-// Swagger UI's own routes are the documentation, not the API.
-const isDocumentationRoute = (url: string) => url === '/docs' || url.startsWith('/docs/');
+// Swagger UI's own routes are the documentation, and / and /ui/... the web console: neither is the API.
+const isDocumentationRoute = (url: string) => url === '/docs' || url.startsWith('/docs/') || url === '/' || url === '/ui' || url.startsWith('/ui/');
 
 describe('contract', () => {
   let svc: TestService;

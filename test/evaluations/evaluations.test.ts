@@ -207,6 +207,10 @@ describe('evaluations against a real Prometheus', () => {
     const incident = (await evaluate({ policy, window: { start: iso(HISTORY_START + 60), end: iso(HISTORY_END) } })).json();
     expect(incident.verdict, JSON.stringify(incident.checks[0].measurements.map((m: { value: number; measuredAt: string; result: string }) => [m.value, m.result]))).toBe('fail');
     expect(incident.window).toEqual({ start: iso(HISTORY_START + 60), end: iso(HISTORY_END) });
+    // Each interval is dated by the instant it is about: the window's start, then every 2 minutes.
+    expect(incident.checks[0].measurements.map((m: { measuredAt: string }) => m.measuredAt)).toEqual(
+      incident.checks[0].measurements.map((_: unknown, i: number) => iso(HISTORY_START + 60 + i * 120)),
+    );
     const failing = incident.checks[0].measurements.filter((m: { result: string }) => m.result === 'fail');
     expect(failing.length).toBeGreaterThan(0);
     expect(failing[0].value).toBe(0.2);

@@ -210,7 +210,11 @@ describe('errors', () => {
     expect(calls).toBe(2);
   });
 
-  it('a bad token is a 401 PromoterError; tokens.create / list / revoke', async () => {
+  it('tokens.current() on an open API: the anonymous admin, open', async () => {
+    expect(await client.tokens.current()).toEqual({ name: 'anonymous', role: 'admin', namespaces: null, open: true });
+  });
+
+  it('a bad token is a 401 PromoterError; tokens.create / list / revoke / current', async () => {
     const secured = await startTestService({ listen: true, apiTokens: [{ name: 'root', role: 'admin', namespaces: undefined, secret: 'a-long-enough-secret-1' }] });
     try {
       const wrong = createPromoterClient({ baseUrl: secured.url, token: 'not-the-secret-at-all' });
@@ -225,6 +229,11 @@ describe('errors', () => {
       );
       const viewer = createPromoterClient({ baseUrl: secured.url, token: created.secret });
       expect((await viewer.promotions.list()).items).toEqual([]);
+      // GET /v1/me: who a token is, for clients that show only what it may do.
+      expect(await viewer.tokens.current()).toEqual({ name: 'ci-mcp', role: 'viewer', namespaces: ['mcp'], open: false });
+      expect(await admin.tokens.current()).toEqual({ name: 'root', role: 'admin', namespaces: null, open: false });
+      await expect(wrong.tokens.current()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+      await expect(createPromoterClient({ baseUrl: secured.url }).tokens.current()).rejects.toMatchObject({ status: 401 });
       await expect(viewer.policies.put('x', samplePolicy() as Policy)).rejects.toMatchObject({ status: 403, code: 'forbidden' });
       await admin.tokens.revoke('ci-mcp');
       await expect(viewer.promotions.list()).rejects.toMatchObject({ status: 401 });

@@ -50,6 +50,12 @@ const RULES: Record<string, Rule> = {
   getReadiness: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/readyz')).statusCode).toBe(200),
   getMetrics: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/metrics')).statusCode).toBe(200),
   getOpenApi: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/openapi.json')).statusCode).toBe(200),
+  getCurrentPrincipal: async (ctx) => {
+    // A scoped token sees its own scope, and nothing of anyone else's.
+    const me = await ctx.call('mcpViewer', 'GET', '/v1/me');
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ role: 'viewer', namespaces: ['mcp'], open: false });
+  },
 
   createPromotion: async (ctx) => {
     const elsewhere = await ctx.call('mcpOperator', 'POST', '/v1/promotions', samplePromotion({ target: target('other', 'x') }));

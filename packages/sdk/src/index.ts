@@ -56,6 +56,7 @@ export type {
   Phase,
   Policy,
   PolicyVersion,
+  Principal,
   Problem,
   Promotion,
   PromotionDetail,

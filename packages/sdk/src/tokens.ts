@@ -1,12 +1,27 @@
 /** `client.tokens`: API tokens managed through the API (admin role). */
 import type { CallOptions, Transport } from './transport.js';
-import type { CreatedToken, Token, TokenRequest } from './types.js';
+import type { CreatedToken, Principal, Token, TokenRequest } from './types.js';
 
 export class TokensApi {
   readonly #transport: Transport;
 
   constructor(transport: Transport) {
     this.#transport = transport;
+  }
+
+  /**
+   * Who this client's token is (`GET /v1/me`): its name, role and namespaces, and whether the API is open.
+   * Any valid token may ask; use it to show only what the caller may do (the API enforces it anyway).
+   *
+   * @example
+   * ```ts
+   * const me = await client.tokens.current();
+   * if (me.role === 'viewer') console.log('read-only');
+   * ```
+   */
+  async current(options: CallOptions = {}): Promise<Principal> {
+    const { data } = await this.#transport.send((init) => this.#transport.api.GET('/v1/me', { ...init }), { ...options, mode: 'idempotent' });
+    return data;
   }
 
   /**

@@ -32,6 +32,7 @@ export type FieldError = Schemas['FieldError'];
 export type Token = Schemas['Token'];
 export type TokenRequest = Schemas['TokenRequest'];
 export type CreatedToken = Schemas['CreatedToken'];
+export type Principal = Schemas['Principal'];
 
 /** Filters and paging of `GET /v1/promotions`. */
 export type ListPromotionsQuery = NonNullable<operations['listPromotions']['parameters']['query']>;

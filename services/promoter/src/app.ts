@@ -11,6 +11,8 @@ import rateLimit from '@fastify/rate-limit';
 import { AppError, errors } from './errors.js';
 import { TokenRepository } from './adapters/db/token-repository.js';
 import { tokenRoutes } from './http/tokens.js';
+import { meRoutes } from './http/me.js';
+import { consoleRoutes } from './http/console.js';
 import type { Kysely } from 'kysely';
 import type { ApiToken, LogLevel } from './config.js';
 import type { Database } from './adapters/db/schema.js';
@@ -184,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, { mode: 'static', specification: { document: deps.document as never } });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
+  await app.register(consoleRoutes, {});
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
@@ -205,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(tokenRoutes, { document: deps.document, tokens, environmentTokens: deps.apiTokens ?? [], auth });
+  await app.register(meRoutes, { document: deps.document, auth });
   await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
   await app.register(promotionRoutes, {
     document: deps.document,

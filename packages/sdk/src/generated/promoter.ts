@@ -273,6 +273,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the bearer token is (name, role, namespaces), and whether the API is open
+         * @description Lets a client (the console) show only what the caller may do; the API still enforces every role and
+         *     namespace scope. When the API is open (no tokens configured), the answer is the `anonymous` admin
+         *     with `open: true`.
+         */
+        get: operations["getCurrentPrincipal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -531,10 +553,10 @@ export interface components {
             } | null;
         };
         /**
-         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), commit (a Git delivery's commit or its revert), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried).
+         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), rollout (the rollout's replica counts changed), commit (a Git delivery's commit or its revert), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried).
          * @enum {string}
          */
-        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "commit" | "release" | "scale" | "retry";
+        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "rollout" | "commit" | "release" | "scale" | "retry";
         PromotionEventList: {
             items: components["schemas"]["PromotionEvent"][];
         };
@@ -558,7 +580,10 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             } | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was measured; in an evaluation of a past time or window, the instant it is about.
+             */
             measuredAt: string;
         };
         /** @enum {string} */
@@ -775,6 +800,16 @@ export interface components {
         };
         TokenList: {
             items: components["schemas"]["Token"][];
+        };
+        Principal: {
+            /** @description The token's name (`anonymous` when the API is open). */
+            name: string;
+            /** @enum {string} */
+            role: "viewer" | "operator" | "admin";
+            /** @description Namespaces the token may act in; null for all. */
+            namespaces: string[] | null;
+            /** @description True when the API has no tokens and anyone may call it. */
+            open: boolean;
         };
         Health: {
             /** @enum {string} */
@@ -1455,6 +1490,29 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getCurrentPrincipal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Principal"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -1550,7 +1608,7 @@ export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<component
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];
 export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "commit", "release", "scale", "retry"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "release", "scale", "retry"];
 export const checkOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckOutcome"]> = ["pass", "fail", "inconclusive", "error"];
 export const phaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Phase"]> = ["pre", "rollout", "post"];
 export const policyApprovalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Policy"]["approval"]> = ["none", "required"];
@@ -1562,4 +1620,5 @@ export const checkVerdictKindValues: ReadonlyArray<FlattenedDeepRequired<compone
 export const tokenRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenRequest"]["role"]> = ["viewer", "operator", "admin"];
 export const tokenRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Token"]["role"]> = ["viewer", "operator", "admin"];
 export const tokenSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Token"]["source"]> = ["api", "environment"];
+export const principalRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Principal"]["role"]> = ["viewer", "operator", "admin"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "unavailable"];

@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   'note',
   /** A change to the Deployment's image: the promotion's own, or its revert. */
   'patch',
+  /** The rollout's replica counts changed (updated, available, desired). */
+  'rollout',
   /** A Git delivery's commit: the promotion's own, or its revert. */
   'commit',
   /** The release finalization: the version commit and the annotated tag, or why they failed. */

@@ -36,6 +36,8 @@ export interface PromotionProgress {
   readonly patchIntent?: boolean;
   readonly patchedAt?: string;
   readonly lastRolloutMeasureAt?: number;
+  /** `updated/available/desired` replicas when last recorded as a rollout event (one event per change). */
+  readonly lastRolloutCounts?: string;
   readonly bakeStartedAt?: number;
   readonly lastPostMeasureAt?: number;
   readonly rollback?: RollbackProgress;

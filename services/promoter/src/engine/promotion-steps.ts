@@ -14,7 +14,7 @@ import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { stripTagSuffix } from '../domain/image-reference.js';
 import { addResult, checkVerdict, EMPTY_TALLY, finalVerdict, isStopping, phaseVerdict, type PhaseVerdict } from '../domain/judge/index.js';
 import { normalizePolicy, type Phase, type Policy } from '../domain/policy/model.js';
-import type { Promotion, RollbackEnd } from '../domain/promotion.js';
+import type { Promotion, PromotionProgress, RollbackEnd } from '../domain/promotion.js';
 import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
@@ -185,10 +185,11 @@ export class PromotionSteps {
       const why = await this.#whyNotReady(promotion, deployment.selector, newImage);
       return this.#startRollback(`rollout failed: ${rollout.reason}${why.suffix}`, 'rolled_back', { events: why.events });
     }
-    const checks = await this.#measureEvery(promotion, policy, 'rollout', 'lastRolloutMeasureAt');
-    if (checks.verdict && isStopping(checks.verdict)) {
-      return this.#startRollback(`rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+    const measured = await this.#measureEvery(promotion, policy, 'rollout', 'lastRolloutMeasureAt');
+    if (measured.verdict && isStopping(measured.verdict)) {
+      return this.#startRollback(`rollout check failed: ${measured.verdict.reason}`, 'rolled_back', measured.outcome);
     }
+    const checks = synced ? { ...measured, outcome: withRolloutEvent(measured.outcome, progress, deployment, rollout.reason) } : measured;
     if (rollout.state === 'complete') {
       return {
         ...checks.outcome,
@@ -435,3 +436,18 @@ function unreachable(state: never): never {
   throw new Error(`no step for state ${String(state)}`);
 }
 
+
+/**
+ * Adds a `rollout` event with the replica counts whenever they changed since the last one, so the timeline
+ * (and the console's progress bar) shows the rollout advancing without an event per poll.
+ */
+function withRolloutEvent<T extends Pick<StepOutcome, 'events' | 'progress'>>(outcome: T, progress: PromotionProgress, deployment: DeploymentSnapshot, reason: string): T {
+  const { updatedReplicas, availableReplicas } = deployment.status;
+  const counts = `${updatedReplicas}/${availableReplicas}/${deployment.replicas}`;
+  if (counts === progress.lastRolloutCounts) return outcome;
+  return {
+    ...outcome,
+    events: [...(outcome.events ?? []), { type: 'rollout', reason, data: { replicas: deployment.replicas, updatedReplicas, availableReplicas } }],
+    progress: { ...outcome.progress, lastRolloutCounts: counts },
+  };
+}

@@ -71,10 +71,13 @@ export class EvaluationService {
     };
 
     const byCheck = new Map<string, Measurement[]>(checks.map((check) => [check.name, []]));
+    // A past time or window: each measurement is dated by the instant it is about, so a backtest charts
+    // its intervals where they were, not at the moment they were computed.
+    const past = request.window !== undefined || request.time !== undefined;
     for (const at of times) {
       if (options.signal?.aborted) throw clientGone();
       const round = await measureRound(this.deps.runner, this.deps.prometheus, policy, checks, { target, phase, at });
-      for (const measurement of round) byCheck.get(measurement.check)?.push(measurement);
+      for (const measurement of round) byCheck.get(measurement.check)?.push(past ? { ...measurement, measuredAt: at } : measurement);
     }
     const verdicts = checks.map((check) => {
       const measured = byCheck.get(check.name) ?? [];

@@ -1,0 +1,84 @@
+/**
+ * One check's measurements over time with uPlot: the measured value (one point per measurement), the bound
+ * as a line, the baseline series for baseline checks, and pass/fail/inconclusive/error markers. The plotted
+ * arrays are also published on `window.__promoterCharts[id]` and the point count on `data-points`, so tests
+ * (and curious people) can read what is drawn without reading pixels.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { Check, CheckResult } from '@promoter/sdk';
+import { chartSeries, type ChartData } from '../lib/chart-data.js';
+
+declare global {
+  interface Window {
+    __promoterCharts?: Record<string, ChartData>;
+  }
+}
+
+const DENSE_POINTS = 300;
+const COLORS = { value: '#2563eb', bound: '#dc2626', baseline: '#7c3aed', pass: '#16a34a', fail: '#dc2626', inconclusive: '#ca8a04', error: '#6b7280' };
+
+export function CheckChart(props: { id: string; check: Check | undefined; name: string; results: readonly CheckResult[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const data = chartSeries(props.check, props.results);
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    (window.__promoterCharts ??= {})[props.id] = data;
+    const aligned: uPlot.AlignedData = [data.x, data.value, data.upper, data.lower, data.baseline, ...data.markers.map((m) => m.y)];
+    if (plot.current) {
+      plot.current.setData(aligned);
+      plot.current.setSeries(3, { show: data.lower.some((v) => v !== null) });
+      plot.current.setSeries(4, { show: data.baseline.some((v) => v !== null) });
+      return;
+    }
+    const text = getComputedStyle(element).color;
+    const grid = { stroke: 'rgba(128,128,128,0.25)', width: 1 };
+    const axis = { stroke: text, grid, ticks: grid };
+    const none = () => null;
+    const dense = data.x.length > DENSE_POINTS;
+    plot.current = new uPlot(
+      {
+        width: Math.max(280, element.clientWidth),
+        height: 220,
+        scales: { x: { time: true } },
+        legend: { live: false },
+        axes: [axis, { ...axis, size: 60 }],
+        series: [
+          {},
+          // Past a few hundred points, dots hide the line and cost a draw each: the line and the non-pass markers say it all.
+          { label: 'value', stroke: COLORS.value, width: 2, points: { show: dense ? false : true, size: 4 }, spanGaps: false },
+          { label: 'bound', stroke: COLORS.bound, width: 1.5, dash: [6, 4], points: { show: false } },
+          { label: 'lower bound', stroke: COLORS.bound, width: 1.5, dash: [2, 4], points: { show: false }, show: data.lower.some((v) => v !== null) },
+          { label: 'baseline', stroke: COLORS.baseline, width: 1.5, points: { show: false }, show: data.baseline.some((v) => v !== null) },
+          ...data.markers.map((marker) => ({
+            label: marker.result,
+            stroke: COLORS[marker.result],
+            fill: COLORS[marker.result],
+            paths: none,
+            points: { show: !(dense && marker.result === 'pass'), size: 9, fill: COLORS[marker.result], stroke: COLORS[marker.result] },
+          })),
+        ],
+      },
+      aligned,
+      element,
+    );
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(280, element.clientWidth), height: 220 }));
+    resize.observe(element);
+    return () => resize.disconnect();
+  });
+
+  useEffect(() => () => plot.current?.destroy(), []);
+
+  return (
+    <figure class="chart">
+      <div ref={box} class="chart-plot" data-chart={props.id} data-points={data.x.length} role="img" aria-label={`${props.name}: ${data.x.length} measurements`} />
+      <figcaption class="muted">
+        {data.x.length} measurements{data.boundLabel ? `; bound: ${data.boundLabel}` : ''}
+      </figcaption>
+    </figure>
+  );
+}

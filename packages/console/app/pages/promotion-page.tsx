@@ -1,0 +1,244 @@
+/**
+ * One promotion: what it is doing now (state, rollout progress, bake remaining), each check's measurements
+ * on a chart with its bound, the rendered PromQL, the timeline, and the actions the state and the token's
+ * role allow. Live: the SDK follows the event stream (SSE) and every event re-reads the record; the record is
+ * also re-read every two seconds while the promotion is active, for measurements between events.
+ */
+import { useEffect } from 'preact/hooks';
+import { isTerminalState, type CheckResult, type PromotionDetail, type PromotionEvent } from '@promoter/sdk';
+import { ActionButton, type Action } from '../components/action-dialog.js';
+import { CheckChart } from '../components/check-chart.js';
+import { CopyButton } from '../components/copy-button.js';
+import { StateBadge } from '../components/state-badge.js';
+import { duration, number, parseDuration, time } from '../lib/format.js';
+import { useLive } from '../lib/live.js';
+import { may, type Session } from '../lib/session.js';
+
+const ACTIONS: Record<Action, readonly string[]> = {
+  approve: ['awaiting_approval'],
+  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'verifying'],
+  rollback: ['succeeded'],
+};
+
+export function PromotionPage(props: { session: Session; id: string }) {
+  const { client, principal } = props.session;
+  const live = useLive((signal) => client.promotions.get(props.id, { signal }), [props.id], 2_000, (detail) => isTerminalState(detail.state));
+  const detail = live.data;
+  const active = detail !== undefined && !isTerminalState(detail.state);
+
+  // Every event of the live stream re-reads the record at once.
+  useEffect(() => {
+    if (!active) return;
+    const controller = new AbortController();
+    void (async () => {
+      try {
+        for await (const _event of client.promotions.follow(props.id, { signal: controller.signal, after: lastEventId(detail) })) live.refresh();
+      } catch {
+        // Stopped, or the stream failed: the two-second refresh carries on.
+      }
+    })();
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- one stream per promotion while it is active
+  }, [props.id, active]);
+
+  if (!detail) {
+    return live.error ? (
+      <p class="error" role="alert">
+        {live.error}
+      </p>
+    ) : (
+      <p class="muted">Loading…</p>
+    );
+  }
+  const canAct = may(principal, 'operator', detail.target.namespace);
+  const actions = (Object.keys(ACTIONS) as Action[]).filter((action) => ACTIONS[action].includes(detail.state));
+  const act = async (action: Action, reason: string) => {
+    await client.promotions[action](detail.id, { reason });
+    live.refresh();
+  };
+
+  return (
+    <article aria-labelledby="promotion-title" data-promotion={detail.id}>
+      <h1 id="promotion-title">
+        {detail.target.namespace}/{detail.target.deployment} <StateBadge state={detail.state} />
+      </h1>
+      {detail.stateReason && <p class="reason state-reason">{detail.stateReason}</p>}
+      <dl class="facts">
+        <dt>Images</dt>
+        <dd class="images">
+          {detail.previousImage ?? '…'} → {detail.resolvedImage ?? detail.image ?? '…'}
+        </dd>
+        <dt>Container</dt>
+        <dd>{detail.target.container}</dd>
+        <dt>Policy</dt>
+        <dd>
+          <a href={`/ui/policies/${detail.policy.name}?version=${detail.policy.version}`}>
+            {detail.policy.name} v{detail.policy.version}
+          </a>
+        </dd>
+        <dt>Started by</dt>
+        <dd>
+          {detail.actor} at {time(detail.createdAt)}
+          {detail.reason ? ` — ${detail.reason}` : ''}
+        </dd>
+        <dt>Duration</dt>
+        <dd>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
+        <Progress detail={detail} />
+      </dl>
+      {live.error && (
+        <p class="error" role="alert">
+          {live.error}
+        </p>
+      )}
+      {canAct && actions.length > 0 && (
+        <div class="actions" role="group" aria-label="Actions">
+          {actions.map((action) => (
+            <ActionButton action={action} onConfirm={(reason) => act(action, reason)} />
+          ))}
+        </div>
+      )}
+      <h2>Checks</h2>
+      <Checks detail={detail} />
+      <h2>Timeline</h2>
+      <Timeline events={detail.events} />
+    </article>
+  );
+}
+
+function lastEventId(detail: PromotionDetail | undefined): number {
+  return detail?.events.reduce((max, e) => Math.max(max, e.id), 0) ?? 0;
+}
+
+/** Rollout progress while promoting (from the engine's rollout/patch events) and the bake remaining. */
+function Progress(props: { detail: PromotionDetail }) {
+  const { detail } = props;
+  const rollout = [...detail.events].reverse().find((e) => e.type === 'rollout' || e.type === 'patch');
+  const replicas = rollout?.data as { updatedReplicas?: number; availableReplicas?: number; replicas?: number } | null | undefined;
+  const bakeMs = parseDuration(detail.policySnapshot.bake) ?? 0;
+  const verifying = [...detail.events].reverse().find((e) => e.type === 'transition' && e.to === 'verifying');
+  const remaining = verifying ? bakeMs - (Date.now() - Date.parse(verifying.at)) : undefined;
+  return (
+    <>
+      {detail.state === 'promoting' && rollout && (
+        <>
+          <dt>Rollout</dt>
+          <dd data-rollout>
+            {rollout.reason}
+            {typeof replicas?.replicas === 'number' && (
+              <>
+                {' '}
+                <progress max={replicas.replicas} value={replicas.availableReplicas ?? 0} aria-label="available replicas" /> {replicas.updatedReplicas ?? 0} updated, {replicas.availableReplicas ?? 0} available of{' '}
+                {replicas.replicas}
+              </>
+            )}
+          </dd>
+        </>
+      )}
+      {detail.state === 'verifying' && remaining !== undefined && (
+        <>
+          <dt>Bake</dt>
+          <dd data-bake>
+            {duration(Math.max(0, remaining))} remaining of {detail.policySnapshot.bake}
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
+function Checks(props: { detail: PromotionDetail }) {
+  const byCheck = new Map<string, CheckResult[]>();
+  for (const result of props.detail.checkResults) {
+    const list = byCheck.get(result.check) ?? [];
+    list.push(result);
+    byCheck.set(result.check, list);
+  }
+  if (byCheck.size === 0) return <p class="muted">No measurements yet.</p>;
+  return (
+    <div class="checks">
+      {[...byCheck].map(([name, results]) => {
+        const definition = props.detail.policySnapshot.checks.find((c) => c.name === name);
+        return <CheckPanel key={name} id={name} name={name} check={definition} results={results} />;
+      })}
+    </div>
+  );
+}
+
+export function CheckPanel(props: { id: string; name: string; check: Parameters<typeof CheckChart>[0]['check']; results: readonly CheckResult[] }) {
+  const last = props.results.reduce<CheckResult | undefined>((latest, r) => (!latest || r.measuredAt >= latest.measuredAt ? r : latest), undefined);
+  const failing = props.results.filter((r) => r.result === 'fail').length;
+  return (
+    <section class="check" data-check={props.name} aria-label={`check ${props.name}`}>
+      <h3>
+        {props.name} {last && <span class={`result result-${last.result}`}>{last.result}</span>}
+        <span class="muted">
+          {' '}
+          {props.results.length} measurements, {failing} failed
+        </span>
+      </h3>
+      {last && <p class="message">{last.message}</p>}
+      <CheckChart id={props.id} name={props.name} check={props.check} results={props.results} />
+      {last?.query && (
+        <div class="query">
+          <code>{last.query}</code>
+          <CopyButton text={last.query} label={`Copy the PromQL of ${props.name}`} />
+        </div>
+      )}
+      {last?.baselineQuery && (
+        <div class="query">
+          <code>{last.baselineQuery}</code>
+          <CopyButton text={last.baselineQuery} label={`Copy the baseline PromQL of ${props.name}`} />
+        </div>
+      )}
+      <details>
+        <summary>Latest measurements</summary>
+        <table class="measurements">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Phase</th>
+              <th scope="col">Value</th>
+              <th scope="col">Baseline</th>
+              <th scope="col">Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.results
+              .slice(-50)
+              .reverse()
+              .map((r) => (
+                <tr>
+                  <td>{time(r.measuredAt)}</td>
+                  <td>{r.phase}</td>
+                  <td>{number(r.value)}</td>
+                  <td>{number(r.baselineValue)}</td>
+                  <td class={`result-${r.result}`}>{r.result}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </details>
+    </section>
+  );
+}
+
+function Timeline(props: { events: readonly PromotionEvent[] }) {
+  return (
+    <ol class="timeline">
+      {props.events.map((event) => (
+        <li data-event={event.type}>
+          <time dateTime={event.at}>{time(event.at)}</time> <span class="actor">{event.actor}</span>{' '}
+          {event.to ? (
+            <strong>
+              {event.from ? `${event.from} → ` : ''}
+              {event.to}
+            </strong>
+          ) : (
+            <em>{event.type}</em>
+          )}
+          {event.reason ? `: ${event.reason}` : ''}
+        </li>
+      ))}
+    </ol>
+  );
+}
