@@ -141,6 +141,12 @@ describe('promote, status, list, events, actions', () => {
     expect(followed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { to: string }).to)).toEqual(['pending', 'analyzing', 'awaiting_approval', 'aborted']);
   });
 
+  it('promote --via git sends the delivery: without configured repositories the API refuses it naming the field', async () => {
+    const result = await cli([...promoteArgs('via-git'), '--via', 'git', '--repository', 'deploy', '--file', 'apps/x.yaml'], { url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('/body/delivery/via: no Git repositories are configured on this service');
+  });
+
   it('status of an unknown promotion exits 1 with the problem', async () => {
     const result = await cli(['status', '00000000-0000-4000-8000-000000000000'], { url });
     expect(result.code).toBe(1);
@@ -220,6 +226,9 @@ describe('usage errors exit 2 with a hint', () => {
     ['an unknown policy subcommand', ['policy', 'show', 'x'], "unknown subcommand 'show'", 'promoter policy --help'],
     ['policy apply without a file', ['policy', 'apply'], 'missing required flag -f/--file', 'promoter policy --help'],
     ['a value-less flag', ['status', 'x', '--url'], "argument missing", 'promoter status --help'],
+    ['--via git without its file', [...promoteArgs('x'), '--via', 'git', '--repository', 'deploy'], '--via git needs --repository NAME and --file PATH', 'promoter promote --help'],
+    ['an unknown --via', [...promoteArgs('x'), '--via', 'helm'], "--via is kubernetes or git, not 'helm'", 'promoter promote --help'],
+    ['finalize without an id', ['finalize'], 'missing ID', 'promoter finalize --help'],
   ])('%s', async (_name, argv, message, hint) => {
     const result = await cli(argv, { url });
     expect(result.code).toBe(2);

@@ -97,6 +97,16 @@ export function promotionSummary(styles: Styles, promotion: PromotionDetail | Pr
   lines.push(`  policy    ${promotion.policy.name} v${promotion.policy.version}${promotion.verdict ? `, gate verdict ${promotion.verdict}` : ''}`);
   lines.push(`  started   ${promotion.createdAt} by ${promotion.actor}${promotion.finishedAt ? `, finished ${promotion.finishedAt}` : ''}`);
   if (promotion.reason) lines.push(`  reason    ${promotion.reason}`);
+  const delivery = promotion.delivery;
+  if (delivery?.via === 'git') {
+    const commits = [delivery.commit ? `commit ${delivery.commit.slice(0, 12)}` : undefined, delivery.revertCommit ? `reverted by ${delivery.revertCommit.slice(0, 12)} (${delivery.revertMethod ?? 'revert'})` : undefined].filter(Boolean);
+    lines.push(`  git       ${delivery.repository ?? '?'}${delivery.branch ? `@${delivery.branch}` : ''} ${delivery.file ?? ''}${commits.length > 0 ? `: ${commits.join(', ')}` : ''}`);
+  }
+  const release = promotion.release;
+  if (release) {
+    const what = release.state === 'done' ? `${release.tag ?? ''} at ${release.commit?.slice(0, 12) ?? '?'}` : release.state === 'failed' ? `failed: ${release.reason ?? ''}` : 'pending';
+    lines.push(`  release   ${release.repository}: ${what}`);
+  }
   if ('checkResults' in promotion) {
     const checks = latestChecks(promotion.checkResults);
     if (checks.length > 0) {

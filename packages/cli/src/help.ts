@@ -27,6 +27,7 @@ Commands:
   abort ID             stop an active promotion (rolled back first if already patched)
   rollback ID          roll a succeeded promotion back to the image it replaced
   approve ID           pass a manual approval gate
+  finalize ID          retry the release (VERSION commit and tag) of a succeeded promotion
   policy SUBCOMMAND    apply -f FILE | list | get NAME | versions NAME | delete NAME
   evaluate             run a policy's checks now against a target (patches nothing)
 
@@ -40,6 +41,7 @@ Run 'promoter <command> --help' for a command's flags.`;
 const COMMAND_HELP: Record<string, string> = {
   promote: `Usage: promoter promote --namespace NS --deployment NAME --container NAME --policy POLICY
                         (--from CANARY [--strip-suffix SUFFIX] [--from-container NAME] | --image REF)
+                        [--via git --repository NAME --file PATH]
                         [--dry-run] [--reason TEXT] [--wait [--timeout DURATION]] [--idempotency-key KEY]
 
 Starts a promotion of the canary's image (or of --image) to the production Deployment.
@@ -52,6 +54,8 @@ Starts a promotion of the canary's image (or of --image) to the production Deplo
       --strip-suffix SUFFIX   remove this from the canary's tag, e.g. -canary: 1.2.1-canary -> 1.2.1
       --from-container NAME   the canary's container, when its name differs
       --image REF             promote this image instead of a canary's
+      --via git               commit the image to --file in the configured --repository for a GitOps
+                              controller to sync, instead of patching the Deployment (default: kubernetes)
       --dry-run               run the pre-promotion gate only; patch nothing
       --reason TEXT           why, for the audit trail
   -w, --wait                  follow the promotion until it ends: a live view on a terminal, plain
@@ -84,6 +88,10 @@ Rolls a succeeded promotion back to the image it replaced (the engine carries it
   approve: `Usage: promoter approve ID [--reason TEXT]
 
 Passes the manual approval gate of a promotion in awaiting_approval.`,
+  finalize: `Usage: promoter finalize ID [--reason TEXT]
+
+Retries the release of a succeeded promotion whose policy has afterSuccess.release: the VERSION commit and
+the annotated tag in the application's repository (the engine carries it out; an identical tag is a success).`,
   policy: `Usage: promoter policy apply -f FILE [--name NAME]
        promoter policy list
        promoter policy get NAME [--version N]

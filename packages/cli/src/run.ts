@@ -42,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   abort: actionCommand('abort'),
   rollback: actionCommand('rollback'),
   approve: actionCommand('approve'),
+  finalize: actionCommand('finalize'),
   policy: policyCommand,
   evaluate: evaluateCommand,
 };

@@ -191,8 +191,22 @@ export class PromotionsApi {
     return this.#action('/v1/promotions/{id}/rollback', id, options);
   }
 
+  /**
+   * Retries the release finalization (VERSION commit and annotated tag) of a succeeded promotion whose
+   * policy asks for one; the engine carries it out. An identical existing tag is a success.
+   *
+   * @example
+   * ```ts
+   * await client.promotions.finalize(id);
+   * const { release } = await client.promotions.get(id); // { state: 'done', tag: 'v1.2.1', ... } once done
+   * ```
+   */
+  finalize(id: string, options: ActionOptions = {}): Promise<Promotion> {
+    return this.#action('/v1/promotions/{id}/finalize', id, options);
+  }
+
   async #action(
-    path: '/v1/promotions/{id}/approve' | '/v1/promotions/{id}/abort' | '/v1/promotions/{id}/rollback',
+    path: '/v1/promotions/{id}/approve' | '/v1/promotions/{id}/abort' | '/v1/promotions/{id}/rollback' | '/v1/promotions/{id}/finalize',
     id: string,
     options: ActionOptions,
   ): Promise<Promotion> {

@@ -1,11 +1,11 @@
-/** `promoter abort|rollback|approve ID`: the manual controls of a promotion. */
+/** `promoter abort|rollback|approve|finalize ID`: the manual controls of a promotion. */
 import { defineCommand, expectPositionals, type Command } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { stateStyle } from '../format.js';
 
-type Action = 'abort' | 'rollback' | 'approve';
+type Action = 'abort' | 'rollback' | 'approve' | 'finalize';
 
-const REQUESTED: Record<Action, string> = { abort: 'abort requested', rollback: 'rollback requested', approve: 'approved' };
+const REQUESTED: Record<Action, string> = { abort: 'abort requested', rollback: 'rollback requested', approve: 'approved', finalize: 'release finalization requested' };
 const DONE_STATE: Partial<Record<Action, string>> = { abort: 'aborted', rollback: 'rolled_back' };
 
 export function actionCommand(action: Action): Command {

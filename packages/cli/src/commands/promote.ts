@@ -19,6 +19,9 @@ const PROMOTE_OPTIONS = {
   wait: { type: 'boolean', short: 'w' },
   timeout: { type: 'string' },
   'idempotency-key': { type: 'string' },
+  via: { type: 'string' },
+  repository: { type: 'string' },
+  file: { type: 'string' },
 } as const;
 
 export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { values, positionals }) => {
@@ -30,6 +33,7 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
   if (values.from === undefined && (values['strip-suffix'] !== undefined || values['from-container'] !== undefined)) {
     throw new UsageError('--strip-suffix and --from-container go with --from', 'promote');
   }
+  const delivery = deliveryOf(values.via, values.repository, values.file);
   const timeoutMs = duration('promote', 'timeout', values.timeout);
   if (timeoutMs !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait', 'promote');
 
@@ -48,6 +52,7 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
       : {}),
     ...(values['dry-run'] ? { dryRun: true } : {}),
     ...(values.reason !== undefined ? { reason: values.reason } : {}),
+    ...(delivery ? { delivery } : {}),
   };
   const { client, output } = context;
   const promotion = await client.promotions.create(request, { idempotencyKey: values['idempotency-key'], signal: context.signal });
@@ -60,6 +65,7 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
       output.line(`  target  ${targetText(promotion)}`);
       output.line(`  image   ${imageText(promotion)}`);
       output.line(`  policy  ${promotion.policy.name} v${promotion.policy.version}`);
+      if (promotion.delivery?.via === 'git') output.line(`  via     git: ${promotion.delivery.repository} ${promotion.delivery.file}`);
       output.line(`Follow it: promoter events ${promotion.id} --follow   (or promoter status ${promotion.id})`);
     }
     return EXIT.ok;
@@ -69,3 +75,14 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
   );
   return waitAndReport(context, promotion.id, { timeoutMs });
 });
+
+/** `--via git --repository NAME --file PATH` (the default, `--via kubernetes`, patches the Deployment). */
+function deliveryOf(via: string | undefined, repository: string | undefined, file: string | undefined): PromotionRequest['delivery'] {
+  if (via === undefined || via === 'kubernetes') {
+    if (repository !== undefined || file !== undefined) throw new UsageError('--repository and --file go with --via git', 'promote');
+    return via === undefined ? undefined : { via: 'kubernetes' };
+  }
+  if (via !== 'git') throw new UsageError(`--via is kubernetes or git, not '${via}'`, 'promote');
+  if (repository === undefined || file === undefined) throw new UsageError('--via git needs --repository NAME and --file PATH', 'promote');
+  return { via: 'git', repository, file };
+}

@@ -1,0 +1,37 @@
+/**
+ * The chart configures Git delivery: the repositories file the service reads (parsed here by the
+ * service's own parser), its environment variable, and the credentials Secret mounted read-only.
+ */
+import { expect, it } from 'vitest';
+import { parseGitConfig } from '../../services/promoter/src/adapters/git/index.js';
+import { onlyOfKind, render } from './chart.js';
+
+interface Container {
+  env: { name: string; value?: string }[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+
+it('renders the repositories file the service parses, points the service at it and mounts the Secret', async () => {
+  const { objects } = await render({ values: ['minimal.yaml', 'gitops.yaml'] });
+  const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-git')) as { data: Record<string, string> } | undefined;
+  const text = config?.data['repositories.yaml'] ?? '';
+  const parsed = parseGitConfig(text, 'repositories.yaml', { cacheDir: '/unused' });
+  expect(parsed.cacheDir).toBe('/tmp/promoter-git');
+  expect(parsed.timeoutMs).toBe(90_000);
+  expect(parsed.repositories.map((r) => [r.name, r.branch, r.auth.type])).toEqual([
+    ['deploy', 'main', 'token'],
+    ['app-source', 'main', 'ssh'],
+  ]);
+  const deployment = onlyOfKind<{ spec: { template: { spec: { containers: Container[]; volumes: { name: string; secret?: { secretName: string; defaultMode: number } }[] } } } }>(objects, 'Deployment');
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0] as Container;
+  expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_REPOSITORIES_FILE', value: '/etc/promoter/git/repositories.yaml' });
+  expect(container.volumeMounts).toContainEqual({ name: 'git-credentials', mountPath: '/var/run/secrets/promoter-git', readOnly: true });
+  expect(pod.volumes).toContainEqual({ name: 'git-credentials', secret: { secretName: 'promoter-git', defaultMode: 0o400 } });
+});
+
+it('renders nothing for Git without repositories', async () => {
+  const { objects, text } = await render({ values: ['minimal.yaml'] });
+  expect(objects.some((o) => o.metadata.name.endsWith('-git'))).toBe(false);
+  expect(text).not.toContain('PROMOTER_GIT_REPOSITORIES_FILE');
+});
