@@ -3,6 +3,7 @@
  * stops the service with a message naming the variable, instead of failing later in a confusing way.
  */
 import { resolve } from 'node:path';
+import { loadNotificationsFile, SinkConfigError, type NotificationsConfig } from './notifications/sinks-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -48,6 +49,10 @@ export interface Config {
   readonly bodyLimitBytes: number;
   /** Requests per minute per token; 0 = no limit. */
   readonly rateLimitPerMinute: number;
+  /** Notification sinks from PROMOTER_NOTIFICATIONS_FILE; undefined: none. */
+  readonly notifications: NotificationsConfig | undefined;
+  /** The service's address as people reach it (links in notifications). */
+  readonly publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -102,7 +107,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     production,
     rateLimitPerMinute: integer(get('PROMOTER_RATE_LIMIT'), 'PROMOTER_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
+    notifications: notificationsConfig(get('PROMOTER_NOTIFICATIONS_FILE'), env),
+    publicUrl: publicUrl(get('PROMOTER_PUBLIC_URL')),
   });
+}
+
+function notificationsConfig(file: string | undefined, env: Readonly<Record<string, string | undefined>>): NotificationsConfig | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return loadNotificationsFile(resolve(file), env);
+  } catch (error) {
+    if (error instanceof SinkConfigError) throw new ConfigError('PROMOTER_NOTIFICATIONS_FILE', error.message);
+    throw error;
+  }
+}
+
+function publicUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('PROMOTER_PUBLIC_URL', 'must be an http:// or https:// URL');
+  return url.replace(/\/+$/, '');
 }
 
 function prometheusConfig(get: (name: string) => string | undefined): PrometheusConfig | undefined {

@@ -27,11 +27,16 @@ import { PromotionSteps } from './engine/promotion-steps.js';
 import { kubernetesTargetVerifier } from './engine/target-verifier.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { NotificationStore } from './adapters/db/notification-store.js';
+import { NotificationDispatcher } from './notifications/dispatcher.js';
+import { notificationPlanner, type NotificationPlanner } from './notifications/notification-events.js';
 
 export interface Service {
   readonly app: FastifyInstance;
   /** The promotion engine (not started), unless PROMOTER_ENGINE=off. */
   readonly engine: PromotionEngine | undefined;
+  /** The notification dispatcher (not started), when sinks are configured; start it with the engine. */
+  readonly notifications: NotificationDispatcher | undefined;
   /** Stops the engine (handing its leases back), then the app, then the database. */
   close(): Promise<void>;
 }
@@ -49,6 +54,7 @@ export interface ServiceParts {
   readonly logStream?: NodeJS.WritableStream;
   readonly streamPollMs?: number;
   readonly engine?: Pick<EngineParts, 'owner' | 'rolloutPollMs' | 'clock' | 'maxKubeFailures'>;
+  readonly notifications?: { readonly owner?: string; readonly pollMs?: number };
 }
 
 export async function createService(config: Config, parts: ServiceParts = {}): Promise<Service> {
@@ -62,8 +68,10 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const applied = await migrate(handle);
   const prometheus = parts.prometheus ?? prometheusFrom(config);
   const { client: kube, problem: kubeProblem } = await kubeConnection;
-  const promotions = new PromotionRepository(handle.db);
-  const metrics = parts.metrics ?? createMetrics(() => promotions.countByState());
+  const planner = config.notifications ? notificationPlanner(config.notifications.sinks, config.publicUrl) : undefined;
+  const promotions = new PromotionRepository(handle.db, planner);
+  const notificationStore = new NotificationStore(handle.db);
+  const metrics = parts.metrics ?? createMetrics(() => promotions.countByState(), () => notificationStore.oldestPendingAgeSeconds());
   const queries = prometheus ? instrumentQueries(prometheus, metrics.prometheusRequestsTotal) : undefined;
   const checkRunner = new CheckRunner({ prometheus: queries, ...(parts.webhooks ? { webhooks: parts.webhooks } : {}) });
 
@@ -79,6 +87,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
     policiesDir: config.policiesDir,
+    ...(planner ? { notifications: planner } : {}),
     ...(parts.logStream ? { logStream: parts.logStream } : {}),
     ...(parts.streamPollMs === undefined ? {} : { streamPollMs: parts.streamPollMs }),
   });
@@ -104,16 +113,23 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
         leaseMs: config.engineLeaseMs,
         pollMs: config.enginePollMs,
         concurrency: config.engineConcurrency,
+        ...(planner ? { notifications: planner } : {}),
         ...parts.engine,
       })
     : undefined;
+  // Its own loop, so a slow sink never delays a step; it runs with the engine (an API-only replica sends none).
+  const notifications =
+    config.notifications && config.notifications.sinks.length > 0 && config.engineEnabled
+      ? new NotificationDispatcher({ store: notificationStore, config: config.notifications, log, counter: metrics.notificationsTotal, ...parts.notifications })
+      : undefined;
   if (!engine) log.info('PROMOTER_ENGINE=off: this replica serves the API only');
 
   return {
     app,
     engine,
+    notifications,
     close: async () => {
-      await engine?.stop();
+      await Promise.all([engine?.stop(), notifications?.stop()]);
       await app.close();
       if (ownsDatabase) await handle.close();
     },
@@ -135,6 +151,8 @@ export interface EngineParts {
   readonly rolloutPollMs?: number;
   readonly clock?: () => Date;
   readonly maxKubeFailures?: number;
+  /** Plans the notifications each state change causes (written with it). */
+  readonly notifications?: NotificationPlanner;
 }
 
 /** The promotion engine over a database, a cluster and Prometheus: the one place it is assembled. */
@@ -150,7 +168,7 @@ export function createEngine(parts: EngineParts): PromotionEngine {
     ...(parts.maxKubeFailures === undefined ? {} : { maxKubeFailures: parts.maxKubeFailures }),
   });
   return new PromotionEngine({
-    store: new PromotionStore(parts.db),
+    store: new PromotionStore(parts.db, parts.notifications),
     steps,
     log: parts.log,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),
