@@ -30,7 +30,7 @@ const POLICY = {
   rolloutTimeout: '3s',
   checks: [{ name: 'error-rate', phases: ['pre', 'rollout', 'post'], query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})', max: 0.05 }],
 };
-const NAMESPACES = ['happy', 'gate', 'flaky', 'limited'];
+const NAMESPACES = ['happy', 'gate', 'flaky', 'limited', 'approve'];
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 interface WebhookBody {
@@ -58,7 +58,7 @@ describe('notifications end to end', () => {
       {
         delivery: { timeoutMs: 1_000, backoffBaseMs: 50, backoffMaxMs: 200, maxAttempts: 10 },
         sinks: [
-          { name: 'hooks', type: 'webhook', url: `${receiver.url}/hooks`, secret: { env: 'HOOK_SECRET' }, events: ['awaiting_approval', 'promoting', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'], namespaces: ['happy', 'gate'] },
+          { name: 'hooks', type: 'webhook', url: `${receiver.url}/hooks`, secret: { env: 'HOOK_SECRET' }, events: ['awaiting_approval', 'promoting', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'], namespaces: ['happy', 'gate', 'approve'] },
           { name: 'bus', type: 'cloudevents', url: `${receiver.url}/bus`, events: ['succeeded', 'rejected'], deployments: ['web'], namespaces: ['happy', 'gate'] },
           { name: 'chat', type: 'slack', url: { env: 'SLACK_URL' }, events: ['rejected'], namespaces: ['gate'] },
           { name: 'flaky', type: 'webhook', url: `${receiver.url}/flaky`, secret: { env: 'HOOK_SECRET' }, events: ['promoting', 'succeeded'], namespaces: ['flaky'] },
@@ -84,6 +84,7 @@ describe('notifications end to end', () => {
     const planner = notificationPlanner(config.sinks, 'https://promoter.example');
     svc = await startTestService({ prometheus: promClient, verifyTarget: kubernetesTargetVerifier(new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 })), notifications: planner });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
+    expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/gated', payload: { ...POLICY, approval: 'required' } })).statusCode).toBe(201);
     engine = createEngine({
       db: svc.database.handle.db,
       kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000, attemptTimeoutMs: 2_000 }),
@@ -114,11 +115,11 @@ describe('notifications end to end', () => {
     await receiver?.close();
   });
 
-  const promote = async (namespace: string) => {
+  const promote = async (namespace: string, policy = 'web') => {
     const response = await svc.app.inject({
       method: 'POST',
       url: '/v1/promotions',
-      payload: { target: { namespace, deployment: 'web', container: 'app' }, source: { deployment: 'web-canary', tagSuffixToStrip: '-canary' }, policy: 'web' },
+      payload: { target: { namespace, deployment: 'web', container: 'app' }, source: { deployment: 'web-canary', tagSuffixToStrip: '-canary' }, policy },
     });
     expect(response.statusCode, response.body).toBe(201);
     return response.json().id as string;
@@ -199,6 +200,17 @@ describe('notifications end to end', () => {
     expect((await waitForState(svc, id, ['succeeded', 'rejected', 'rolled_back', 'failed'])).state).toBe('succeeded');
     const [item] = await settled(id, ['limited']);
     expect(item).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
+  });
+
+  it('an approval gate notifies, and an abort through the API notifies in its own transaction', async () => {
+    const id = await promote('approve', 'gated');
+    await waitForState(svc, id, ['awaiting_approval']);
+    const aborted = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/abort`, payload: { reason: 'not today' } });
+    expect(aborted.statusCode, aborted.body).toBe(200);
+    await waitForState(svc, id, ['aborted']);
+    const items = await settled(id, ['hooks']);
+    expect(items.map((d) => [d.event, d.status])).toEqual([['awaiting_approval', 'delivered'], ['aborted', 'delivered']]);
+    expect(verified('/hooks', id).map((b) => [b.type, b.data.promotion.state])).toEqual([['promotion.awaiting_approval', 'awaiting_approval'], ['promotion.aborted', 'aborted']]);
   });
 
   it('an admin retries a dead delivery; a delivered one cannot be retried', async () => {

@@ -63,7 +63,8 @@ export class NotificationDispatcher {
     const pollMs = this.#options.pollMs ?? 500;
     const concurrency = this.#options.concurrency ?? 8;
     // Longer than any attempt, so a lease never expires while its attempt is in flight.
-    const leaseMs = this.#options.config.delivery.timeoutMs * 2 + 10_000;
+    const timeoutMs = this.#options.config.delivery.timeoutMs;
+    const leaseMs = Math.max(timeoutMs * 2, timeoutMs + 2_000);
     while (this.#running) {
       let claimed: DeliveryRow[] = [];
       try {
