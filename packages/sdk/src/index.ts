@@ -60,6 +60,7 @@ export type {
   Promotion,
   PromotionDetail,
   PromotionEvent,
+  NotificationDelivery,
   PromotionPage,
   PromotionRequest,
   PromotionState,
