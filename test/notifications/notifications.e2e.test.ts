@@ -60,6 +60,7 @@ describe('notifications end to end', () => {
         sinks: [
           { name: 'hooks', type: 'webhook', url: `${receiver.url}/hooks`, secret: { env: 'HOOK_SECRET' }, events: ['awaiting_approval', 'promoting', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'], namespaces: ['happy', 'gate', 'approve'] },
           { name: 'bus', type: 'cloudevents', url: `${receiver.url}/bus`, events: ['succeeded', 'rejected'], deployments: ['web'], namespaces: ['happy', 'gate'] },
+          { name: 'checks', type: 'cloudevents', url: `${receiver.url}/checks`, events: ['check_failed'], namespaces: ['gate'] },
           { name: 'chat', type: 'slack', url: { env: 'SLACK_URL' }, events: ['rejected'], namespaces: ['gate'] },
           { name: 'flaky', type: 'webhook', url: `${receiver.url}/flaky`, secret: { env: 'HOOK_SECRET' }, events: ['promoting', 'succeeded'], namespaces: ['flaky'] },
           { name: 'limited', type: 'webhook', url: `${receiver.url}/limited`, secret: { env: 'HOOK_SECRET' }, events: ['succeeded'], namespaces: ['limited'] },
@@ -169,7 +170,7 @@ describe('notifications end to end', () => {
   it('a rejected promotion says which check and value decided it, to the webhook, the event bus and Slack', async () => {
     const id = await promote('gate');
     expect((await waitForState(svc, id, ['succeeded', 'rejected', 'rolled_back', 'failed'])).state).toBe('rejected');
-    await settled(id, ['hooks', 'bus', 'chat']);
+    await settled(id, ['hooks', 'bus', 'chat', 'checks']);
     const hooks = verified('/hooks', id);
     expect(hooks.map((b) => b.type)).toEqual(['promotion.rejected']);
     expect(hooks[0]?.data.check).toMatchObject({ name: 'error-rate', value: 0.2 });
@@ -179,6 +180,10 @@ describe('notifications end to end', () => {
     expect(slack[0]?.text).toContain('gate/web');
     expect(JSON.stringify(slack[0]?.blocks)).toContain('error-rate');
     expect(JSON.stringify(slack[0]?.blocks)).toContain('0.2');
+    // Every failed measurement, when a sink asks for check failures.
+    const failures = receiver.received.filter((r) => r.path === '/checks').map((r) => JSON.parse(r.body) as { type: string; data: { check: { name: string; value: number; result: string } } });
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    for (const f of failures) expect(f).toMatchObject({ type: 'dev.promoter.promotion.check_failed', data: { check: { name: 'error-rate', value: 0.2, result: 'fail' } } });
   });
 
   it('a receiver down for the first tries gets every event, in order; the retries carry the same id', async () => {
@@ -200,6 +205,9 @@ describe('notifications end to end', () => {
     expect((await waitForState(svc, id, ['succeeded', 'rejected', 'rolled_back', 'failed'])).state).toBe('succeeded');
     const [item] = await settled(id, ['limited']);
     expect(item).toMatchObject({ status: 'delivered', attempts: 2, lastStatusCode: 200 });
+    // Not sooner than the receiver asked (Retry-After: 1), although the configured backoff is at most 200 ms.
+    const [first, second] = receiver.received.filter((r) => r.path === '/limited');
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
   });
 
   it('an approval gate notifies, and an abort through the API notifies in its own transaction', async () => {

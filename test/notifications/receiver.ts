@@ -6,6 +6,8 @@ export interface Received {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
 }
 
 /** How a path answers its n-th request (1-based): a status and headers, or 'hang' (never answers). */
@@ -30,7 +32,7 @@ export async function startReceiver(): Promise<Receiver> {
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       const answer: ReturnType<Behaviour> = (behaviours.get(path) ?? (() => ({ status: 200 })))(n);
-      received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({ path, headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
       if (answer === 'hang') return;
       response.writeHead(answer.status, answer.headers ?? {}).end('ok');
     });
