@@ -236,4 +236,13 @@ describe('notifications end to end', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().code).toBe('notification-not-found');
   });
+
+  it('two replicas share the work and send no event twice without a failure', async () => {
+    // Both dispatchers sent something over this file's promotions...
+    expect(dispatchers.map((d) => d.attempts > 0)).toEqual([true, true]);
+    // ...and no signed event reached /hooks twice (that sink never failed).
+    const ids = receiver.received.filter((r) => r.path === '/hooks').map((r) => r.headers['webhook-id']);
+    expect(ids.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
