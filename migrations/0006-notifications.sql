@@ -20,6 +20,9 @@ CREATE TABLE notification_deliveries (
   last_status_code int,
   last_error       text,
   created_at       timestamptz NOT NULL DEFAULT now(),
+  -- Since when it has been waiting to be delivered: the age limit and the oldest-undelivered gauge count
+  -- from here; an admin's retry of a dead delivery starts it again (created_at stays as it was).
+  due_since        timestamptz NOT NULL DEFAULT now(),
   updated_at       timestamptz NOT NULL DEFAULT now(),
   delivered_at     timestamptz,
   UNIQUE (event_id, sink)

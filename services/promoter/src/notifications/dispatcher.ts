@@ -72,7 +72,12 @@ export class NotificationDispatcher {
       } catch (error) {
         this.#options.log.warn({ err: error }, 'notification claim failed; retrying');
       }
-      await Promise.all(claimed.map((delivery) => this.#deliver(delivery)));
+      await Promise.all(
+        claimed.map((delivery) =>
+          // Never lets one delivery stop the loop; its lease expires and it is tried again.
+          this.#deliver(delivery).catch((err: unknown) => this.#options.log.error({ err, delivery: delivery.id }, 'notification attempt failed unexpectedly')),
+        ),
+      );
       if (claimed.length === 0 && this.#running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pollMs);
@@ -99,7 +104,7 @@ export class NotificationDispatcher {
     }
     const attempts = delivery.attempts + 1;
     const decision = sink
-      ? decide(result, attempts, now.getTime() - new Date(delivery.created_at).getTime(), config.delivery, now)
+      ? decide(result, attempts, now.getTime() - new Date(delivery.due_since).getTime(), config.delivery, now)
       : ({ kind: 'dead', why: 'sink not configured' } as const);
     const error = decision.kind === 'delivered' ? null : [result.error ?? (result.status === undefined ? undefined : `HTTP ${result.status}`), decision.kind === 'dead' ? decision.why : undefined].filter(Boolean).join('; ');
     try {

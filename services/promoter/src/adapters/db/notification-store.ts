@@ -22,11 +22,12 @@ export interface DeliveryRow {
   readonly last_status_code: number | null;
   readonly last_error: string | null;
   readonly created_at: Date;
+  readonly due_since: Date;
   readonly updated_at: Date;
   readonly delivered_at: Date | null;
 }
 
-const COLUMNS = sql`id, event_id, event_type, sink, promotion_id, payload, status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, delivered_at`;
+const COLUMNS = sql`id, event_id, event_type, sink, promotion_id, payload, status, attempts, next_attempt_at, last_status_code, last_error, created_at, due_since, updated_at, delivered_at`;
 
 /** A data-modifying CTE body that inserts `rows` for the promotion in `fromCte` (written only if that CTE has a row). */
 export function outboxInsert(rows: readonly OutboxRow[], fromCte: string): RawBuilder<unknown> {
@@ -106,16 +107,16 @@ export class NotificationStore {
   /** A dead delivery made due again, with a fresh try budget; undefined when it is not dead. */
   async retryDead(id: string): Promise<DeliveryRow | undefined> {
     const result = await sql<DeliveryRow>`
-      UPDATE notification_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), created_at = now(), updated_at = now()
+      UPDATE notification_deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), due_since = now(), updated_at = now()
       WHERE id = ${id} AND status = 'dead'
       RETURNING ${COLUMNS}`.execute(this.#db);
     return result.rows[0];
   }
 
-  /** Seconds since the oldest undelivered (pending) delivery was written; 0 when there is none. */
+  /** Seconds the oldest undelivered (pending) delivery has waited; 0 when there is none. */
   async oldestPendingAgeSeconds(): Promise<number> {
     const result = await sql<{ age: number | null }>`
-      SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM notification_deliveries WHERE status = 'pending'`.execute(this.#db);
+      SELECT extract(epoch FROM now() - min(due_since))::float8 AS age FROM notification_deliveries WHERE status = 'pending'`.execute(this.#db);
     return Math.max(0, result.rows[0]?.age ?? 0);
   }
 
