@@ -501,6 +501,7 @@ describe('values monitoring.yaml in detail', () => {
       'PromoterEngineStalled',
       'PromoterPrometheusQueriesFailing',
       'PromoterApiErrors',
+      'PromoterNotificationsUndelivered',
     ]);
     for (const r of rules) {
       expect(['critical', 'warning']).toContain(r.labels['severity']);

@@ -151,6 +151,7 @@ describe('PrometheusRule (promtool)', () => {
           'prometheusRule.alerts.rollbacks={"ratio":0.1,"minCount":1}',
           'prometheusRule.alerts.prometheusErrors.ratio=0.01',
           'prometheusRule.alerts.apiErrors.ratio=0.001',
+          'prometheusRule.alerts.notificationsUndelivered.maxAgeSeconds=300',
         ],
       });
       for (const file of testFiles) await copyFile(join(TESTS_DIR, file), join(mutated, file));
@@ -163,6 +164,7 @@ describe('PrometheusRule (promtool)', () => {
         'PromoterEngineStalled stays silent while the engine steps or nothing is active',
         'PromoterPrometheusQueriesFailing tolerates a few errors',
         'PromoterApiErrors ignores client errors and rare server errors',
+        'PromoterNotificationsUndelivered stays silent through retries that succeed and for other jobs',
       ]) {
         expect(result.output, name).toContain(`name: ${name},`);
       }

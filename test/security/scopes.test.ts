@@ -101,6 +101,15 @@ const RULES: Record<string, Rule> = {
   rollbackPromotion: async (ctx) => {
     await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/rollback`, `/v1/promotions/${MISSING_ID}/rollback`, 'rollbackPromotion', {});
   },
+  listPromotionNotifications: async (ctx) => {
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', `/v1/promotions/${ctx.other.promotion}/notifications`, `/v1/promotions/${MISSING_ID}/notifications`, 'listPromotionNotifications');
+    expect((await ctx.call('mcpViewer', 'GET', `/v1/promotions/${ctx.mine.promotion}/notifications`)).statusCode).toBe(200);
+  },
+  retryNotification: async (ctx) => {
+    // Admin only: an operator (even unscoped) is refused; an unknown delivery is a 404 for an admin.
+    expect((await ctx.call('mcpOperator', 'POST', `/v1/notifications/${MISSING_ID}/retry`)).statusCode).toBe(403);
+    expect((await ctx.call('root', 'POST', `/v1/notifications/${MISSING_ID}/retry`)).statusCode).toBe(404);
+  },
   finalizePromotion: async (ctx) => {
     await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/finalize`, `/v1/promotions/${MISSING_ID}/finalize`, 'finalizePromotion', {});
   },

@@ -1,5 +1,5 @@
 /** Text renderings of promotions, events, check results and policies, for humans. */
-import type { CheckResult, Evaluation, PolicyVersion, Promotion, PromotionDetail, PromotionEvent, PromotionState } from '@promoter/sdk';
+import type { CheckResult, Evaluation, NotificationDelivery, PolicyVersion, Promotion, PromotionDetail, PromotionEvent, PromotionState } from '@promoter/sdk';
 import type { Styles } from './output.js';
 
 export function stateStyle(styles: Styles, state: PromotionState | string): string {
@@ -56,6 +56,16 @@ export function eventLine(styles: Styles, event: PromotionEvent): string {
   const what = event.to ? `${event.from ?? event.type} -> ${stateStyle(styles, event.to)}` : styles.dim(event.type);
   const reason = event.reason ? `  ${event.reason}` : '';
   return `${styles.dim(clock(event.at))}  ${what}${reason}${event.actor !== 'engine' ? styles.dim(`  (${event.actor})`) : ''}`;
+}
+
+/** One line per notification delivery: `✓ delivered  ops-hook  succeeded  1 attempt  HTTP 200`. */
+export function deliveryLine(styles: Styles, delivery: NotificationDelivery): string {
+  const status =
+    delivery.status === 'delivered' ? styles.green('✓ delivered') : delivery.status === 'dead' ? styles.red('✗ dead     ') : styles.yellow('… pending  ');
+  const attempts = `${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}`;
+  const code = delivery.lastStatusCode === null ? '' : `  HTTP ${delivery.lastStatusCode}`;
+  const error = delivery.lastError && delivery.status !== 'delivered' ? styles.dim(`  ${delivery.lastError}`) : '';
+  return `${status}  ${delivery.sink}  ${delivery.event}  ${attempts}${code}${error}  ${styles.dim(delivery.id)}`;
 }
 
 /** One line per measurement: `✓ canary-error-rate [pre #2] 0.0123 (max 0.05)`. */

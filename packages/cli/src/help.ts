@@ -24,6 +24,7 @@ Commands:
   status ID            the whole record of a promotion: state, images, checks, events
   list                 promotions, newest first
   events ID            the timeline of a promotion (--follow: live until it ends)
+  notifications ID     the notifications sent for a promotion: sink, event, status, attempts
   abort ID             stop an active promotion (rolled back first if already patched)
   rollback ID          roll a succeeded promotion back to the image it replaced
   approve ID           pass a manual approval gate
@@ -78,6 +79,10 @@ page with --all.`,
 
 The timeline of a promotion. -f, --follow keeps printing events as they happen until the promotion ends
 (with --json: one JSON event per line).`,
+  notifications: `Usage: promoter notifications ID
+
+The notification deliveries of a promotion, oldest first: one line per event and sink with its status
+(delivered, pending, dead), attempts, last HTTP status and error. --json prints the API's list.`,
   abort: `Usage: promoter abort ID [--reason TEXT]
 
 Stops an active promotion. Before the patch it ends aborted at once; after, the engine rolls the

@@ -8,6 +8,7 @@ import { splitCommand, type Command } from './args.js';
 import { actionCommand } from './commands/actions.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { eventsCommand } from './commands/events.js';
+import { notificationsCommand } from './commands/notifications.js';
 import { listCommand } from './commands/list.js';
 import { policyCommand } from './commands/policy.js';
 import { promoteCommand } from './commands/promote.js';
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   list: listCommand,
   events: eventsCommand,
+  notifications: notificationsCommand,
   abort: actionCommand('abort'),
   rollback: actionCommand('rollback'),
   approve: actionCommand('approve'),

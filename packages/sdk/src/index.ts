@@ -61,6 +61,7 @@ export type {
   Promotion,
   PromotionDetail,
   PromotionEvent,
+  NotificationDelivery,
   PromotionPage,
   PromotionRequest,
   PromotionState,

@@ -1,7 +1,7 @@
 /** `client.promotions`: start, read, list, follow and control promotions. */
 import { followPromotionEvents, type FollowOptions } from './promotion-events.js';
 import type { CallOptions, Transport } from './transport.js';
-import type { ListPromotionsQuery, Promotion, PromotionDetail, PromotionEvent, PromotionPage, PromotionRequest } from './types.js';
+import type { ListPromotionsQuery, NotificationDelivery, Promotion, PromotionDetail, PromotionEvent, PromotionPage, PromotionRequest } from './types.js';
 
 export interface CreatePromotionOptions extends CallOptions {
   /**
@@ -134,6 +134,41 @@ export class PromotionsApi {
       { ...options, mode: 'idempotent' },
     );
     return data.items;
+  }
+
+  /**
+   * The notification deliveries of a promotion, oldest first: one per event and sink, with attempts,
+   * the last status code and error.
+   *
+   * @example
+   * ```ts
+   * for (const d of await client.promotions.notifications(id)) console.log(d.sink, d.event, d.status, d.attempts);
+   * ```
+   */
+  async notifications(id: string, options: CallOptions = {}): Promise<NotificationDelivery[]> {
+    const { data } = await this.#transport.send(
+      (init) => this.#transport.api.GET('/v1/promotions/{id}/notifications', { ...init, params: { path: { id } } }),
+      { ...options, mode: 'idempotent' },
+    );
+    return data.items;
+  }
+
+  /**
+   * Tries a dead notification delivery again (admin); it keeps its event id.
+   *
+   * @example
+   * ```ts
+   * const dead = (await client.promotions.notifications(id)).filter((d) => d.status === 'dead');
+   * for (const d of dead) await client.promotions.retryNotification(d.id);
+   * ```
+   */
+  async retryNotification(deliveryId: string, options: CallOptions = {}): Promise<NotificationDelivery> {
+    const { data } = await this.#transport.send(
+      (init) => this.#transport.api.POST('/v1/notifications/{deliveryId}/retry', { ...init, params: { path: { deliveryId } } }),
+      // Not repeated after an ambiguous failure: a repeat of one that took effect would answer 409.
+      { ...options, mode: 'unsafe' },
+    );
+    return data;
   }
 
   /**

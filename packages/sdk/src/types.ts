@@ -11,6 +11,7 @@ export type PromotionDetail = Schemas['PromotionDetail'];
 export type PromotionRequest = Schemas['PromotionRequest'];
 export type PromotionPage = Schemas['PromotionPage'];
 export type PromotionEvent = Schemas['PromotionEvent'];
+export type NotificationDelivery = Schemas['NotificationDelivery'];
 export type PromotionState = Schemas['PromotionState'];
 export type Target = Schemas['Target'];
 export type Source = Schemas['Source'];

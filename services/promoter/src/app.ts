@@ -43,6 +43,9 @@ import { evaluationRoutes } from './http/evaluations.js';
 import { policyQueryChecker } from './policies/query-syntax.js';
 import { PolicyDocuments } from './policies/policy-documents.js';
 import { loadPolicyFolder } from './policies/policy-folder.js';
+import type { NotificationPlanner } from './notifications/notification-events.js';
+import { NotificationStore } from './adapters/db/notification-store.js';
+import { notificationRoutes } from './http/notifications.js';
 
 export interface AppDeps {
   readonly db: Kysely<Database>;
@@ -63,6 +66,8 @@ export interface AppDeps {
   readonly streamPollMs?: number;
   /** Prometheus, when PROMETHEUS_URL is set; metric checks measure as errors without it. */
   readonly prometheus?: PrometheusClient | undefined;
+  /** Plans the notifications of the API's immediate abort (written in its transaction). */
+  readonly notifications?: NotificationPlanner;
   readonly webhooks?: WebhookClient;
   /** Requests per minute per token (or per client address without one); 0 turns the limit off. */
   readonly rateLimitPerMinute?: number;
@@ -154,7 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
 
-  const promotions = new PromotionRepository(deps.db);
+  const promotions = new PromotionRepository(deps.db, deps.notifications);
   const policies = new PolicyRepository(deps.db);
   const policyDocuments = new PolicyDocuments(validator.component('Policy'));
   const metrics = deps.metrics ?? createMetrics(() => promotions.countByState());
@@ -219,6 +224,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     eventStreams: new EventStreamLimiter(deps.eventStreams ?? { perToken: 20, total: 500 }),
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
+
+  await app.register(notificationRoutes, { document: deps.document, promotions, deliveries: new NotificationStore(deps.db) });
 
   if (deps.policiesDir) {
     for (const result of await loadPolicyFolder(deps.policiesDir, { policies, policyDocuments })) {

@@ -3,6 +3,7 @@
  * stops the service with a message naming the variable, instead of failing later in a confusing way.
  */
 import { resolve } from 'node:path';
+import { loadNotificationsFile, SinkConfigError, type NotificationsConfig } from './notifications/sinks-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -57,6 +58,10 @@ export interface Config {
   /** Open event streams per token and in all. */
   readonly eventStreams: { readonly perToken: number; readonly total: number };
   readonly webhooks: WebhookConfig;
+  /** Notification sinks from PROMOTER_NOTIFICATIONS_FILE; undefined: none. */
+  readonly notifications: NotificationsConfig | undefined;
+  /** The service's address as people reach it (links in notifications). */
+  readonly publicUrl: string | undefined;
 }
 
 export interface WebhookConfig {
@@ -130,6 +135,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       total: integer(get('PROMOTER_SSE_TOTAL'), 'PROMOTER_SSE_TOTAL', 500, 1, 100_000),
     },
     webhooks: webhookConfig(get, env),
+    notifications: notificationsConfig(get('PROMOTER_NOTIFICATIONS_FILE'), env),
+    publicUrl: publicUrl(get('PROMOTER_PUBLIC_URL')),
   });
 }
 
@@ -150,6 +157,22 @@ function webhookConfig(get: (name: string) => string | undefined, env: Readonly<
     if (name.startsWith('PROMOTER_WEBHOOK_SECRET_') && value !== undefined) secrets[name] = value;
   }
   return { allowedUrls, secrets };
+}
+
+function notificationsConfig(file: string | undefined, env: Readonly<Record<string, string | undefined>>): NotificationsConfig | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return loadNotificationsFile(resolve(file), env);
+  } catch (error) {
+    if (error instanceof SinkConfigError) throw new ConfigError('PROMOTER_NOTIFICATIONS_FILE', error.message);
+    throw error;
+  }
+}
+
+function publicUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('PROMOTER_PUBLIC_URL', 'must be an http:// or https:// URL');
+  return url.replace(/\/+$/, '');
 }
 
 function prometheusConfig(get: (name: string) => string | undefined): PrometheusConfig | undefined {

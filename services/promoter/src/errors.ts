@@ -33,6 +33,7 @@ export const PROBLEM_CODES = [
   'prometheus-unavailable',
   'git-unavailable',
   'shutting-down',
+  'notification-not-found',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -121,6 +122,8 @@ export const errors = {
     }),
   methodNotAllowed: (method: string, url: string) =>
     new AppError({ code: 'method-not-allowed', status: 405, title: 'Method not allowed', detail: `${method} is not allowed on ${url}.` }),
+  notificationNotFound: (id: string) =>
+    new AppError({ code: 'notification-not-found', status: 404, title: 'Notification delivery not found', detail: `No notification delivery has id ${id}.` }),
   promotionNotFound: (id: string) =>
     new AppError({ code: 'promotion-not-found', status: 404, title: 'Promotion not found', detail: `No promotion has id ${id}.` }),
   policyNotFound: (name: string, version?: number) =>

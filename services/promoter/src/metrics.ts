@@ -14,10 +14,15 @@ export interface ServiceMetrics {
   readonly engineStepDuration: Histogram<'state'>;
   readonly engineLastStep: Gauge;
   readonly prometheusRequestsTotal: Counter<'outcome'>;
+  /** Notification attempts by sink and outcome (delivered, retry, dead). */
+  readonly notificationsTotal: Counter<'sink' | 'outcome'>;
 }
 
 /** `countByState` feeds the `promoter_promotions` gauge at scrape time, straight from the database. */
-export function createMetrics(countByState: () => Promise<Map<PromotionState, number>>): ServiceMetrics {
+export function createMetrics(
+  countByState: () => Promise<Map<PromotionState, number>>,
+  oldestUndeliveredSeconds?: () => Promise<number>,
+): ServiceMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   new Gauge({
@@ -95,7 +100,27 @@ export function createMetrics(countByState: () => Promise<Map<PromotionState, nu
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    notificationsTotal: new Counter({
+      name: 'promoter_notifications_total',
+      help: 'Notification delivery attempts, by sink and outcome (delivered, retry, dead).',
+      labelNames: ['sink', 'outcome'],
+      registers: [registry],
+    }),
   };
+  if (oldestUndeliveredSeconds) {
+    new Gauge({
+      name: 'promoter_notifications_oldest_undelivered_seconds',
+      help: 'Age of the oldest notification not yet delivered (0 when none): stuck sinks make it grow.',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await oldestUndeliveredSeconds());
+        } catch {
+          // The database is down: /readyz says so.
+        }
+      },
+    });
+  }
   // Counters start at 0 for every outcome, so increase() sees the first failure after a restart.
   for (const outcome of ['succeeded', 'rejected', 'rolled_back', 'aborted', 'failed']) metrics.promotionsTotal.inc({ outcome }, 0);
   for (const outcome of ['ok', 'error']) metrics.prometheusRequestsTotal.inc({ outcome }, 0);

@@ -31,11 +31,16 @@ import { PromotionSteps } from './engine/promotion-steps.js';
 import { gitDeliveryVerifier, kubernetesTargetVerifier } from './engine/target-verifier.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { NotificationStore } from './adapters/db/notification-store.js';
+import { NotificationDispatcher } from './notifications/dispatcher.js';
+import { notificationPlanner, type NotificationPlanner } from './notifications/notification-events.js';
 
 export interface Service {
   readonly app: FastifyInstance;
   /** The promotion engine (not started), unless PROMOTER_ENGINE=off. */
   readonly engine: PromotionEngine | undefined;
+  /** The notification dispatcher (not started), when sinks are configured; start it with the engine. */
+  readonly notifications: NotificationDispatcher | undefined;
   /** Stops the engine (handing its leases back), then the app, then the database. */
   close(): Promise<void>;
 }
@@ -57,6 +62,9 @@ export interface ServiceParts {
   /** Told of every route the app registers. */
   readonly onRoute?: (route: { method: string; url: string }) => void;
   readonly engine?: Pick<EngineParts, 'owner' | 'rolloutPollMs' | 'clock' | 'maxKubeFailures'>;
+  readonly notifications?: { readonly owner?: string; readonly pollMs?: number };
+  /** Plans notifications instead of the configured sinks (tests that receive them themselves). */
+  readonly notificationPlanner?: NotificationPlanner;
 }
 
 export async function createService(config: Config, parts: ServiceParts = {}): Promise<Service> {
@@ -71,8 +79,10 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const prometheus = parts.prometheus ?? prometheusFrom(config);
   const git = parts.git !== undefined ? (parts.git ?? undefined) : await gitFrom(config);
   const { client: kube, problem: kubeProblem } = await kubeConnection;
-  const promotions = new PromotionRepository(handle.db);
-  const metrics = parts.metrics ?? createMetrics(() => promotions.countByState());
+  const planner = parts.notificationPlanner ?? (config.notifications ? notificationPlanner(config.notifications.sinks, config.publicUrl) : undefined);
+  const promotions = new PromotionRepository(handle.db, planner);
+  const notificationStore = new NotificationStore(handle.db);
+  const metrics = parts.metrics ?? createMetrics(() => promotions.countByState(), () => notificationStore.oldestPendingAgeSeconds());
   const queries = prometheus ? instrumentQueries(prometheus, metrics.prometheusRequestsTotal) : undefined;
   // Webhook checks may call only what the operator allows (PROMOTER_WEBHOOK_ALLOWED_URLS), in the app and the engine alike.
   const webhooks = parts.webhooks ?? new WebhookClient(config.webhooks);
@@ -94,6 +104,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     eventStreams: config.eventStreams,
     webhooks,
     policiesDir: config.policiesDir,
+    ...(planner ? { notifications: planner } : {}),
     ...(parts.logStream ? { logStream: parts.logStream } : {}),
     ...(parts.onRoute ? { onRoute: parts.onRoute } : {}),
     ...(parts.streamPollMs === undefined ? {} : { streamPollMs: parts.streamPollMs }),
@@ -121,16 +132,23 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
         leaseMs: config.engineLeaseMs,
         pollMs: config.enginePollMs,
         concurrency: config.engineConcurrency,
+        ...(planner ? { notifications: planner } : {}),
         ...parts.engine,
       })
     : undefined;
+  // Its own loop, so a slow sink never delays a step; it runs with the engine (an API-only replica sends none).
+  const notifications =
+    config.notifications && config.notifications.sinks.length > 0 && config.engineEnabled
+      ? new NotificationDispatcher({ store: notificationStore, config: config.notifications, log, counter: metrics.notificationsTotal, ...parts.notifications })
+      : undefined;
   if (!engine) log.info('PROMOTER_ENGINE=off: this replica serves the API only');
 
   return {
     app,
     engine,
+    notifications,
     close: async () => {
-      await engine?.stop();
+      await Promise.all([engine?.stop(), notifications?.stop()]);
       await app.close();
       if (ownsDatabase) await handle.close();
     },
@@ -154,6 +172,8 @@ export interface EngineParts {
   readonly rolloutPollMs?: number;
   readonly clock?: () => Date;
   readonly maxKubeFailures?: number;
+  /** Plans the notifications each state change causes (written with it). */
+  readonly notifications?: NotificationPlanner;
 }
 
 /** The promotion engine over a database, a cluster and Prometheus: the one place it is assembled. */
@@ -172,7 +192,7 @@ export function createEngine(parts: EngineParts): PromotionEngine {
     ...(parts.maxKubeFailures === undefined ? {} : { maxKubeFailures: parts.maxKubeFailures }),
   });
   return new PromotionEngine({
-    store: new PromotionStore(parts.db),
+    store: new PromotionStore(parts.db, parts.notifications),
     steps,
     log: parts.log,
     ...(parts.metrics ? { metrics: parts.metrics } : {}),

@@ -69,6 +69,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/promotions/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The notification deliveries of a promotion
+         * @description One delivery per event and sink, oldest first, with its attempts, last status code and error.
+         */
+        get: operations["listPromotionNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try a dead delivery again (admin)
+         * @description A dead delivery becomes pending again with a fresh budget of tries; the event keeps its id.
+         */
+        post: operations["retryNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/promotions/{id}/approve": {
         parameters: {
             query?: never;
@@ -382,7 +422,32 @@ export interface components {
          * @description The stable, machine-readable problem code (the last segment of `type`).
          * @enum {string}
          */
-        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "too-many-streams" | "headers-too-large" | "request-timeout" | "client-closed-request" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down";
+        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "too-many-streams" | "headers-too-large" | "request-timeout" | "client-closed-request" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down" | "notification-not-found";
+        NotificationDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** @description The event id sent as webhook-id / CloudEvents id: the same for every attempt and sink. */
+            eventId: string;
+            /** @enum {string} */
+            event: "awaiting_approval" | "promoting" | "succeeded" | "rejected" | "rolled_back" | "failed" | "aborted" | "check_failed";
+            sink: string;
+            /** Format: uuid */
+            promotionId: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead";
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+        };
+        NotificationDeliveryList: {
+            items: components["schemas"]["NotificationDelivery"][];
+        };
         FieldError: {
             /** @description JSON pointer to the field at fault, prefixed by where it is: /body, /query, /params or /headers. */
             pointer: string;
@@ -1054,6 +1119,63 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listPromotionNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PromotionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retryNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     approvePromotion: {
         parameters: {
             query?: never;
@@ -1603,7 +1725,9 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "too-many-streams", "headers-too-large", "request-timeout", "client-closed-request", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "too-many-streams", "headers-too-large", "request-timeout", "client-closed-request", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down", "notification-not-found"];
+export const notificationDeliveryEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["event"]> = ["awaiting_approval", "promoting", "succeeded", "rejected", "rolled_back", "failed", "aborted", "check_failed"];
+export const notificationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["status"]> = ["pending", "delivered", "dead"];
 export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];

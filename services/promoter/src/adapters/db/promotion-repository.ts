@@ -14,6 +14,9 @@ import {
 } from '../../domain/promotion-state-machine.js';
 import { stateAssignments } from './promotion-state-writes.js';
 import type { GitDeliverySettings, ReleaseRecord } from '../../domain/delivery.js';
+import { numbered, outboxInsert } from './notification-store.js';
+import { promotionFromRow } from './promotion-rows.js';
+import type { NotificationPlanner } from '../../notifications/notification-events.js';
 import { isUniqueViolation } from './errors.js';
 import type { CheckResultsTable, Database, PromotionEventsTable } from './schema.js';
 import {
@@ -67,9 +70,12 @@ const ACTIVE_TARGET_INDEX = 'promotions_one_active_per_target';
 
 export class PromotionRepository {
   readonly #db: Kysely<Database>;
+  readonly #notifications: NotificationPlanner | undefined;
 
-  constructor(db: Kysely<Database>) {
+  /** `notifications` plans the outbox rows of the immediate abort (none without it). */
+  constructor(db: Kysely<Database>, notifications?: NotificationPlanner) {
     this.#db = db;
+    this.#notifications = notifications;
   }
 
   /**
@@ -292,6 +298,11 @@ export class PromotionRepository {
       .execute();
     const updated = result.rows[0];
     if (!updated) throw errors.promotionNotFound(row.id);
+    // The outbox rows in the same transaction as the state change.
+    const outbox = this.#notifications?.plan(promotionFromRow(row), change, [], new Date()) ?? [];
+    if (outbox.length > 0) {
+      await sql`WITH target AS (SELECT ${row.id}::uuid AS id) ${outboxInsert(numbered(outbox), 'target')}`.execute(trx);
+    }
     return promotionView(updated);
   }
 

@@ -12,6 +12,8 @@ import type { CheckedStep } from '../../domain/step-outcome.js';
 import { measurementRow } from './check-result-rows.js';
 import { promotionFromRow } from './promotion-rows.js';
 import { stateAssignments } from './promotion-state-writes.js';
+import { numbered, outboxInsert } from './notification-store.js';
+import type { NotificationPlanner } from '../../notifications/notification-events.js';
 
 /** The columns a step may set besides state and progress. */
 const RECORDED = { resolvedImage: 'resolved_image', previousImage: 'previous_image', verdict: 'verdict' } as const;
@@ -23,9 +25,12 @@ function numberText(value: number | null): string | null {
 
 export class PromotionStore {
   readonly #db: Kysely<Database>;
+  readonly #notifications: NotificationPlanner | undefined;
 
-  constructor(db: Kysely<Database>) {
+  /** `notifications` plans the outbox rows a step's state change causes (none without it). */
+  constructor(db: Kysely<Database>, notifications?: NotificationPlanner) {
     this.#db = db;
+    this.#notifications = notifications;
   }
 
   /** Takes up to `limit` due promotions for `owner` until `leaseMs` from now. */
@@ -96,6 +101,9 @@ export class PromotionStore {
           ? [sql`requested_action = CASE WHEN p.requested_action = ${outcome.handledAction} THEN NULL ELSE p.requested_action END`]
           : []),
     ];
+    // The promotion as the step leaves it, for the notifications the step causes.
+    const after = { ...promotion, resolvedImage: record.resolvedImage ?? promotion.resolvedImage, previousImage: record.previousImage ?? promotion.previousImage };
+    const outbox = this.#notifications?.plan(after, change, outcome.measurements ?? [], new Date()) ?? [];
     const ctes = [
       // The state is re-checked too: the transition was planned from it.
       sql`cur AS (SELECT id, state, progress FROM promotions WHERE id = ${promotion.id} AND lease_owner = ${owner} AND state = ${promotion.state} FOR UPDATE)`,
@@ -119,6 +127,8 @@ export class PromotionStore {
               ORDER BY e.ord)`,
           ]
         : []),
+      // The outbox rows, in the same statement as the state change: exactly as durable, and only with the lease.
+      ...(outbox.length > 0 ? [sql`outbox AS (${outboxInsert(numbered(outbox), 'cur')})`] : []),
       sql`updated AS (UPDATE promotions AS p SET ${sql.join(assignments)} FROM cur WHERE p.id = cur.id RETURNING p.id)`,
     ];
     const result = await sql<{ n: number }>`WITH ${sql.join(ctes)} SELECT count(*)::int AS n FROM updated`.execute(this.#db);
