@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { AppError } from './errors.js';
+import { loggerOptions } from './logging.js';
 import { TokenRepository } from './adapters/db/token-repository.js';
 import { tokenRoutes } from './http/tokens.js';
 import type { Kysely } from 'kysely';
@@ -72,12 +73,7 @@ export interface App {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
-  const logger: FastifyServerOptions['logger'] = {
-    level: deps.logLevel ?? 'info',
-    // Credentials never reach the log.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
-    ...(deps.logStream ? { stream: deps.logStream } : {}),
-  };
+  const logger = loggerOptions({ level: deps.logLevel, stream: deps.logStream });
   const app = Fastify({
     logger,
     bodyLimit: deps.bodyLimitBytes ?? 256 * 1024,
