@@ -18,13 +18,15 @@ let svc: TestService;
 let client: PromoterClient;
 
 const target = (deployment: string) => ({ namespace: 'mcp', deployment, container: 'proxy' });
-const request = (deployment: string, overrides: Partial<PromotionRequest> = {}): PromotionRequest => ({
-  target: target(deployment),
-  image: 'registry.example.com/mcp/zai-proxy:1.2.1',
-  policy: 'default',
-  reason: 'sdk test',
-  ...overrides,
-});
+// Overrides may swap `image` for `source`; the cast keeps that flexible (the service validates the body).
+const request = (deployment: string, overrides: Record<string, unknown> = {}): PromotionRequest =>
+  ({
+    target: target(deployment),
+    image: 'registry.example.com/mcp/zai-proxy:1.2.1',
+    policy: 'default',
+    reason: 'sdk test',
+    ...overrides,
+  }) as PromotionRequest;
 
 beforeAll(async () => {
   svc = await startTestService({ listen: true });
