@@ -3,8 +3,8 @@
 # The promoter service image. Build from the repository root:
 #   docker build -t registry.example.com/promoter/promoter:0.1.0 .
 # Pin the base image by digest for reproducible builds, e.g.
-#   --build-arg NODE_IMAGE=node:20-bookworm-slim@sha256:<digest>
-ARG NODE_IMAGE=node:20-bookworm-slim
+#   --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest>
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # 1. Build: all dependencies (dev included) from the lockfile, then TypeScript -> JavaScript for every
 #    workspace. The dev dependencies are thrown away afterwards; only sources and build output go on.

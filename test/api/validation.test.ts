@@ -116,6 +116,34 @@ describe('validation and errors', () => {
     if (operation) assertMatchesSpec(operation, response);
   });
 
+  it('says where a YAML body breaks: line and column', async () => {
+    const response = await svc.app.inject({
+      method: 'PUT',
+      url: '/v1/policies/p',
+      payload: 'interval: 30s\nchecks:\n  - name: up\n    query: [up\n',
+      headers: { 'content-type': 'application/yaml' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toMatch(/^The body is not valid YAML at line \d+, column \d+: /);
+  });
+
+  it('gives one error per field: an empty namespace is one mistake, not two', async () => {
+    const response = await svc.app.inject({ method: 'POST', url: '/v1/promotions', payload: withTarget({ namespace: '' }) });
+    expect(response.statusCode).toBe(422);
+    const pointers = (response.json().errors as { pointer: string }[]).map((e) => e.pointer);
+    expect(pointers).toEqual(['/body/target/namespace']);
+  });
+
+  it('lists at most 20 errors and says that more were left out', async () => {
+    const extra = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`unknown${i}`, i]));
+    const response = await svc.app.inject({ method: 'POST', url: '/v1/promotions', payload: { ...good, ...extra } });
+    expect(response.statusCode).toBe(422);
+    const list = response.json().errors as { pointer: string; detail: string }[];
+    expect(list).toHaveLength(21);
+    expect(list[20]).toEqual({ pointer: '/body', detail: 'has more errors: only the first 20 are listed' });
+    assertMatchesSpec('createPromotion', response);
+  });
+
   it('stored nothing from the invalid requests', async () => {
     const rows = await svc.database.handle.db.selectFrom('promotions').select('id').execute();
     expect(rows).toHaveLength(0);

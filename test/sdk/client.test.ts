@@ -23,9 +23,10 @@ let world: MemoryEngine;
 
 const target = (deployment: string) => ({ namespace: 'mcp', deployment, container: 'proxy' });
 /** A promotion of `deployment` (added to the cluster); by default gated, so it waits for approval. */
-const request = (deployment: string, overrides: Partial<PromotionRequest> = {}): PromotionRequest => {
+// Overrides may swap `image` for `source`; the cast keeps that flexible (the service validates the body).
+const request = (deployment: string, overrides: Record<string, unknown> = {}): PromotionRequest => {
   world.addTarget(deployment);
-  return { target: target(deployment), image: NEW_IMAGE, policy: 'gated', reason: 'sdk test', ...overrides };
+  return { target: target(deployment), image: NEW_IMAGE, policy: 'gated', reason: 'sdk test', ...overrides } as PromotionRequest;
 };
 
 beforeAll(async () => {

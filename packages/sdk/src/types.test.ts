@@ -25,6 +25,20 @@ import {
 const client = createPromoterClient({ baseUrl: 'http://127.0.0.1:1' });
 const target = { namespace: 'mcp', deployment: 'zai-proxy', container: 'proxy' };
 
+describe('promotion requests', () => {
+  it('take exactly one of image and source', () => {
+    const image = (): Promise<Promotion> => client.promotions.create({ target, policy: 'default', image: 'registry.example.com/zai-proxy:1.2.1' });
+    const source = (): Promise<Promotion> =>
+      client.promotions.create({ target, policy: 'default', source: { deployment: 'zai-proxy-canary', container: 'proxy' } });
+    // @ts-expect-error neither image nor source
+    const neither = (): Promise<Promotion> => client.promotions.create({ target, policy: 'default' });
+    const both = (): Promise<Promotion> =>
+      // @ts-expect-error both image and source
+      client.promotions.create({ target, policy: 'default', image: 'registry.example.com/zai-proxy:1.2.1', source: { deployment: 'zai-proxy-canary' } });
+    expectTypeOf([image, source, neither, both]).toBeArray();
+  });
+});
+
 describe('promotions', () => {
   it('methods take and give the contract types', () => {
     expectTypeOf(client.promotions.create).parameter(0).toEqualTypeOf<PromotionRequest>();

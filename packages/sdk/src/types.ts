@@ -8,7 +8,16 @@ type Schemas = components['schemas'];
 
 export type Promotion = Schemas['Promotion'];
 export type PromotionDetail = Schemas['PromotionDetail'];
-export type PromotionRequest = Schemas['PromotionRequest'];
+type GeneratedPromotionRequest = Schemas['PromotionRequest'];
+/**
+ * A promotion request with exactly one of `image` and `source`, as the contract says in words (its schema
+ * cannot say it in a way openapi-typescript turns into a union), so neither and both fail to compile.
+ */
+export type PromotionRequest = Omit<GeneratedPromotionRequest, 'image' | 'source'> &
+  (
+    | { image: NonNullable<GeneratedPromotionRequest['image']>; source?: never }
+    | { source: NonNullable<GeneratedPromotionRequest['source']>; image?: never }
+  );
 export type PromotionPage = Schemas['PromotionPage'];
 export type PromotionEvent = Schemas['PromotionEvent'];
 export type NotificationDelivery = Schemas['NotificationDelivery'];

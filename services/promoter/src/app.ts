@@ -4,11 +4,12 @@
  * (service.ts builds the engine beside it from the same parts).
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { AppError, errors } from './errors.js';
+import { loggerOptions } from './logging.js';
 import { TokenRepository } from './adapters/db/token-repository.js';
 import { tokenRoutes } from './http/tokens.js';
 import { meRoutes } from './http/me.js';
@@ -84,12 +85,8 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const logger: FastifyServerOptions['logger'] = {
-    level: deps.logLevel ?? 'info',
-    // Credentials never reach the log.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
-    ...(deps.logStream ? { stream: deps.logStream } : {}),
-  };
+  // Credentials never reach the log; pretty lines on a terminal, JSON otherwise.
+  const logger = loggerOptions({ level: deps.logLevel, stream: deps.logStream });
   const requestTimeoutMs = deps.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger,

@@ -40,7 +40,7 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
   const request: PromotionRequest = {
     target: { namespace: values.namespace ?? '', deployment: values.deployment ?? '', container: values.container ?? '' },
     policy: values.policy ?? '',
-    ...(values.image !== undefined ? { image: values.image } : {}),
+    // Exactly one of the two, checked above.
     ...(values.from !== undefined
       ? {
           source: {
@@ -49,7 +49,7 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
             ...(values['strip-suffix'] !== undefined ? { tagSuffixToStrip: values['strip-suffix'] } : {}),
           },
         }
-      : {}),
+      : { image: values.image ?? '' }),
     ...(values['dry-run'] ? { dryRun: true } : {}),
     ...(values.reason !== undefined ? { reason: values.reason } : {}),
     ...(delivery ? { delivery } : {}),

@@ -44,7 +44,14 @@ export class ContractValidator {
 
 const PART_PREFIX: Record<HttpPart, string> = { body: '/body', querystring: '/query', params: '/params', headers: '/headers' };
 
-/** Turns ajv errors into field errors with JSON pointers, dropping the noise `oneOf`/`anyOf` adds. */
+/** At most this many field errors are listed, so a huge invalid document costs a bounded answer. */
+export const MAX_FIELD_ERRORS = 20;
+
+/**
+ * Turns ajv errors into field errors with JSON pointers, dropping the noise `oneOf`/`anyOf` adds. One error
+ * per field (the first ajv reports: an empty string breaks both `minLength` and `pattern`, one mistake),
+ * and at most MAX_FIELD_ERRORS, with a last entry saying that more were not listed.
+ */
 export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, part: HttpPart | ''): FieldError[] {
   const prefix = part === '' ? '' : PART_PREFIX[part];
   const result: FieldError[] = [];
@@ -64,9 +71,12 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, p
     } else if (error.keyword === 'enum') {
       detail = `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     }
-    const key = `${pointer} ${detail}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (seen.has(pointer)) continue;
+    seen.add(pointer);
+    if (result.length === MAX_FIELD_ERRORS) {
+      result.push({ pointer: prefix === '' ? '/' : prefix, detail: `has more errors: only the first ${MAX_FIELD_ERRORS} are listed` });
+      break;
+    }
     result.push({ pointer: pointer === '' ? '/' : pointer, detail });
   }
   return result;

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { Database } from './schema.js';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
@@ -84,8 +85,16 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     import('@electric-sql/pglite'),
     import('kysely-pglite-dialect'),
   ]);
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => Number(value) } });
+  let lock: DataDirLock | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true });
+    // Before PGlite touches the folder: a second process on it would silently lose acknowledged writes.
+    lock = lockDataDir(dataDir);
+  }
+  const pglite = await PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => Number(value) } }).catch((error: unknown) => {
+    lock?.release();
+    throw error;
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   const scriptTransaction: ScriptTransaction = (fn) =>
     pglite.transaction((tx) =>
@@ -97,5 +106,16 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
       }),
     );
   // Kysely's destroy closes the PGlite instance through the dialect's driver.
-  return { db, engine: 'pglite', scriptTransaction, close: () => db.destroy() };
+  return {
+    db,
+    engine: 'pglite',
+    scriptTransaction,
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
 }
