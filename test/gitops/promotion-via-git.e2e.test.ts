@@ -133,6 +133,7 @@ describe('promotions delivered through Git', () => {
     expect(tagMessage).toContain('Validated via canary testing, promoted from canary to production');
     expect(tagMessage).toContain(`Promotion: ${id}`);
     expect((released.events as { type: string }[]).map((e) => e.type)).toEqual(expect.arrayContaining(['commit', 'release']));
+    expect((await svc.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/promoter_releases_total\{outcome="done"\} [1-9]/);
 
     // Finalizing again (the API's retry) is idempotent: the same tag is a success, no second release commit.
     const again = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/finalize`, payload: { reason: 'check' } });

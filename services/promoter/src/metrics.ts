@@ -10,6 +10,7 @@ export interface ServiceMetrics {
   readonly activePromotions: Gauge;
   readonly checkResultsTotal: Counter<'check' | 'result'>;
   readonly rollbacksTotal: Counter;
+  readonly releasesTotal: Counter<'outcome'>;
   readonly refusedTransitionsTotal: Counter<'from' | 'to'>;
   readonly engineStepDuration: Histogram<'state'>;
   readonly engineLastStep: Gauge;
@@ -71,6 +72,12 @@ export function createMetrics(
       labelNames: ['check', 'result'],
       registers: [registry],
     }),
+    releasesTotal: new Counter({
+      name: 'promoter_releases_total',
+      help: 'Release finalizations (VERSION commit and tag after a success), by outcome: done or failed.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     rollbacksTotal: new Counter({
       name: 'promoter_rollbacks_total',
       help: 'Rollbacks started (automatic or requested).',
@@ -124,5 +131,6 @@ export function createMetrics(
   // Counters start at 0 for every outcome, so increase() sees the first failure after a restart.
   for (const outcome of ['succeeded', 'rejected', 'rolled_back', 'aborted', 'failed']) metrics.promotionsTotal.inc({ outcome }, 0);
   for (const outcome of ['ok', 'error']) metrics.prometheusRequestsTotal.inc({ outcome }, 0);
+  for (const outcome of ['done', 'failed']) metrics.releasesTotal.inc({ outcome }, 0);
   return metrics;
 }

@@ -146,6 +146,8 @@ export class PromotionEngine {
     for (const { measurement } of outcome.measurements ?? []) {
       metrics?.checkResultsTotal.inc({ check: measurement.check, result: measurement.result });
     }
+    const release = step.record?.release?.state;
+    if (release === 'done' || release === 'failed') metrics?.releasesTotal.inc({ outcome: release });
     const to = step.transition?.to;
     if (to && to !== promotion.state) {
       log.info({ promotion: promotion.id, from: promotion.state, to, reason: step.transition?.reason }, 'promotion state changed');
