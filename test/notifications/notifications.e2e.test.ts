@@ -15,9 +15,8 @@ import type { PromotionEngine } from '../../services/promoter/src/engine/promoti
 import { NotificationDispatcher } from '../../services/promoter/src/notifications/dispatcher.js';
 import { notificationPlanner } from '../../services/promoter/src/notifications/notification-events.js';
 import { parseNotificationsConfig, type NotificationsConfig } from '../../services/promoter/src/notifications/sinks-config.js';
-import { createEngine } from '../../services/promoter/src/service.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { waitForState } from '../fixtures/engine.js';
+import { startEngine, waitForState } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
@@ -85,19 +84,7 @@ describe('notifications end to end', () => {
     svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), notifications: planner });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/gated', payload: { ...POLICY, approval: 'required' } })).statusCode).toBe(201);
-    engine = createEngine({
-      db: svc.database.handle.db,
-      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000, attemptTimeoutMs: 2_000 }),
-      prometheus: svc.queries,
-      checkRunner: svc.checkRunner,
-      rolloutPollMs: 100,
-      log: svc.app.log,
-      metrics: svc.metrics,
-      pollMs: 50,
-      leaseMs: 10_000,
-      notifications: planner,
-    });
-    engine.start();
+    engine = startEngine(svc, kube, svc.queries, { notifications: planner });
     // Two replicas' dispatchers on one database.
     dispatchers = ['replica-a', 'replica-b'].map(
       (owner) => new NotificationDispatcher({ store: new NotificationStore(svc.database.handle.db), config, log: svc.app.log, counter: svc.metrics.notificationsTotal, owner, pollMs: 50 }),
