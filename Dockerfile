@@ -36,8 +36,9 @@ COPY --from=build /app/services ./services
 COPY --from=build /app/packages ./packages
 COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/openapi ./openapi
+# --ignore-scripts: `prepare` builds the workspaces with dev tools; dist/ comes from the build stage.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --no-audit --no-fund \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && mkdir -p /var/lib/promoter \
  && chown 1000:1000 /var/lib/promoter
 # Only the embedded-database dev mode writes to /var/lib/promoter; with DATABASE_URL only /tmp is written.

@@ -15,7 +15,8 @@ cp package.json package-lock.json "$work/app/"
 cp -r migrations openapi "$work/app/"
 # Sources and build output of every workspace, without their node_modules.
 tar --exclude=node_modules -cf - services packages | tar -xf - -C "$work/app"
-(cd "$work/app" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+# --ignore-scripts as in the Dockerfile: `prepare` builds with dev tools; dist/ was built above.
+(cd "$work/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
 if [ -d "$work/app/node_modules/typescript" ] || [ -d "$work/app/node_modules/vitest" ]; then
   echo "production install contains dev dependencies" >&2; exit 1
 fi
