@@ -168,8 +168,12 @@ describe('Postgres outage', () => {
     await pgCluster.start();
     const restartMs = Date.now() - startAt;
     let readyAfterMs = -1;
+    // If the service died during the outage, say how (its own last lines), not only "connection refused".
+    const died = () => `the service stopped answering; its last output:\n${service?.output().slice(-4000) ?? ''}`;
     await until(async () => {
-      const ready = (await api('/readyz')).status === 200;
+      const ready = (await api('/readyz').catch((error: unknown) => {
+        throw new Error(died(), { cause: error });
+      })).status === 200;
       if (ready) readyAfterMs = Date.now() - startAt;
       return ready;
     }, '/readyz to answer 200 again', 30_000, 100);

@@ -22,11 +22,14 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     detail: known.detail,
     code: known.code,
   });
+  // Destroying with an error would emit 'error' on a socket that may have no listener left (an uncaught
+  // exception that takes the process down): swallow what the socket still reports, then close it plainly.
+  socket.on('error', () => {});
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `Content-Type: application/problem+json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
     );
   }
-  socket.destroy(error);
+  socket.destroy();
 }
