@@ -88,13 +88,16 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const webhooks = parts.webhooks ?? new WebhookClient(config.webhooks);
   const checkRunner = new CheckRunner({ prometheus: queries, webhooks });
 
+  // Built once, not per request: the create route calls them on every promotion.
+  const verifyDeployments = kube ? kubernetesTargetVerifier(kube) : async () => [];
+  const verifyGitDelivery = gitDeliveryVerifier(git);
   const app = await buildApp({
     db: handle.db,
     document: parts.document ?? loadOpenApiDocument(),
     prometheus,
     checkRunner,
     metrics,
-    verifyTarget: async (request) => [...(kube ? await kubernetesTargetVerifier(kube)(request) : []), ...(await gitDeliveryVerifier(git)(request))],
+    verifyTarget: async (request) => [...(await verifyDeployments(request)), ...(await verifyGitDelivery(request))],
     apiTokens: config.apiTokens,
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,

@@ -2,7 +2,8 @@
  * Delivery by patching the Deployment: a JSON patch guarded by a `test` of the current image, with the
  * promotion id annotated in the same write, so a resumed step can tell its own patch from someone else's.
  */
-import type { DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
+import type { KubernetesClient } from '../adapters/kubernetes/types.js';
+import { containerImage } from '../adapters/kubernetes/snapshot.js';
 import type { DeliveryResult, ImageChangeRequest, ImageDelivery } from './image-delivery.js';
 
 export const PROMOTION_ANNOTATION = 'promoter.dev/promotion-id';
@@ -44,8 +45,4 @@ export class KubernetesDelivery implements ImageDelivery {
       event: { type: 'patch', reason: purpose === 'rollback' ? `set ${container} back to ${to}` : `set ${container} to ${to}`, data: { from, to } },
     };
   }
-}
-
-export function containerImage(deployment: DeploymentSnapshot, container: string): string | undefined {
-  return deployment.containers.find((c) => c.name === container)?.image;
 }

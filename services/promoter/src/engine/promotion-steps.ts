@@ -20,7 +20,7 @@ import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
 import { DeliveryError, type ImageDelivery } from './image-delivery.js';
 import type { ReleaseFinalizer } from './release-finalizer.js';
-import { containerImage } from './kubernetes-delivery.js';
+import { containerImage } from '../adapters/kubernetes/snapshot.js';
 
 export interface StepDeps {
   /** Reads the cluster (and scales the canary); image changes go through the promotion's delivery. */

@@ -64,3 +64,8 @@ export function toPodSnapshot(pod: V1Pod): PodSnapshot {
     }),
   };
 }
+
+/** The image a Deployment's pod template gives `container`, if it has that container. */
+export function containerImage(deployment: DeploymentSnapshot, container: string): string | undefined {
+  return deployment.containers.find((c) => c.name === container)?.image;
+}
