@@ -126,6 +126,12 @@ The keys of the chart's own Secret, as a dict (empty when everything comes from 
 {{- $_ := set $data "PROMETHEUS_PASSWORD" $auth.password -}}
 {{- end -}}
 {{- end -}}
+{{- $hooks := .Values.webhookChecks -}}
+{{- if not $hooks.existingSecret -}}
+{{- range $key, $value := $hooks.secretEnv -}}
+{{- $_ := set $data $key ($value | toString) -}}
+{{- end -}}
+{{- end -}}
 {{- toYaml $data -}}
 {{- end -}}
 

@@ -15,6 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { callWithPolicy, DEFAULT_CALL_POLICY, realSleep, type CallPolicy, type Sleep } from './call-policy.js';
 import { buildImagePatch } from './image-patch.js';
+import { KeepAliveAgents } from './connection-reuse.js';
 import { KubernetesError, type KubernetesOperation } from './kubernetes-error.js';
 import { statusOf } from './client-node-errors.js';
 import { toPodSnapshot, toSnapshot } from './snapshot.js';
@@ -29,10 +30,13 @@ export interface KubernetesClientOptions extends Partial<CallPolicy> {
 }
 
 /** Per-call options whose middleware attaches `signal` to the request client-node is about to send. */
-function withSignal(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware> {
+/** Per-call options: the call policy's deadline, and a shared keep-alive agent instead of client-node's per-request one. */
+function callOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions<ObservableMiddleware> {
   const middleware: ObservableMiddleware = {
     pre: (context) => {
       context.setSignal(signal);
+      const agent = agents.shared(context.getAgent());
+      if (agent !== undefined) context.setAgent(agent);
       return new Observable(Promise.resolve(context));
     },
     post: (context) => new Observable(Promise.resolve(context)),
@@ -75,6 +79,7 @@ export class ClientNodeKubernetesClient implements KubernetesClient {
   readonly #policy: CallPolicy;
   readonly #fieldManager: string;
   readonly #sleep: Sleep;
+  readonly #agents = new KeepAliveAgents();
 
   constructor(kubeConfig: KubeConfig, options: KubernetesClientOptions = {}) {
     const { fieldManager, sleep, ...policy } = options;
@@ -178,6 +183,6 @@ export class ClientNodeKubernetesClient implements KubernetesClient {
   }
 
   #call<T>(operation: KubernetesOperation, ref: DeploymentRef, run: (options: ConfigurationOptions<ObservableMiddleware>) => Promise<T>): Promise<T> {
-    return callWithPolicy(this.#policy, operation, ref, (signal) => run(withSignal(signal)), this.#sleep);
+    return callWithPolicy(this.#policy, operation, ref, (signal) => run(callOptions(signal, this.#agents)), this.#sleep);
   }
 }
