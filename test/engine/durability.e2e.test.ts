@@ -6,44 +6,36 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
-import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
+import type { FakeKube } from '@promoter/fake-kube';
 import { startEngine, waitForState } from '../fixtures/engine.js';
-import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startServiceProcess } from '../fixtures/process.js';
-import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
+import type { PrometheusInstance } from '../fixtures/prometheus.js';
+import { ERROR_RATIO_QUERY, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 
 const POLICY = {
   interval: '1s',
   bake: '1s',
-  checks: [{ name: 'error-rate', query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})', max: 0.05 }],
+  checks: [{ name: 'error-rate', query: ERROR_RATIO_QUERY, max: 0.05 }],
 };
 
 describe('durability', () => {
-  let exporter: Exporter;
+  let stack: RunbookStack;
   let prometheus: PrometheusInstance;
   let kube: FakeKube;
   let svc: TestService;
 
   beforeAll(async () => {
-    exporter = await startExporter();
-    kube = await startFakeKube();
-    for (const variant of ['canary', 'production']) {
-      exporter.set('app_error_ratio', { namespace: 'fleet', variant }, 0.01);
-      exporter.set('app_error_ratio', { namespace: 'crash', variant }, 0.01);
-    }
-    prometheus = await startPrometheus({ targets: [exporter.target] });
-    await prometheus.waitForSeries('app_error_ratio{namespace="crash"}');
-    svc = await startTestService({ prometheus: new PrometheusClient({ baseUrl: prometheus.url, retries: 0 }), listen: true });
+    // The suite seeds its own Deployments: 20 in 'fleet', one in 'crash'.
+    stack = await startRunbookStack({ namespaces: ['fleet', 'crash'], deployments: 'none' });
+    ({ prometheus, kube } = stack);
+    svc = await startTestService({ prometheus: stack.prometheusClient(), listen: true });
     await svc.app.inject({ method: 'PUT', url: '/v1/policies/fleet', payload: POLICY });
   }, 90_000);
 
   afterAll(async () => {
     await svc?.close();
-    await prometheus?.stop();
-    await kube?.close();
-    await exporter?.close();
+    await stack?.close();
   });
 
   it('two replicas share 20 promotions on 20 targets: each is patched and finished exactly once', async () => {
@@ -57,7 +49,7 @@ describe('durability', () => {
       });
       ids.push(response.json().id);
     }
-    const prom = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
+    const prom = stack.prometheusClient();
     const replicas = [startEngine(svc, kube, prom, 'replica-a'), startEngine(svc, kube, prom, 'replica-b')];
     try {
       for (const id of ids) expect((await waitForState(svc, id, ['succeeded', 'failed', 'rolled_back', 'rejected'], 60_000)).state).toBe('succeeded');

@@ -4,14 +4,13 @@
  * Each test uses its own namespace, so their metrics and Deployments never meet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
-import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
+import type { FakeKube } from '@promoter/fake-kube';
 import { assertMatchesSpec } from '../fixtures/contract.js';
 import { startEngine, waitForState } from '../fixtures/engine.js';
-import { startExporter, type Exporter } from '../fixtures/exporter.js';
-import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
+import type { Exporter } from '../fixtures/exporter.js';
+import { ERROR_RATIO_QUERY, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 
 const POLICY = {
@@ -22,32 +21,26 @@ const POLICY = {
     {
       name: 'error-rate',
       phases: ['pre', 'rollout', 'post'],
-      query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})',
+      query: ERROR_RATIO_QUERY,
       max: 0.05,
     },
   ],
 };
 
 describe('promotion engine end to end', () => {
+  let stack: RunbookStack;
   let exporter: Exporter;
-  let prometheus: PrometheusInstance;
   let kube: FakeKube;
   let svc: TestService;
   let engine: PromotionEngine;
 
   beforeAll(async () => {
-    exporter = await startExporter();
-    kube = await startFakeKube();
-    for (const ns of ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual', 'hotfix', 'crash']) {
-      exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, 0.01);
-      exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
-      kube.addDeployment({ namespace: ns, name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 3 });
-      kube.addDeployment({ namespace: ns, name: 'web-canary', containers: [{ name: 'app', image: 'registry.example/web:1.1.0-canary' }], replicas: 1 });
-    }
-    exporter.set('app_error_ratio', { namespace: 'gate', variant: 'canary' }, 0.2);
-    prometheus = await startPrometheus({ targets: [exporter.target] });
-    await prometheus.waitForSeries('app_error_ratio{namespace="gate",variant="canary"}');
-    const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
+    stack = await startRunbookStack({
+      namespaces: ['happy', 'gate', 'post', 'stall', 'forbidden', 'abort', 'other', 'dry', 'approve', 'manual', 'hotfix', 'crash'],
+      errorRatio: (namespace, variant) => (namespace === 'gate' && variant === 'canary' ? 0.2 : 0.01),
+    });
+    ({ exporter, kube } = stack);
+    const promClient = stack.prometheusClient();
     const kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
     svc = await startTestService({ prometheus: promClient, kube: kubeClient });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
@@ -57,9 +50,7 @@ describe('promotion engine end to end', () => {
   afterAll(async () => {
     await engine?.stop();
     await svc?.close();
-    await prometheus?.stop();
-    await kube?.close();
-    await exporter?.close();
+    await stack?.close();
   });
 
   const promote = async (namespace: string, extra: Record<string, unknown> = {}) => {

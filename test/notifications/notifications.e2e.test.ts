@@ -7,18 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
+import type { FakeKube } from '@promoter/fake-kube';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { NotificationStore } from '../../services/promoter/src/adapters/db/notification-store.js';
-import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { NotificationDispatcher } from '../../services/promoter/src/notifications/dispatcher.js';
 import { notificationPlanner } from '../../services/promoter/src/notifications/notification-events.js';
 import { parseNotificationsConfig, type NotificationsConfig } from '../../services/promoter/src/notifications/sinks-config.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
 import { startEngine, waitForState } from '../fixtures/engine.js';
-import { startExporter, type Exporter } from '../fixtures/exporter.js';
-import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
+import { ERROR_RATIO_QUERY, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
@@ -26,7 +24,7 @@ const POLICY = {
   interval: '1s',
   bake: '1s',
   rolloutTimeout: '3s',
-  checks: [{ name: 'error-rate', phases: ['pre', 'rollout', 'post'], query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})', max: 0.05 }],
+  checks: [{ name: 'error-rate', phases: ['pre', 'rollout', 'post'], query: ERROR_RATIO_QUERY, max: 0.05 }],
 };
 const NAMESPACES = ['happy', 'gate', 'flaky', 'limited', 'approve'];
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -37,8 +35,7 @@ interface WebhookBody {
 }
 
 describe('notifications end to end', () => {
-  let exporter: Exporter;
-  let prometheus: PrometheusInstance;
+  let stack: RunbookStack;
   let kube: FakeKube;
   let svc: TestService;
   let engine: PromotionEngine;
@@ -69,17 +66,9 @@ describe('notifications end to end', () => {
       },
       { HOOK_SECRET: SECRET, SLACK_URL: `${receiver.url}/chat` },
     );
-    exporter = await startExporter();
-    kube = await startFakeKube();
-    for (const ns of NAMESPACES) {
-      exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, ns === 'gate' ? 0.2 : 0.01);
-      exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
-      kube.addDeployment({ namespace: ns, name: 'web', containers: [{ name: 'app', image: 'registry.example/web:1.0.0' }], replicas: 3 });
-      kube.addDeployment({ namespace: ns, name: 'web-canary', containers: [{ name: 'app', image: 'registry.example/web:1.1.0-canary' }], replicas: 1 });
-    }
-    prometheus = await startPrometheus({ targets: [exporter.target] });
-    await prometheus.waitForSeries('app_error_ratio{namespace="gate",variant="canary"}');
-    const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
+    stack = await startRunbookStack({ namespaces: NAMESPACES, errorRatio: (ns, variant) => (ns === 'gate' && variant === 'canary' ? 0.2 : 0.01) });
+    kube = stack.kube;
+    const promClient = stack.prometheusClient();
     const planner = notificationPlanner(config.sinks, 'https://promoter.example');
     svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), notifications: planner });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
@@ -96,9 +85,7 @@ describe('notifications end to end', () => {
     await engine?.stop();
     await Promise.all(dispatchers.map((d) => d.stop()));
     await svc?.close();
-    await prometheus?.stop();
-    await kube?.close();
-    await exporter?.close();
+    await stack?.close();
     await receiver?.close();
   });
 

@@ -11,39 +11,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
+import type { FakeKube } from '@promoter/fake-kube';
 import { startEngine } from '../fixtures/engine.js';
-import { startExporter, type Exporter } from '../fixtures/exporter.js';
-import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
+import type { PrometheusInstance } from '../fixtures/prometheus.js';
+import { ERROR_RATIO_QUERY, PRODUCTION_IMAGE, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import { checkResultCounts, eventsOf, patchesOf, report, statusCounts, TERMINAL, transitionTimes, until, waitForDbState } from './support.js';
 
-const OLD = 'registry.example/web:1.0.0';
+const OLD = PRODUCTION_IMAGE;
 const NEW = 'registry.example/web:2.0.0';
 const ERROR_LIMIT = 2;
 const check = {
   name: 'error-rate',
-  query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})',
+  query: ERROR_RATIO_QUERY,
   max: 0.05,
   consecutiveErrorLimit: ERROR_LIMIT,
 };
 
 describe('Prometheus outage', () => {
-  let exporter: Exporter;
+  let stack: RunbookStack;
   let prometheus: PrometheusInstance;
   let kube: FakeKube;
   let svc: TestService;
   let engine: PromotionEngine;
 
   beforeAll(async () => {
-    exporter = await startExporter();
-    kube = await startFakeKube();
-    for (const namespace of ['gate', 'bake']) {
-      for (const variant of ['canary', 'production']) exporter.set('app_error_ratio', { namespace, variant }, 0.01);
-      kube.addDeployment({ namespace, name: 'web', containers: [{ name: 'app', image: OLD }], replicas: 2 });
-    }
-    prometheus = await startPrometheus({ targets: [exporter.target] });
-    await prometheus.waitForSeries('app_error_ratio{namespace="bake",variant="production"}', undefined, 30_000);
+    stack = await startRunbookStack({ namespaces: ['gate', 'bake'], deployments: 'production', replicas: 2, scrapeTimeoutMs: 30_000 });
+    ({ prometheus, kube } = stack);
     // As main.ts builds it: default retries (2, with backoff) and timeout (10 s).
     const client = new PrometheusClient({ baseUrl: prometheus.url });
     svc = await startTestService({ prometheus: client });
@@ -61,9 +55,7 @@ describe('Prometheus outage', () => {
   afterAll(async () => {
     await engine?.stop();
     await svc?.close();
-    await prometheus?.stop();
-    await kube?.close();
-    await exporter?.close();
+    await stack?.close();
   });
 
   const promote = async (namespace: string, policy: string): Promise<string> => {
