@@ -21,7 +21,7 @@ import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
-import { MANIFEST, makeDelivery, writeTokenFile, type DeliverySetup } from './support.js';
+import { MANIFEST, makeDelivery, poll, writeTokenFile, type DeliverySetup } from './support.js';
 
 const TOKEN = 'gitops-e2e-token-3f9a1c';
 const OLD = 'ronaldraygun/zai-proxy:1.2.0';
@@ -234,13 +234,3 @@ describe('promotions delivered through Git', () => {
     }
   });
 });
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

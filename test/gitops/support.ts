@@ -1,5 +1,10 @@
-/** Shared set-up of the GitOps tests: a configured GitDelivery over the test git server, a capturing logger. */
+/**
+ * Shared set-up of the GitOps tests: a configured GitDelivery over the test git server, a capturing logger,
+ * and a proxy in front of the git server that can hold the answer to a push (for crash tests).
+ */
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitDelivery, parseGitConfig, type GitLogger } from '../../services/promoter/src/adapters/git/index.js';
@@ -63,4 +68,83 @@ export async function writeTokenFile(token: string): Promise<string> {
   const path = join(dir, 'token');
   await writeFile(path, `${token}\n`, { mode: 0o600 });
   return path;
+}
+
+/** What the hold switch needs of the git server (test/fixtures/git-server.ts). */
+export interface UpstreamGitServer {
+  readonly url: string;
+}
+
+export interface PushHoldingProxy {
+  /** The repository's URL through the proxy. */
+  httpUrl(name: string): string;
+  /**
+   * Arms the switch for the next push (`POST .../git-receive-pack`): the request goes to the git server,
+   * which runs receive-pack to the end (the pack is stored and the branch updated: the push has landed),
+   * and then the proxy keeps the answer, runs `whenLanded` (awaited), and drops the connection without
+   * ever answering. The pusher cannot know that its push landed, as when it dies at that moment.
+   */
+  holdNextPush(whenLanded: () => Promise<unknown> | unknown): void;
+  /** Pushes held so far. */
+  readonly held: number;
+  close(): Promise<void>;
+}
+
+/** A transparent HTTP proxy to `upstream`, with the hold switch for pushes. */
+export async function startPushHoldingProxy(upstream: UpstreamGitServer): Promise<PushHoldingProxy> {
+  const target = new URL(upstream.url);
+  let armed: (() => Promise<unknown> | unknown) | undefined;
+  let held = 0;
+  const server: Server = createServer((req, res) => {
+    const isPush = req.method === 'POST' && (req.url ?? '').split('?')[0]?.endsWith('/git-receive-pack') === true;
+    const hold = isPush ? armed : undefined;
+    if (hold) armed = undefined;
+    const forward = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer: IncomingMessage) => {
+        if (!hold) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        // Read the whole answer: it ends when http-backend (and receive-pack) exited, refs updated.
+        answer.resume();
+        answer.once('end', () => {
+          held += 1;
+          void Promise.resolve()
+            .then(hold)
+            .finally(() => res.socket?.destroy());
+        });
+      },
+    );
+    forward.once('error', () => res.socket?.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo; // a TCP listener
+  return {
+    httpUrl: (name) => `http://127.0.0.1:${port}/${name}.git`,
+    holdNextPush: (whenLanded) => {
+      armed = whenLanded;
+    },
+    get held() {
+      return held;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Calls `probe` every 50 ms until it returns something, and returns that; fails after `timeoutMs`. */
+export async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`nothing came within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

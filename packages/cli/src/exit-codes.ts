@@ -1,8 +1,8 @@
 /**
  * Exit codes, so scripts can branch without parsing output:
  * 0 success (the promotion succeeded, the dry-run gate passed, or a command that does not wait worked),
- * 1 the promotion ended rejected / rolled_back / failed / aborted, the service refused the request, or a
- *   wait timed out,
+ * 1 the promotion ended rejected / rolled_back / failed / aborted, it succeeded but the release its policy
+ *   asks for failed, the service refused the request, or a wait timed out,
  * 2 usage error (unknown command or flag, missing or invalid flag),
  * 3 the service is unreachable, or the token was refused (401/403).
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult } from '@promoter/sdk';
-import { checkLine, formatNumber, latestChecks, table } from './format.js';
+import type { CheckResult, Promotion } from '@promoter/sdk';
+import { checkLine, formatNumber, gitLines, latestChecks, table } from './format.js';
 import { Output, wantsColour } from './output.js';
 
 const plain = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: false, json: false, color: false }).style;
@@ -65,5 +65,46 @@ describe('wantsColour', () => {
     ['TERM=dumb', { tty: true, env: { TERM: 'dumb' }, flag: false, want: false }],
   ])('%s', (_name, { tty, env, flag, want }) => {
     expect(wantsColour(tty, env, flag)).toBe(want);
+  });
+});
+
+describe('gitLines', () => {
+  const promotion = (overrides: Partial<Promotion>): Promotion => ({
+    id: 'p-1',
+    target: { namespace: 'mcp', deployment: 'zai-proxy', container: 'proxy' },
+    policy: { name: 'gitops', version: 1 },
+    dryRun: false,
+    state: 'succeeded',
+    actor: 'ci',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  });
+  const git = { via: 'git', repository: 'deploy', file: 'apps/zai-proxy.yaml', branch: 'main' } as const;
+  const sha = (c: string) => c.repeat(40);
+
+  it.each([
+    ['a patch: nothing', promotion({}), []],
+    ['a commit not made yet', promotion({ delivery: { via: 'git', repository: 'deploy', file: 'apps/zai-proxy.yaml' } }), ['  git       deploy apps/zai-proxy.yaml']],
+    [
+      'a commit, then a restore',
+      promotion({ delivery: { ...git, commit: sha('a'), revertCommit: sha('b'), revertMethod: 'restore' } }),
+      ['  git       deploy@main apps/zai-proxy.yaml', `  commit    ${sha('a')}`, `  reverted  ${sha('b')} (a commit restoring the previous image)`],
+    ],
+    [
+      'a release made',
+      promotion({ release: { state: 'done', repository: 'app-source', version: '1.2.1', tag: 'v1.2.1', commit: sha('c') } }),
+      [`  release   tag v1.2.1 in app-source, commit ${sha('c')} (VERSION 1.2.1)`],
+    ],
+    [
+      'a release that failed',
+      promotion({ release: { state: 'failed', repository: 'app-source', reason: 'push refused' } }),
+      ['  release   failed in app-source: push refused', '            retry: promoter finalize p-1'],
+    ],
+    ['a release to come', promotion({ release: { state: 'pending', repository: 'app-source' } }), ['  release   pending in app-source']],
+    ['a release after a success to come', promotion({ state: 'verifying', release: { state: 'pending', repository: 'app-source' } }), ['  release   pending in app-source, after success']],
+    ['no release after a rollback', promotion({ state: 'rolled_back', release: { state: 'pending', repository: 'app-source' } }), ['  release   none in app-source: the promotion did not succeed']],
+  ])('%s', (_name, given, want) => {
+    expect(gitLines(plain, given)).toEqual(want);
   });
 });

@@ -1,5 +1,5 @@
 /** Text renderings of promotions, events, check results and policies, for humans. */
-import type { CheckResult, Evaluation, NotificationDelivery, PolicyVersion, Promotion, PromotionDetail, PromotionEvent, PromotionState } from '@promoter/sdk';
+import { isTerminalState, type CheckResult, type Evaluation, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionState } from '@promoter/sdk';
 import type { Styles } from './output.js';
 
 export function stateStyle(styles: Styles, state: PromotionState | string): string {
@@ -107,16 +107,7 @@ export function promotionSummary(styles: Styles, promotion: PromotionDetail | Pr
   lines.push(`  policy    ${promotion.policy.name} v${promotion.policy.version}${promotion.verdict ? `, gate verdict ${promotion.verdict}` : ''}`);
   lines.push(`  started   ${promotion.createdAt} by ${promotion.actor}${promotion.finishedAt ? `, finished ${promotion.finishedAt}` : ''}`);
   if (promotion.reason) lines.push(`  reason    ${promotion.reason}`);
-  const delivery = promotion.delivery;
-  if (delivery?.via === 'git') {
-    const commits = [delivery.commit ? `commit ${delivery.commit.slice(0, 12)}` : undefined, delivery.revertCommit ? `reverted by ${delivery.revertCommit.slice(0, 12)} (${delivery.revertMethod ?? 'revert'})` : undefined].filter(Boolean);
-    lines.push(`  git       ${delivery.repository ?? '?'}${delivery.branch ? `@${delivery.branch}` : ''} ${delivery.file ?? ''}${commits.length > 0 ? `: ${commits.join(', ')}` : ''}`);
-  }
-  const release = promotion.release;
-  if (release) {
-    const what = release.state === 'done' ? `${release.tag ?? ''} at ${release.commit?.slice(0, 12) ?? '?'}` : release.state === 'failed' ? `failed: ${release.reason ?? ''}` : 'pending';
-    lines.push(`  release   ${release.repository}: ${what}`);
-  }
+  lines.push(...gitLines(styles, promotion));
   if ('checkResults' in promotion) {
     const checks = latestChecks(promotion.checkResults);
     if (checks.length > 0) {
@@ -126,6 +117,38 @@ export function promotionSummary(styles: Styles, promotion: PromotionDetail | Pr
     if (promotion.events.length > 0) {
       lines.push('', styles.bold('Events'));
       for (const event of promotion.events) lines.push(`  ${eventLine(styles, event)}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * What a Git delivery and the release left in Git: the repository and file, the promotion's commit, the
+ * rollback's commit, and the release's tag, commit and version file, or why the release failed. Full
+ * commit ids, so they can be copied into `git show`.
+ */
+export function gitLines(styles: Styles, promotion: PromotionDetail | Promotion): string[] {
+  const lines: string[] = [];
+  const delivery = promotion.delivery;
+  if (delivery?.via === 'git') {
+    lines.push(`  git       ${delivery.repository ?? '?'}${delivery.branch ? `@${delivery.branch}` : ''} ${delivery.file ?? ''}`.trimEnd());
+    if (delivery.commit) lines.push(`  commit    ${delivery.commit}`);
+    if (delivery.revertCommit) lines.push(`  reverted  ${delivery.revertCommit} (${delivery.revertMethod === 'restore' ? 'a commit restoring the previous image' : 'git revert'})`);
+  }
+  const release = promotion.release;
+  if (release) {
+    const where = `in ${release.repository}`;
+    if (release.state === 'done') {
+      const versionFile = 'policySnapshot' in promotion ? (promotion.policySnapshot.afterSuccess?.release?.versionFile ?? 'VERSION') : 'VERSION';
+      lines.push(`  release   tag ${styles.bold(release.tag ?? '?')} ${where}, commit ${release.commit ?? '?'} (${versionFile} ${release.version ?? '?'})`);
+    } else if (release.state === 'failed') {
+      lines.push(`  release   ${styles.red('failed')} ${where}: ${release.reason ?? 'no reason recorded'}`);
+      lines.push(`            retry: promoter finalize ${promotion.id}`);
+    } else if (promotion.state === 'succeeded' || !isTerminalState(promotion.state)) {
+      lines.push(`  release   ${styles.yellow('pending')} ${where}${promotion.state === 'succeeded' ? '' : ', after success'}`);
+    } else {
+      // The record says pending from the start; a promotion that ended otherwise is never released.
+      lines.push(`  release   none ${where}: the promotion did not succeed`);
     }
   }
   return lines;

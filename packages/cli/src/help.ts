@@ -59,8 +59,9 @@ Starts a promotion of the canary's image (or of --image) to the production Deplo
                               controller to sync, instead of patching the Deployment (default: kubernetes)
       --dry-run               run the pre-promotion gate only; patch nothing
       --reason TEXT           why, for the audit trail
-  -w, --wait                  follow the promotion until it ends: a live view on a terminal, plain
-                              lines otherwise; exit code 0 only when it succeeded
+  -w, --wait                  follow the promotion until it ends, and its release when the policy asks
+                              for one: a live view on a terminal, plain lines otherwise; exit code 0
+                              only when it succeeded (and the release was made)
       --timeout DURATION      with --wait: give up waiting after e.g. 30m (the promotion goes on)
       --idempotency-key KEY   repeat a run safely: the same key answers the promotion it started
 
