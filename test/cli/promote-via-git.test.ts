@@ -130,7 +130,7 @@ describe('promote --via git --wait: the summary shows the commits and the releas
     const lines = result.stdout.split('\n');
     expect(lines).toContain(`  commit    ${commit}`);
     expect(lines).toContain(`  reverted  ${revert} (git revert)`);
-    expect(lines).toContain('  release   none in app-source: the promotion did not succeed');
+    expect(lines).toContain('  release   none in app-source: the promotion ended rolled_back, so there is nothing to release');
     expect(result.stdout).not.toContain('released');
     expect(result.stdout).toMatch(/✗ promotion \S+ rolled_back: post-rollout check failed: .*\n$/);
   });

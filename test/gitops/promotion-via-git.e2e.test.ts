@@ -158,6 +158,8 @@ describe('promotions delivered through Git', () => {
     expect((await subjects('bad')).slice(0, 2)).toEqual(['Revert "chore: promote zai-proxy to v1.2.1"', 'chore: promote zai-proxy to v1.2.1']);
     expect(done.delivery).toMatchObject({ revertMethod: 'revert', revertCommit: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(await server.readFile('bad', 'apps/zai-proxy.yaml')).toContain(`image: ${OLD} # promoted by promoter`);
+    // Never released: the record says so instead of staying `pending` forever.
+    expect(done.release).toEqual({ state: 'skipped', repository: 'app-source', reason: 'the promotion ended rolled_back, so there is nothing to release' });
   });
 
   it('stops in failed, naming the file and what it found, when the file was changed by hand to another image', async () => {
@@ -165,6 +167,7 @@ describe('promotions delivered through Git', () => {
     const id = await promote('drift');
     const done = await waitForState(svc, id, ['failed', 'succeeded', 'rolled_back'], 45_000);
     expect(done.state).toBe('failed');
+    expect(done.release).toMatchObject({ state: 'skipped' });
     expect(done.stateReason).toContain('file apps/zai-proxy.yaml in repository drift now holds ronaldraygun/zai-proxy:1.2.0-hotfix');
     expect((await subjects('drift')).filter((s) => s.startsWith('chore: promote'))).toEqual([]);
   });

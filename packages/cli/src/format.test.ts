@@ -104,6 +104,7 @@ describe('gitLines', () => {
     ['a release to come', promotion({ release: { state: 'pending', repository: 'app-source' } }), ['  release   pending in app-source']],
     ['a release after a success to come', promotion({ state: 'verifying', release: { state: 'pending', repository: 'app-source' } }), ['  release   pending in app-source, after success']],
     ['no release after a rollback', promotion({ state: 'rolled_back', release: { state: 'pending', repository: 'app-source' } }), ['  release   none in app-source: the promotion did not succeed']],
+    ['a skipped release with its reason', promotion({ state: 'aborted', release: { state: 'skipped', repository: 'app-source', reason: 'the promotion ended aborted, so there is nothing to release' } }), ['  release   none in app-source: the promotion ended aborted, so there is nothing to release']],
   ])('%s', (_name, given, want) => {
     expect(gitLines(plain, given)).toEqual(want);
   });

@@ -147,8 +147,8 @@ export function gitLines(styles: Styles, promotion: PromotionDetail | Promotion)
     } else if (promotion.state === 'succeeded' || !isTerminalState(promotion.state)) {
       lines.push(`  release   ${styles.yellow('pending')} ${where}${promotion.state === 'succeeded' ? '' : ', after success'}`);
     } else {
-      // The record says pending from the start; a promotion that ended otherwise is never released.
-      lines.push(`  release   none ${where}: the promotion did not succeed`);
+      // `skipped`, or a record written before that state existed: a promotion that ended otherwise is never released.
+      lines.push(`  release   none ${where}: ${release.state === 'skipped' && release.reason ? release.reason : 'the promotion did not succeed'}`);
     }
   }
   return lines;

@@ -24,7 +24,7 @@ import { loadOpenApiDocument, type OpenApiDocument } from './contract/openapi.js
 import { KubernetesDelivery } from './engine/kubernetes-delivery.js';
 import { GitOpsDelivery, UNCONFIGURED_GIT } from './engine/git-delivery.js';
 import { GitReleaseFinalizer } from './engine/release-finalizer.js';
-import { GitDelivery, loadGitConfig } from './adapters/git/index.js';
+import { GitDelivery, loadGitConfig, type GitLogger } from './adapters/git/index.js';
 import { join } from 'node:path';
 import { PromotionEngine } from './engine/promotion-engine.js';
 import { PromotionSteps } from './engine/promotion-steps.js';
@@ -77,7 +77,15 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const handle = parts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const applied = await migrate(handle);
   const prometheus = parts.prometheus ?? prometheusFrom(config);
-  const git = parts.git !== undefined ? (parts.git ?? undefined) : await gitFrom(config);
+  // Git is set up before the app (the create route checks Git deliveries), so its log lines go to the
+  // app's logger once there is one.
+  let appLog: FastifyBaseLogger | undefined;
+  const gitLog: GitLogger = {
+    debug: (object, message) => appLog?.debug(object, message),
+    info: (object, message) => appLog?.info(object, message),
+    warn: (object, message) => appLog?.warn(object, message),
+  };
+  const git = parts.git !== undefined ? (parts.git ?? undefined) : await gitFrom(config, gitLog);
   const { client: kube, problem: kubeProblem } = await kubeConnection;
   const planner = parts.notificationPlanner ?? (config.notifications ? notificationPlanner(config.notifications.sinks, config.publicUrl) : undefined);
   const promotions = new PromotionRepository(handle.db, planner);
@@ -113,6 +121,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     ...(parts.streamPollMs === undefined ? {} : { streamPollMs: parts.streamPollMs }),
   });
   const log = app.log;
+  appLog = log.child({ component: 'git' });
   log.info(
     { database: handle.engine, ...(handle.engine === 'pglite' ? { dataDir: config.dataDir } : {}), migrationsApplied: applied },
     handle.engine === 'pglite' ? 'using the embedded database (set DATABASE_URL for PostgreSQL)' : 'using PostgreSQL',
@@ -207,9 +216,9 @@ export function createEngine(parts: EngineParts): PromotionEngine {
 }
 
 /** The Git repositories of PROMOTER_GIT_REPOSITORIES_FILE, checked at start-up (file and git version). */
-async function gitFrom(config: Config): Promise<GitDelivery | undefined> {
+async function gitFrom(config: Config, logger: GitLogger): Promise<GitDelivery | undefined> {
   if (!config.gitRepositoriesFile) return undefined;
-  const git = new GitDelivery({ config: await loadGitConfig(config.gitRepositoriesFile, { cacheDir: join(config.dataDir, 'git') }) });
+  const git = new GitDelivery({ config: await loadGitConfig(config.gitRepositoriesFile, { cacheDir: join(config.dataDir, 'git') }), logger });
   await git.checkGitVersion();
   return git;
 }

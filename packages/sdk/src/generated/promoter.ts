@@ -541,10 +541,13 @@ export interface components {
         };
         /** @description The release finalization (version file, commit and annotated tag) a policy asks for after success. */
         Release: {
-            /** @enum {string} */
-            state: "pending" | "done" | "failed";
+            /**
+             * @description `skipped`: the promotion ended other than `succeeded`, so nothing is released.
+             * @enum {string}
+             */
+            state: "pending" | "done" | "failed" | "skipped";
             repository: string;
-            /** @description Why it failed (POST /v1/promotions/{id}/finalize retries). */
+            /** @description Why it failed (POST /v1/promotions/{id}/finalize retries) or was skipped. */
             reason?: string;
             version?: string;
             commit?: string;
@@ -1731,7 +1734,7 @@ export const notificationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequir
 export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];
-export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed"];
+export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed", "skipped"];
 export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "release", "scale", "retry"];
 export const checkOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckOutcome"]> = ["pass", "fail", "inconclusive", "error"];
 export const phaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Phase"]> = ["pre", "rollout", "post"];

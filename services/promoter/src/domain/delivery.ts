@@ -42,7 +42,8 @@ export interface ReleaseSettings {
   readonly name?: string;
 }
 
-export type ReleaseState = 'pending' | 'done' | 'failed';
+/** `skipped`: the promotion ended other than `succeeded`, so it is never released. */
+export type ReleaseState = 'pending' | 'done' | 'failed' | 'skipped';
 
 export interface ReleaseRecord {
   readonly state: ReleaseState;

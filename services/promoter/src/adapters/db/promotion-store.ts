@@ -85,7 +85,7 @@ export class PromotionStore {
       ...(Object.keys(RECORDED) as (keyof typeof RECORDED)[])
         .filter((field) => record[field] !== undefined)
         .map((field) => sql`${sql.ref(RECORDED[field])} = ${record[field]}`),
-      ...(change ? stateAssignments(change) : []),
+      ...(change ? stateAssignments(change, { recordsRelease: record.release !== undefined }) : []),
       removed.length === 0
         ? sql`progress = cur.progress || ${JSON.stringify(progress)}::jsonb`
         : sql`progress = (cur.progress - ${sql.join(removed.map((key) => sql`${key}::text`), sql` - `)}) || ${JSON.stringify(progress)}::jsonb`,
