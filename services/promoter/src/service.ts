@@ -94,7 +94,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   const queries = prometheus ? instrumentQueries(prometheus, metrics.prometheusRequestsTotal) : undefined;
   // Webhook checks may call only what the operator allows (PROMOTER_WEBHOOK_ALLOWED_URLS), in the app and the engine alike.
   const webhooks = parts.webhooks ?? new WebhookClient(config.webhooks);
-  const checkRunner = new CheckRunner({ prometheus: queries, webhooks });
+  const checkRunner = new CheckRunner({ prometheus: queries, webhooks, deployments: kube });
 
   // Built once, not per request: the create route calls them on every promotion.
   const verifyDeployments = kube ? kubernetesTargetVerifier(kube) : async () => [];
@@ -190,7 +190,7 @@ export interface EngineParts {
 
 /** The promotion engine over a database, a cluster and Prometheus: the one place it is assembled. */
 export function createEngine(parts: EngineParts): PromotionEngine {
-  const runner = parts.checkRunner ?? new CheckRunner({ prometheus: parts.prometheus });
+  const runner = parts.checkRunner ?? new CheckRunner({ prometheus: parts.prometheus, deployments: parts.kube });
   const patch = new KubernetesDelivery(parts.kube);
   const commit = parts.git ? new GitOpsDelivery(parts.git) : UNCONFIGURED_GIT;
   const steps = new PromotionSteps({

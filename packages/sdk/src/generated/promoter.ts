@@ -665,7 +665,9 @@ export interface components {
         /**
          * @description A policy document. Query templates may use `{{namespace}}`, `{{deployment}}`, `{{container}}`,
          *     `{{image}}`, `{{version}}`, `{{variant}}` (`canary` for the canary, `production` for the baseline),
-         *     `{{canaryDeployment}}`, `{{canaryImage}}`, `{{canaryVersion}}` and the policy's own `vars`.
+         *     `{{canaryDeployment}}`, `{{canaryImage}}`, `{{canaryVersion}}`, the policy's own `vars`, and
+         *     `{{labels.<name>}}`, a pod-template label of the Deployment `{{deployment}}` names (the canary's in
+         *     `pre`, production's otherwise and for a baseline).
          */
         Policy: {
             name?: components["schemas"]["PolicyName"];

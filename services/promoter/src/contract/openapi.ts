@@ -47,8 +47,11 @@ export function listOperations(document: OpenApiDocument): OpenApiOperation[] {
   return operations;
 }
 
-/** `#/components/schemas/Name` becomes `Name#`, the id under which the component is registered. */
-function rewriteRefs(value: unknown): unknown {
+/**
+ * `#/components/schemas/Name` becomes `Name#`, the id under which the component is registered: a schema
+ * taken from the document must pass through this before a ContractValidator compiles it.
+ */
+export function rewriteRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (value === null || typeof value !== 'object') return value;
   const out: JsonSchema = {};

@@ -22,8 +22,10 @@ import {
   type Reading,
 } from '../domain/judge/index.js';
 import { POLICY_DEFAULTS, type Check, type Phase, type Policy } from '../domain/policy/model.js';
+import { checkLabelKeys, labelVariables } from '../domain/policy/labels.js';
 import { escapeQuoted, renderTemplate } from '../domain/policy/template.js';
-import { baselineVariables, variablesFor, type PromotionContext } from '../domain/policy/variables.js';
+import { baselineVariables, judgedDeployment, variablesFor, type PromotionContext } from '../domain/policy/variables.js';
+import { cachedLabelLookup, labelsFor, type DeploymentReader, type LabelLookup } from './deployment-labels.js';
 
 export interface MeasureContext {
   readonly target: PromotionContext;
@@ -38,23 +40,41 @@ export interface CheckRunnerDeps {
   /** Undefined when PROMETHEUS_URL is not set: metric checks then measure as errors, never as passes. */
   readonly prometheus: PrometheusQueries | undefined;
   readonly webhooks?: WebhookClient;
+  /** Where `{{labels.*}}` are read; undefined without a cluster: checks using them measure as errors. */
+  readonly deployments?: DeploymentReader | undefined;
   readonly clock?: () => Date;
 }
 
 export class CheckRunner {
   readonly #prometheus: PrometheusQueries | undefined;
   readonly #webhooks: WebhookClient;
+  readonly #deployments: DeploymentReader | undefined;
   readonly #clock: () => Date;
 
   constructor(deps: CheckRunnerDeps) {
     this.#prometheus = deps.prometheus;
     this.#webhooks = deps.webhooks ?? new WebhookClient();
+    this.#deployments = deps.deployments;
     this.#clock = deps.clock ?? (() => new Date());
   }
 
-  /** One measurement; `queries` is the round's deduplicating batch (or the client itself). */
-  async measure(policy: Policy, check: Check, context: MeasureContext, queries: PrometheusQueries | undefined = this.#prometheus): Promise<Measurement> {
-    const variables = variablesFor(context.target, context.phase, policy.vars);
+  /** Deployment labels read once for as long as the caller keeps it (a round, or a whole evaluation). */
+  labelLookup(): LabelLookup | undefined {
+    return this.#deployments ? cachedLabelLookup(this.#deployments) : undefined;
+  }
+
+  /**
+   * One measurement; `queries` is the round's deduplicating batch (or the client itself), `labels` where
+   * the Deployments' pod-template labels come from (read only when the check uses `{{labels.*}}`).
+   */
+  async measure(
+    policy: Policy,
+    check: Check,
+    context: MeasureContext,
+    queries: PrometheusQueries | undefined = this.#prometheus,
+    labels: LabelLookup | undefined = this.labelLookup(),
+  ): Promise<Measurement> {
+    const plain = variablesFor(context.target, context.phase, policy.vars);
     const rendered: { query: string | null; baselineQuery: string | null } = { query: null, baselineQuery: null };
     let warnings: string[] = [];
     const finish = (judgement: Judgement): Measurement => ({
@@ -68,12 +88,23 @@ export class CheckRunner {
       measuredAt: this.#clock(),
     });
     const fail = (message: string): Measurement => finish(measurementError(`${check.name}: ${message}`));
+    const unlabelled = (outcome: { error: string; unmeasurable?: true }, side = ''): Measurement => ({
+      ...fail(`${side}${outcome.error}`),
+      ...(outcome.unmeasurable ? { unmeasurable: true as const } : {}),
+    });
 
     if (check.kind === 'webhook') return finish(await this.#webhook(check, context));
     // Retrying cannot help until the service is reconfigured: say so at once instead of after the error limit.
     if (!queries) return { ...fail('PROMETHEUS_URL is not configured, so the check cannot be measured'), unmeasurable: true };
 
     const doc = check.document;
+    const keys = checkLabelKeys(doc);
+    const namespace = context.target.namespace;
+    const judgedLabels = await labelsFor(labels, { namespace, name: judgedDeployment(context.target, context.phase) }, keys.judged);
+    if ('error' in judgedLabels) return unlabelled(judgedLabels);
+    const productionLabels = await labelsFor(labels, { namespace, name: context.target.deployment }, keys.production);
+    if ('error' in productionLabels) return unlabelled(productionLabels, 'baseline: ');
+    const variables = { ...plain, ...labelVariables(judgedLabels.labels) };
     try {
       if (check.kind === 'alerts') {
         const query = alertsQuery(doc.alerts ?? {}, variables);
@@ -88,7 +119,7 @@ export class CheckRunner {
       const main = renderTemplate(doc.query ?? '', variables);
       if ('error' in main) return fail(main.error);
       rendered.query = main.query;
-      const baselineVars = baselineVariables(variables, context.target, baselineOverrides(doc.baseline));
+      const baselineVars = baselineVariables(plain, context.target, baselineOverrides(doc.baseline), labelVariables(productionLabels.labels));
       const baselineQuery = doc.baseline ? renderTemplate(doc.baseline.query ?? doc.query ?? '', doc.baseline.offset ? { ...variables, ...baselineOverrides(doc.baseline) } : baselineVars) : undefined;
       if (baselineQuery && 'error' in baselineQuery) return fail(`baseline: ${baselineQuery.error}`);
       rendered.baselineQuery = baselineQuery?.query ?? null;

@@ -74,9 +74,12 @@ export class EvaluationService {
     // A past time or window: each measurement is dated by the instant it is about, so a backtest charts
     // its intervals where they were, not at the moment they were computed.
     const past = request.window !== undefined || request.time !== undefined;
+    // Pod-template labels are read once, as the Deployments are now (Kubernetes keeps no history of them),
+    // also for a past time or window.
+    const labels = this.deps.runner.labelLookup();
     for (const at of times) {
       if (options.signal?.aborted) throw clientGone();
-      const round = await measureRound(this.deps.runner, this.deps.prometheus, policy, checks, { target, phase, at });
+      const round = await measureRound(this.deps.runner, this.deps.prometheus, policy, checks, { target, phase, at }, labels);
       for (const measurement of round) byCheck.get(measurement.check)?.push(past ? { ...measurement, measuredAt: at } : measurement);
     }
     const verdicts = checks.map((check) => {

@@ -2,7 +2,9 @@
  * Expands `{{variable}}` placeholders to plain text, without escaping, for values that are escaped as a
  * whole afterwards (alert label matchers, webhook payloads). Pure.
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+import { PLACEHOLDER_NAME } from './template.js';
+
+const PLACEHOLDER = new RegExp(String.raw`\{\{\s*(${PLACEHOLDER_NAME})\s*\}\}`, 'g');
 
 export function expandTemplate(template: string, variables: Readonly<Record<string, string>>): { text: string } | { error: string } {
   let unknown: string | undefined;

@@ -18,7 +18,13 @@ export interface Placeholder {
 
 export type TemplateSegment = { readonly text: string } | Placeholder;
 
-const PLACEHOLDER = /^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/;
+/**
+ * A placeholder's name: letters, digits and _, or `labels.` and a Kubernetes label key (which may hold
+ * `.`, `-` and `/`, e.g. `labels.app.kubernetes.io/name`). Whether the key is a valid one is a separate
+ * check (labels.ts), so a bad key is named as such rather than called a malformed placeholder.
+ */
+export const PLACEHOLDER_NAME = String.raw`[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_./-]+)?`;
+const PLACEHOLDER = new RegExp(String.raw`^\{\{\s*(${PLACEHOLDER_NAME})\s*\}\}`);
 
 /** Splits a template into literal text and placeholders; returns an error sentence for a malformed one. */
 export function parseTemplate(template: string): TemplateSegment[] | { error: string } {
@@ -35,7 +41,7 @@ export function parseTemplate(template: string): TemplateSegment[] | { error: st
     if (template.startsWith('{{', i)) {
       const match = PLACEHOLDER.exec(template.slice(i));
       if (!match?.[1]) {
-        return { error: `malformed placeholder at offset ${i}: write {{name}} with a name of letters, digits and _` };
+        return { error: `malformed placeholder at offset ${i}: write {{name}} with a name of letters, digits and _, or {{labels.<label>}}` };
       }
       flush(i);
       const end = i + match[0].length;

@@ -7,7 +7,8 @@ import type { FieldError } from '../../errors.js';
 import { parseDuration } from '../duration.js';
 import { checkKind, type CheckDocument, type PolicyDocument } from './model.js';
 import { plainTemplateVariables } from './expand.js';
-import { templateVariables } from './template.js';
+import { labelKey, labelKeyProblem } from './labels.js';
+import { PLACEHOLDER_NAME, templateVariables } from './template.js';
 import { BUILTIN_VARIABLES } from './variables.js';
 
 /** Bounds on what one policy may ask of the service (RELIABILITY.md, Security model). */
@@ -27,6 +28,7 @@ const SECRET_VARIABLE = /^PROMOTER_WEBHOOK_SECRET_[A-Z0-9_]+$/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BASELINE_RESERVED = new Set(['query', 'offset']);
+const WELL_FORMED_PLACEHOLDER = new RegExp(String.raw`\{\{\s*${PLACEHOLDER_NAME}\s*\}\}`, 'g');
 
 const KIND_FIELDS = {
   threshold: ['query', 'min', 'max', 'exclusiveMin', 'exclusiveMax', 'reduce'],
@@ -134,9 +136,10 @@ function validateCheck(check: CheckDocument, at: string, known: ReadonlySet<stri
         if (!LABEL_NAME.test(label)) add(pointer, `'${label}' is not a Prometheus label name`);
         // Matcher values are plain text, escaped as a whole when the query is built: only names matter.
         for (const name of plainTemplateVariables(value)) {
-          if (!known.has(name)) add(pointer, `unknown variable {{${name}}}`);
+          const problem = variableProblem(name, known);
+          if (problem) add(pointer, problem);
         }
-        if (value.replace(/\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}/g, '').includes('{{')) add(pointer, 'malformed placeholder: write {{name}}');
+        if (value.replace(WELL_FORMED_PLACEHOLDER, '').includes('{{')) add(pointer, 'malformed placeholder: write {{name}}');
       }
       break;
     case 'webhook': {
@@ -175,7 +178,10 @@ function validateBaseline(check: CheckDocument, at: string, known: ReadonlySet<s
   const used = check.query === undefined ? undefined : templateVariables(baseline.query ?? check.query);
   for (const name of overrides) {
     const pointer = `${at}/baseline/${escapePointer(name)}`;
-    if (!known.has(name)) add(pointer, `unknown variable '${name}'`);
+    const key = labelKey(name);
+    const keyProblem = key === undefined ? undefined : labelKeyProblem(key);
+    if (keyProblem) add(pointer, keyProblem);
+    else if (!known.has(name) && key === undefined) add(pointer, `unknown variable '${name}'`);
     else if (used && !('error' in used) && !used.includes(name)) {
       add(pointer, `the query does not use {{${name}}}, so overriding it changes nothing`);
     }
@@ -189,10 +195,22 @@ function checkTemplate(template: string, pointer: string, known: ReadonlySet<str
     return;
   }
   for (const name of names) {
-    if (!known.has(name)) {
-      add(pointer, `unknown variable {{${name}}}; known: ${[...known].sort().join(', ')}`);
-    }
+    const problem = variableProblem(name, known);
+    if (problem && labelKey(name) !== undefined) add(pointer, problem);
+    else if (problem) add(pointer, `${problem}; known: ${[...known].sort().join(', ')} and labels.<label>`);
   }
+}
+
+/**
+ * Why a placeholder's variable cannot be rendered; undefined when it can. `labels.<key>` is accepted
+ * with any valid label key: whether the Deployment has that label is known only when it is read.
+ */
+function variableProblem(name: string, known: ReadonlySet<string>): string | undefined {
+  if (known.has(name)) return undefined;
+  const key = labelKey(name);
+  if (key === undefined) return `unknown variable {{${name}}}`;
+  const problem = labelKeyProblem(key);
+  return problem === undefined ? undefined : `{{${name}}}: ${problem}`;
 }
 
 function checkDuration(value: string | undefined, pointer: string, add: Add, { positive, maxMs }: { positive: boolean; maxMs?: number }): void {

@@ -38,6 +38,14 @@ export interface PromotionContext {
 }
 
 /**
+ * The Deployment a phase's queries are about, as `{{deployment}}` names it: the canary in `pre` when there
+ * is one, production otherwise. `{{labels.*}}` are this Deployment's pod-template labels.
+ */
+export function judgedDeployment(context: PromotionContext, phase: Phase): string {
+  return phase === 'pre' && context.canaryDeployment ? context.canaryDeployment : context.deployment;
+}
+
+/**
  * Values for a phase: `pre` judges the canary (`variant` = canary, `deployment` = the canary Deployment
  * when there is one); `rollout` and `post` judge production. Unknown values are empty strings so that a
  * template renders; a check that needs them says so through its query returning no data.
@@ -50,7 +58,7 @@ export function variablesFor(
   const judgingCanary = phase === 'pre';
   const builtins: Record<BuiltinVariable, string> = {
     namespace: context.namespace,
-    deployment: judgingCanary && context.canaryDeployment ? context.canaryDeployment : context.deployment,
+    deployment: judgedDeployment(context, phase),
     container: judgingCanary && context.canaryContainer ? context.canaryContainer : context.container,
     variant: judgingCanary ? 'canary' : 'production',
     image: context.image ?? '',
@@ -69,18 +77,21 @@ export function variablesFor(
 
 /**
  * The baseline's values: production by default (`variant` = production, `deployment` = the production
- * Deployment), then the check's own overrides.
+ * Deployment, `labels` = its pod-template labels, as `labelVariables` gives them), then the check's own
+ * overrides. `variables` must not hold the judged Deployment's labels: they are not production's.
  */
 export function baselineVariables(
   variables: Readonly<Record<string, string>>,
   context: PromotionContext,
   overrides: Readonly<Record<string, string>>,
+  productionLabels: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
   return {
     ...variables,
     variant: 'production',
     deployment: context.deployment,
     container: context.container,
+    ...productionLabels,
     ...overrides,
   };
 }
