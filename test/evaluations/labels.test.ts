@@ -96,4 +96,10 @@ describe('{{labels.*}} in evaluations, with real Prometheus and the Deployments 
     expect(bad.statusCode).toBe(422);
     expect(bad.json()).toMatchObject({ errors: [{ pointer: '/body/checks/0/query', detail: expect.stringMatching(/\{\{labels\.-variant\}\}: '-variant' is not a Kubernetes label name/) }] });
   });
+
+  it('a query with labels is still syntax-checked by Prometheus at PUT (rendered with sample label values)', async () => {
+    const typo = await svc.app.inject({ method: 'PUT', url: '/v1/policies/label-typo', payload: { checks: [{ name: 'typo', query: 'sum(rate(x{variant="{{labels.variant}}"}[5m])', max: 1 }] } });
+    expect(typo.statusCode, typo.body).toBe(422);
+    expect(typo.json().errors).toEqual([{ pointer: '/body/checks/0/query', detail: expect.stringContaining('Prometheus rejects the query') }]);
+  });
 });

@@ -7,7 +7,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { QueryValidation } from '../adapters/prometheus/prometheus-client.js';
 import { errors, type FieldError } from '../errors.js';
 import type { PolicyDocument } from '../domain/policy/model.js';
-import { renderTemplate } from '../domain/policy/template.js';
+import { labelKey } from '../domain/policy/labels.js';
+import { renderTemplate, templateVariables } from '../domain/policy/template.js';
 import { variablesFor } from '../domain/policy/variables.js';
 
 export interface QueryValidator {
@@ -36,7 +37,7 @@ export function policyQueryChecker(validator: QueryValidator, log: FastifyBaseLo
     const problems: FieldError[] = [];
     try {
       for (const { pointer, template } of queries) {
-        const rendered = renderTemplate(template, variables);
+        const rendered = renderTemplate(template, { ...sampleLabels(template), ...variables });
         if ('error' in rendered) continue; // validatePolicy already reported template problems
         const result = await validator.validateQuery(rendered.query);
         if (!result.ok) problems.push({ pointer, detail: `Prometheus rejects the query: ${result.error}` });
@@ -47,4 +48,11 @@ export function policyQueryChecker(validator: QueryValidator, log: FastifyBaseLo
     }
     if (problems.length > 0) throw errors.validation(problems);
   };
+}
+
+/** A sample value for each `{{labels.<key>}}` of a template: the real ones are read from a Deployment at run time. */
+function sampleLabels(template: string): Record<string, string> {
+  const names = templateVariables(template);
+  if ('error' in names) return {};
+  return Object.fromEntries(names.filter((name) => labelKey(name) !== undefined).map((name) => [name, 'sample-label-value']));
 }
