@@ -4,7 +4,9 @@
  *   logs read top to bottom;
  * - live (a terminal): events scroll by as lines, and below them a compact block is redrawn in place with
  *   the state, the time spent and each check's latest value against its bound.
- * Measurements do not always come with an event, so the record is also re-read every `refreshMs`.
+ * Measurements do not always come with an event, so the record is also re-read every `refreshMs`. The
+ * events reach `onEvent` a little after the record shows them, so a measurement taken after an event not
+ * printed yet waits for it: the lines stay in time order.
  */
 import type { CheckResult, PromoterClient, PromotionDetail, PromotionEvent } from '@promoter/sdk';
 import { checkLine, eventLine, latestChecks, stateStyle, targetText } from './format.js';
@@ -35,6 +37,9 @@ export class PromotionProgress {
   #state = 'pending';
   #stateReason = '';
   #lastCheckId = 0;
+  /** Measurements read but not printed yet (plain output), oldest first. */
+  #unshown: CheckResult[] = [];
+  #shownEventId = 0;
   #checks: CheckResult[] = [];
   #blockLines = 0;
   #frame = 0;
@@ -61,8 +66,9 @@ export class PromotionProgress {
   onEvent(event: PromotionEvent): Promise<void> {
     return this.#exclusive(async () => {
       // Measurements are shown in time order around the event: those taken before it are often why it happened.
-      const fresh = await this.#pull();
-      this.#showMeasurements(fresh.filter((result) => result.measuredAt <= event.at));
+      await this.#pull();
+      this.#showMeasurementsUntil(event.at);
+      this.#shownEventId = Math.max(this.#shownEventId, event.id);
       if (event.to) {
         this.#state = event.to;
         this.#stateReason = event.reason ?? '';
@@ -71,14 +77,16 @@ export class PromotionProgress {
       if (event.to === 'awaiting_approval') {
         this.#permanent([this.#output.style.yellow(`  approve with: promoter approve ${this.#id}`)]);
       }
-      this.#showMeasurements(fresh.filter((result) => result.measuredAt > event.at));
+      this.#showMeasurementsUntil(this.#nextUnprintedEventAt());
     });
   }
 
   /** Re-reads the record for new measurements. */
   refresh(): Promise<void> {
     return this.#exclusive(async () => {
-      if (!this.#stopped) this.#showMeasurements(await this.#pull());
+      if (this.#stopped) return;
+      await this.#pull();
+      this.#showMeasurementsUntil(this.#nextUnprintedEventAt());
     });
   }
 
@@ -87,7 +95,8 @@ export class PromotionProgress {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#queue;
-    if (detail) this.#showMeasurements(this.#absorb(detail));
+    if (detail) this.#absorb(detail);
+    this.#showMeasurementsUntil(undefined);
     this.#clearBlock();
   }
 
@@ -98,29 +107,40 @@ export class PromotionProgress {
     return run;
   }
 
-  /** The measurements not seen yet; a failed read is left to the wait, which reports service problems. */
-  async #pull(): Promise<CheckResult[]> {
+  /** Reads the record for measurements not seen yet; a failed read is left to the wait, which reports service problems. */
+  async #pull(): Promise<void> {
     try {
-      return this.#absorb(await this.#client.promotions.get(this.#id));
+      this.#absorb(await this.#client.promotions.get(this.#id));
     } catch {
-      return [];
+      // nothing new this time
     }
   }
 
-  #absorb(detail: PromotionDetail): CheckResult[] {
+  #absorb(detail: PromotionDetail): void {
     this.#detail = detail;
     const fresh = detail.checkResults.filter((result) => result.id > this.#lastCheckId);
     if (fresh.length > 0) {
       this.#lastCheckId = Math.max(...fresh.map((result) => result.id));
       this.#checks = latestChecks(detail.checkResults);
+      this.#unshown = [...this.#unshown, ...fresh].sort((a, b) => (a.measuredAt < b.measuredAt ? -1 : a.measuredAt > b.measuredAt ? 1 : a.id - b.id));
     }
-    return fresh;
   }
 
-  /** Plain output lists every measurement; the live block shows each check's latest value instead. */
-  #showMeasurements(results: readonly CheckResult[]): void {
+  /** When the earliest event the record holds but `onEvent` has not printed happened; undefined: none. */
+  #nextUnprintedEventAt(): string | undefined {
+    const pending = (this.#detail?.events ?? []).filter((event) => event.id > this.#shownEventId).map((event) => event.at);
+    return pending.length === 0 ? undefined : pending.reduce((a, b) => (a < b ? a : b));
+  }
+
+  /**
+   * Plain output lists every measurement taken up to `until` (all of them when undefined); the live block
+   * shows each check's latest value instead.
+   */
+  #showMeasurementsUntil(until: string | undefined): void {
+    const due = until === undefined ? this.#unshown : this.#unshown.filter((result) => result.measuredAt <= until);
+    this.#unshown = until === undefined ? [] : this.#unshown.filter((result) => result.measuredAt > until);
     if (this.#live) this.#draw();
-    else this.#permanent(results.map((result) => `  ${checkLine(this.#output.style, result)}`));
+    else this.#permanent(due.map((result) => `  ${checkLine(this.#output.style, result)}`));
   }
 
   #permanent(lines: string[]): void {
