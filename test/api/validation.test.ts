@@ -144,6 +144,25 @@ describe('validation and errors', () => {
     assertMatchesSpec('createPromotion', response);
   });
 
+  it('checks a large invalid document one error at a time, so listing errors costs no more than refusing it', async () => {
+    // 8,000 wrong checks in 250 KB: listing every error took ajv 0.6 s of CPU for 24,000 of them.
+    const checks = Array.from({ length: 8_000 }, () => ({ name: 1, query: 2, max: 'x' }));
+    for (const [contentType, payload] of [
+      ['application/json', JSON.stringify({ checks })],
+      ['application/yaml', `checks:\n${checks.slice(0, 5_000).map(() => '  - { name: 1, query: 2, max: x }').join('\n')}\n`],
+    ] as const) {
+      const response = await svc.app.inject({ method: 'PUT', url: '/v1/policies/huge', payload, headers: { 'content-type': contentType } });
+      expect(response.statusCode, contentType).toBe(422);
+      const list = response.json().errors as { pointer: string; detail: string }[];
+      expect(list, contentType).toHaveLength(2);
+      expect(list[1]?.detail).toBe('the document is large (over 1000 values), so only its first error is listed');
+      assertMatchesSpec('putPolicy', response);
+    }
+    // A small invalid document still gets every error.
+    const small = await svc.app.inject({ method: 'PUT', url: '/v1/policies/small', payload: { checks: [{ name: 1, query: 2, max: 'x' }] } });
+    expect((small.json().errors as unknown[]).length).toBeGreaterThanOrEqual(3);
+  });
+
   it('stored nothing from the invalid requests', async () => {
     const rows = await svc.database.handle.db.selectFrom('promotions').select('id').execute();
     expect(rows).toHaveLength(0);

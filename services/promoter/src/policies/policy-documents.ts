@@ -3,16 +3,16 @@
  * shape against the contract's `Policy` schema, then its meaning (`validatePolicy`). Errors carry JSON
  * pointers under the given prefix (`/body` for the API, '' for files).
  */
-import type { ValidateFunction } from 'ajv';
+import type { BoundedValidateFunction } from '../contract/validation.js';
 import { errors, type AppError } from '../errors.js';
 import { fieldErrors } from '../contract/validation.js';
 import type { PolicyDocument } from '../domain/policy/model.js';
 import { validatePolicy } from '../domain/policy/validate.js';
 
 export class PolicyDocuments {
-  readonly #validateShape: ValidateFunction;
+  readonly #validateShape: BoundedValidateFunction;
 
-  constructor(validateShape: ValidateFunction) {
+  constructor(validateShape: BoundedValidateFunction) {
     this.#validateShape = validateShape;
   }
 
