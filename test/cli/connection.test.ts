@@ -3,13 +3,13 @@
  * so the wrapper around `run` (argv, streams, exit code) is tested too.
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPromoterClient, type Policy, type Promotion } from '@promoter/sdk';
 import { samplePolicy, startTestService, type TestService } from '../fixtures/service.js';
 import { cli } from './run-cli.js';
+import { freePort } from '../fixtures/ports.js';
 
 const OPERATOR = 'operator-secret-0123456789';
 const VIEWER = 'viewer-secret-0123456789';
@@ -36,7 +36,7 @@ const promote = ['promote', '-n', 'mcp', '-d', 'zai-proxy', '-c', 'proxy', '--im
 
 describe('exit code 3', () => {
   it('when nothing listens at the URL', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const result = await cli(['list'], { url });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`cannot reach the service at ${url}`);
@@ -89,14 +89,3 @@ describe('the bin as a process', () => {
   });
 });
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

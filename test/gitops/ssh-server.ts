@@ -15,10 +15,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../fixtures/ports.js';
 
 const run = promisify(execFile);
 
@@ -133,14 +133,5 @@ function listening(child: ChildProcess, output: () => string, port: number, time
     child.once('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before listening`));
     child.once('error', (error) => fail(`could not be started: ${error.message}`));
   });
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number }; // a TCP listener: an AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 

@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitCredentials } from '../../services/promoter/src/adapters/git/credentials.js';
 import type { ImageLocator } from '../../services/promoter/src/adapters/git/index.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
-import { freePort, startSshServer, sshdUnavailable, type SshServer } from './ssh-server.js';
+import { freePort } from '../fixtures/ports.js';
+import { startSshServer, sshdUnavailable, type SshServer } from './ssh-server.js';
 import { MANIFEST, makeDelivery, type DeliverySetup } from './support.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { notificationPlanner } from '../../services/promoter/src/notifications/notification-events.js';
@@ -14,18 +13,11 @@ import { render } from '../../services/promoter/src/notifications/render.js';
 import { parseNotificationsConfig } from '../../services/promoter/src/notifications/sinks-config.js';
 import { transition } from '../../services/promoter/src/domain/promotion-state-machine.js';
 import type { Promotion } from '../../services/promoter/src/domain/promotion.js';
+import { freePort } from '../fixtures/ports.js';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 // Beside the repository's node_modules, so that the example's `import 'standardwebhooks'` resolves.
 const SCRIPT = fileURLToPath(new URL(`./.readme-receiver-${process.pid}.mjs`, import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the README example receiver', () => {
   let child: ChildProcess | undefined;

@@ -2,7 +2,6 @@
  * Every SDK method once, against the real service on a real database, with the real promotion engine
  * (in-memory cluster, canned Prometheus) moving the promotions; nothing is mocked.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPromoterClient,
@@ -16,6 +15,7 @@ import {
 } from '@promoter/sdk';
 import { fastPolicy, NEW_IMAGE, OLD_IMAGE, startMemoryEngine, waitForState, type MemoryEngine } from '../fixtures/memory-engine.js';
 import { samplePolicy, startTestService, type TestService } from '../fixtures/service.js';
+import { freePort } from '../fixtures/ports.js';
 
 let svc: TestService;
 let client: PromoterClient;
@@ -191,7 +191,7 @@ describe('errors', () => {
   });
 
   it('a closed port is a PromoterNetworkError with the cause, after the retries', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     let calls = 0;
     const offline = createPromoterClient({
       baseUrl: `http://127.0.0.1:${port}`,
@@ -244,15 +244,3 @@ describe('errors', () => {
   });
 });
 
-/** A port nothing listens on: bind, note the port, close. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
