@@ -2,12 +2,12 @@
  * The web console in a real browser (chromium through playwright-core) against the real service: Postgres,
  * the fake Kubernetes API with its rollout controller, a real Prometheus scraping an exporter the test
  * controls (and a backfilled past incident for the backtest), and the engine. Each scenario uses its own
- * namespace. Screenshots of the list and of a rolled-back promotion go to docs/images/.
+ * namespace. Screenshots of the list and of a rolled-back promotion go to docs/images/ when they differ
+ * materially from the committed ones (screenshots.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
@@ -16,11 +16,15 @@ import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startEngine } from '../fixtures/engine.js';
 import { newTestPromotion, putTestPolicy } from '../fixtures/database.js';
 import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
+import { PromotionStore } from '../../services/promoter/src/adapters/db/promotion-store.js';
+import type { NumberedMeasurement } from '../../services/promoter/src/domain/judge/index.js';
+import { checkStep } from '../../services/promoter/src/domain/step-outcome.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import type { ChartData } from '../../packages/console/app/lib/chart-data.js';
 import { launchBrowser, type TestBrowser, type WatchedPage } from './browser.js';
+import { saveScreenshot } from './screenshots.js';
 
 declare global {
   interface Window {
@@ -94,6 +98,10 @@ describe('web console in a real browser', () => {
     await watched.page.locator('.who').waitFor();
     if (path !== '/ui/') await watched.page.goto(`${svc.url}${path}`);
     return watched;
+  };
+  const screenshot = async (png: Buffer, name: string) => {
+    const saved = await saveScreenshot(browser.browser, png, join(IMAGES, name));
+    console.log(`docs/images/${name}: ${(saved.difference * 100).toFixed(2)}% of pixels differ, ${saved.written ? 'written' : 'kept'}`);
   };
   const signIn = async (watched: WatchedPage, secret: string) => {
     await watched.page.getByLabel('API token').fill(secret);
@@ -194,10 +202,17 @@ describe('web console in a real browser', () => {
     const { page } = watched;
     await page.locator('table.promotions, p.muted:has-text("No promotions")').first().waitFor();
     await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    // Live through the event feed (GET /v1/events), not by reading the list again.
+    const reads: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/v1/promotions') reads.push(request.url());
+    });
     const id = await promote('live');
     const row = page.locator(`tr[data-promotion="${id}"]`);
     await row.waitFor({ timeout: 15_000 });
     await page.locator(`tr[data-promotion="${id}"][data-state="succeeded"]`).waitFor({ timeout: 60_000 });
+    expect(reads).toEqual([]);
+    expect(await page.locator('table.promotions').getAttribute('data-live')).toBe('stream');
     expect(await row.locator('.badge').textContent()).toBe('succeeded');
     expect(await row.textContent()).toContain('registry.example/web:1.0.0 → registry.example/web:1.1.0');
     expect(await row.textContent()).toContain('alice');
@@ -208,9 +223,13 @@ describe('web console in a real browser', () => {
     await page.getByLabel('Namespace').press('Enter');
     await page.waitForURL(/namespace=live/);
     await page.locator(`tr[data-promotion="${id}"]`).waitFor();
-    // At phone width the list reflows instead of overflowing the screen.
+    // At phone width the list reflows instead of overflowing the screen. Here a proxy answers the event
+    // stream with JSON: the list falls back to reading itself every two seconds, and says so.
     const phone = await open('viewer', '/ui/?namespace=live', { width: 390 });
+    await phone.page.route(/\/v1\/events/, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{}' }));
+    await phone.page.reload();
     await phone.page.locator(`tr[data-promotion="${id}"]`).waitFor();
+    await phone.page.locator('table.promotions[data-live="polling"]').waitFor({ timeout: 15_000 });
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
   }, 90_000);
 
@@ -302,7 +321,8 @@ describe('web console in a real browser', () => {
     expect(drawn?.value).toContain(0.3);
     expect(await page.locator('button[data-action]').count()).toBe(0);
     expect(image('rollback')).toBe('registry.example/web:1.0.0');
-    await page.screenshot({ path: join(IMAGES, 'console-rolled-back.png'), fullPage: true });
+    // A fixed size: the timeline's length varies from run to run (rollout events), and a taller image is not a material change.
+    await screenshot(await page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1150 } }), 'console-rolled-back.png');
   }, 90_000);
 
   it('lists every outcome with its failing sentence (screenshot)', async () => {
@@ -310,7 +330,7 @@ describe('web console in a real browser', () => {
     await page.locator('tr[data-state="rolled_back"] .reason').waitFor();
     expect(await page.locator('tr[data-state="rolled_back"] .reason').textContent()).toContain('error-rate failed');
     expect(await page.locator('tr[data-state="aborted"]').count()).toBe(1);
-    await page.screenshot({ path: join(IMAGES, 'console-promotions.png') });
+    await screenshot(await page.screenshot(), 'console-promotions.png');
     // Keyboard: on a fresh load the first Tab reaches the skip link, and Enter on a row link opens the promotion.
     await page.reload();
     await page.locator('tr[data-state="rolled_back"] a').waitFor();
@@ -374,27 +394,52 @@ describe('web console in a real browser', () => {
     expect(await page.locator('[data-chart="backtest:past-error-rate"]').getAttribute('data-points')).toBe(String(measurements.length));
   }, 60_000);
 
-  it('needs no sign-in on an open API, and charts a promotion with 2,000 measurements', async () => {
-    // A second service without tokens and without an engine: the record stays as written.
+  it('needs no sign-in on an open API, and charts a promotion with 2,000 measurements without jank', async () => {
+    // A second service without tokens and without an engine: the record stays as the store wrote it.
     const open = await startTestService({ listen: true });
     let watched: WatchedPage | undefined;
     try {
       const db = open.database.handle.db;
       await putTestPolicy(db);
       const { promotion } = await new PromotionRepository(db).create(newTestPromotion('big'));
-      await sql`
-        INSERT INTO check_results (promotion_id, check_name, phase, sample, result, value, baseline_value, bound, query, warnings, message, data, measured_at)
-        SELECT ${promotion.id}, 'up', 'post', g, CASE WHEN g % 250 = 0 THEN 'fail' ELSE 'pass' END, CASE WHEN g % 250 = 0 THEN 0 ELSE 1 + g % 7 END,
-               NULL, 'min 1', 'up', '[]', 'up', NULL, now() - (2001 - g) * interval '1 second'
-        FROM generate_series(1, 2000) AS g`.execute(db);
+      // Written as the engine writes a step: one step that measured 2,000 times and moved to analyzing, so
+      // the page stays live (it follows the events and re-reads the record) while the long tasks are counted.
+      const store = new PromotionStore(db);
+      const claimed = (await store.claim('console-test', 50, 60_000)).find((p) => p.id === promotion.id);
+      expect(claimed).toBeDefined();
+      const first = Date.now() - 2_001_000;
+      const measurements = Array.from({ length: 2000 }, (_, i): NumberedMeasurement => {
+        const sample = i + 1;
+        const failed = sample % 250 === 0;
+        const value = failed ? 0 : 1 + (sample % 7);
+        return {
+          sample,
+          measurement: {
+            check: 'up',
+            kind: 'threshold',
+            phase: 'post',
+            query: 'up',
+            baselineQuery: null,
+            warnings: [],
+            result: failed ? 'fail' : 'pass',
+            value,
+            baselineValue: null,
+            bound: 'min 1',
+            message: `up = ${value}, bound min 1`,
+            measuredAt: new Date(first + sample * 1000),
+          },
+        };
+      });
+      const step = checkStep('pending', { transition: { to: 'analyzing', reason: 'measuring' }, measurements, nextRunInMs: 3_600_000 });
+      expect(await store.complete(claimed!, 'console-test', step)).toBe(true);
       watched = await browser.newPage();
       pages.push(watched);
       const { page } = watched;
       await page.addInitScript(() => {
-        const longest = { ms: 0 };
-        (window as unknown as { longestTask: typeof longest }).longestTask = longest;
+        const tasks: number[] = [];
+        (window as unknown as { longTasks: number[] }).longTasks = tasks;
         new PerformanceObserver((list) => {
-          for (const entry of list.getEntries()) longest.ms = Math.max(longest.ms, entry.duration);
+          for (const entry of list.getEntries()) tasks.push(entry.duration);
         }).observe({ type: 'longtask', buffered: true });
       });
       await page.goto(`${open.url}/ui/promotions/${promotion.id}`);
@@ -405,17 +450,21 @@ describe('web console in a real browser', () => {
       expect(await chart.getAttribute('data-points')).toBe('2000');
       const drawn = await page.evaluate(() => window.__promoterCharts?.['up']);
       expect(drawn?.x).toHaveLength(2000);
+      expect(drawn?.x[0]).toBe((first + 1000) / 1000);
       expect(new Set(drawn?.lower)).toEqual(new Set([1]));
       expect(drawn?.markers.find((m) => m.result === 'fail')?.y.filter((y) => y !== null)).toHaveLength(8);
-      // A figure for the report, not an assertion: the longest main-thread task while the page rendered.
-      await page.waitForTimeout(500);
-      console.log(`2,000 measurements: longest main-thread task ${await page.evaluate(() => (window as unknown as { longestTask: { ms: number } }).longestTask.ms)} ms`);
+      // Figures for the report, not assertions: the page's long tasks over its first load and a few live refreshes.
+      await page.waitForTimeout(5_000);
+      const tasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+      const longest = Math.max(0, ...tasks);
+      const blocking = tasks.reduce((sum, ms) => sum + Math.max(0, ms - 50), 0);
+      console.log(`2,000 measurements: ${tasks.length} long tasks, longest ${Math.round(longest)} ms, total blocking time ${Math.round(blocking)} ms`);
     } finally {
-      // The page first: it keeps polling, and a closed service would show as failed requests.
+      // The page first: it keeps following the promotion, and a closed service would show as failed requests.
       await watched?.context.close();
       await open.close();
     }
-  });
+  }, 60_000);
 
   it('ran every page without a CSP violation or a script error', () => {
     expect(pages.length).toBeGreaterThan(5);

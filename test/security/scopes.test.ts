@@ -92,6 +92,19 @@ const RULES: Record<string, Rule> = {
     expect(stream.statusCode).toBe(404);
     expect(stream.headers['content-type']).toContain('application/problem+json');
   },
+  listEvents: async (ctx) => {
+    // The feed of every promotion's events holds only the token's namespaces (streamed: test/api/event-feed.test.ts).
+    const page = await ctx.call('mcpViewer', 'GET', '/v1/events');
+    assertMatchesSpec('listEvents', page);
+    const ids = page.json().items.map((item: { promotion: { id: string } }) => item.promotion.id);
+    expect(ids).toContain(ctx.mine.promotion);
+    expect(ids).not.toContain(ctx.other.promotion);
+    const asked = await ctx.call('mcpViewer', 'GET', '/v1/events?namespace=other');
+    expect(asked.statusCode).toBe(200);
+    expect(asked.json().items).toEqual([]);
+    const root = await ctx.call('root', 'GET', '/v1/events?namespace=other');
+    expect(root.json().items.map((item: { promotion: { id: string } }) => item.promotion.id)).toContain(ctx.other.promotion);
+  },
   approvePromotion: async (ctx) => {
     await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/approve`, `/v1/promotions/${MISSING_ID}/approve`, 'approvePromotion', {});
   },

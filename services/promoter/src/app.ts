@@ -19,6 +19,7 @@ import type { ApiToken, LogLevel } from './config.js';
 import type { Database } from './adapters/db/schema.js';
 import { PolicyRepository } from './adapters/db/policy-repository.js';
 import { PromotionRepository } from './adapters/db/promotion-repository.js';
+import { PromotionEventFeed } from './adapters/db/promotion-event-feed.js';
 import type { OpenApiDocument } from './contract/openapi.js';
 import { ContractValidator, type HttpPart } from './contract/validation.js';
 import type { JsonSchema } from './contract/openapi.js';
@@ -215,6 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(promotionRoutes, {
     document: deps.document,
     promotions,
+    feed: new PromotionEventFeed(deps.db),
     policies,
     verifyTarget: deps.verifyTarget,
     shutdown: shutdown.signal,

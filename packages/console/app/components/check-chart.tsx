@@ -4,7 +4,7 @@
  * arrays are also published on `window.__promoterCharts[id]` and the point count on `data-points`, so tests
  * (and curious people) can read what is drawn without reading pixels.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { Check, CheckResult } from '@promoter/sdk';
@@ -22,7 +22,11 @@ const COLORS = { value: '#2563eb', bound: '#dc2626', baseline: '#7c3aed', pass: 
 export function CheckChart(props: { id: string; check: Check | undefined; name: string; results: readonly CheckResult[] }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const data = chartSeries(props.check, props.results);
+  // Measurements are never changed once stored: the same count and the same newest one are the same data, so a
+  // live page's refresh neither recomputes the series nor redraws the chart when nothing was measured meanwhile.
+  const newest = props.results.reduce((max, r) => Math.max(max, r.id), 0);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on what identifies the measurements (see above)
+  const data = useMemo(() => chartSeries(props.check, props.results), [props.name, props.results.length, newest]);
 
   useEffect(() => {
     const element = box.current;
@@ -66,12 +70,20 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
       aligned,
       element,
     );
+  }, [data]);
+
+  // Once per chart: it follows its box's width, and is destroyed with it.
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(280, element.clientWidth), height: 220 }));
     resize.observe(element);
-    return () => resize.disconnect();
-  });
-
-  useEffect(() => () => plot.current?.destroy(), []);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
 
   return (
     <figure class="chart">

@@ -1,33 +1,95 @@
 /**
- * Promotions, newest first, live: the list is read again every two seconds (new promotions and state
- * changes appear without a reload). Filters are kept in the URL so a link can be shared.
+ * Promotions, newest first, live: the list is read once, then the feed of every promotion's events
+ * (`GET /v1/events`, server-sent events) adds new promotions and updates rows in place as their state
+ * changes, without a reload. If the stream cannot be had, the list is read again every two seconds.
+ * Filters are kept in the URL so a link can be shared.
  */
+import { useEffect, useState } from 'preact/hooks';
 import { PROMOTION_STATES, type Promotion, type PromotionState } from '@promoter/sdk';
 import { StateBadge } from '../components/state-badge.js';
+import { describeError } from '../lib/errors.js';
+import { followFeed } from '../lib/event-feed.js';
 import { duration } from '../lib/format.js';
-import { useLive } from '../lib/live.js';
 import { navigate, type Location } from '../lib/router.js';
 import type { Session } from '../lib/session.js';
+import { upsertPromotion } from '../lib/promotion-rows.js';
 
 const FAILED: readonly PromotionState[] = ['rejected', 'rolled_back', 'failed', 'aborted'];
+const LIMIT = 100;
+const POLL_MS = 2_000;
 
 export function PromotionsList(props: { session: Session; location: Location }) {
   const { query } = props.location;
+  const { client } = props.session;
   const filters = { namespace: query.get('namespace') ?? '', deployment: query.get('deployment') ?? '', state: query.get('state') ?? '' };
-  const live = useLive(
-    (signal) =>
-      props.session.client.promotions.list(
-        {
-          limit: 100,
-          ...(filters.namespace ? { namespace: filters.namespace } : {}),
-          ...(filters.deployment ? { deployment: filters.deployment } : {}),
-          ...(filters.state ? { state: filters.state as PromotionState } : {}),
+  const [items, setItems] = useState<Promotion[] | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [polling, setPolling] = useState(false);
+  const active = items?.some((p) => p.finishedAt === null) ?? false;
+  useTicking(active ? 1_000 : null);
+
+  useEffect(() => {
+    setItems(undefined);
+    setPolling(false);
+    const controller = new AbortController();
+    const { signal } = controller;
+    const state = filters.state ? (filters.state as PromotionState) : undefined;
+    const upsert = (list: Promotion[], promotion: Promotion) => upsertPromotion(list, promotion, { state, limit: LIMIT });
+    // Rows the feed brought while the list was being read: applied on top of what the read returns.
+    let arrived: Promotion[] | null = null;
+    const read = async () => {
+      arrived = [];
+      try {
+        const page = await client.promotions.list(
+          {
+            limit: LIMIT,
+            ...(filters.namespace ? { namespace: filters.namespace } : {}),
+            ...(filters.deployment ? { deployment: filters.deployment } : {}),
+            ...(state ? { state } : {}),
+          },
+          { signal },
+        );
+        if (signal.aborted) return;
+        const late: Promotion[] = arrived ?? [];
+        setItems(late.reduce(upsert, page.items));
+        setError(null);
+      } catch (caught) {
+        if (!signal.aborted) setError(describeError(caught));
+      } finally {
+        arrived = null;
+      }
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      await read();
+      if (!signal.aborted) timer = setTimeout(poll, POLL_MS);
+    };
+    const feedFilters = { ...(filters.namespace ? { namespace: filters.namespace } : {}), ...(filters.deployment ? { deployment: filters.deployment } : {}) };
+    followFeed(
+      client,
+      feedFilters,
+      {
+        // A fresh stream starts now: read the list as it stands; a resumed one missed nothing.
+        onReady: (_after, resumed) => {
+          if (!resumed) void read();
         },
-        { signal },
-      ),
-    [filters.namespace, filters.deployment, filters.state],
-    2_000,
-  );
+        onEvent: ({ promotion }) => {
+          if (arrived) arrived.push(promotion);
+          else setItems((current) => current && upsert(current, promotion));
+        },
+      },
+      signal,
+    ).catch(() => {
+      if (signal.aborted) return;
+      setPolling(true);
+      void poll();
+    });
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the list depends on the filters only
+  }, [filters.namespace, filters.deployment, filters.state]);
 
   const setFilter = (name: keyof typeof filters, value: string) => {
     const next = new URLSearchParams(query);
@@ -59,18 +121,19 @@ export function PromotionsList(props: { session: Session; location: Location }) 
           </select>
         </label>
       </form>
-      {live.error && (
+      {error && (
         <p class="error" role="alert">
-          {live.error}
+          {error}
         </p>
       )}
-      {live.data === undefined ? (
+      {polling && <p class="muted">The live event stream is unavailable; the list is read again every two seconds.</p>}
+      {items === undefined ? (
         <p class="muted">Loading…</p>
-      ) : live.data.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p class="muted">No promotions{filters.namespace || filters.deployment || filters.state ? ' match these filters' : ' yet'}.</p>
       ) : (
         <div class="table-scroll">
-          <table class="promotions" aria-live="polite">
+          <table class="promotions" aria-live="polite" data-live={polling ? 'polling' : 'stream'}>
             <thead>
               <tr>
                 <th scope="col">State</th>
@@ -82,8 +145,8 @@ export function PromotionsList(props: { session: Session; location: Location }) 
               </tr>
             </thead>
             <tbody>
-              {live.data.items.map((promotion) => (
-                <Row promotion={promotion} />
+              {items.map((promotion) => (
+                <Row key={promotion.id} promotion={promotion} />
               ))}
             </tbody>
           </table>
@@ -119,4 +182,14 @@ function Row(props: { promotion: Promotion }) {
       <td>{duration(end - Date.parse(p.createdAt))}</td>
     </tr>
   );
+}
+
+/** Re-renders every `intervalMs` (null: never), so the durations of running promotions move on. */
+function useTicking(intervalMs: number | null): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (intervalMs === null) return;
+    const timer = setInterval(() => setTick((tick) => tick + 1), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
 }

@@ -69,6 +69,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every promotion's events, as a live feed
+         * @description The events of every promotion the token may see (its namespaces), oldest first, each with its promotion as it
+         *     stands when the event is read, so a list can update its row from the event alone.
+         *
+         *     With `Accept: text/event-stream` they are streamed as server-sent events: first `event: ready` (`id` and
+         *     `data.after` = the position the stream starts after), then `event: feed-event` (`id` = event id, `data` = a
+         *     `FeedEvent`), and a comment every 15 s when nothing happens. The stream does not end by itself; it ends when the
+         *     service shuts down, and `Last-Event-ID` (or `after`) resumes it. Without a position it starts at the newest
+         *     event (only what happens from now on). An event committed out of order (another replica writing at the same
+         *     time) may come after a higher id: delivery is at least once, in nearly but not strictly increasing id order.
+         *
+         *     Without that header, one page of the feed: the events after `after` (default 0, the oldest).
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/promotions/{id}/notifications": {
         parameters: {
             query?: never;
@@ -628,6 +658,16 @@ export interface components {
         PromotionEventList: {
             items: components["schemas"]["PromotionEvent"][];
         };
+        /** @description An event of the feed (`GET /v1/events`) and its promotion as it stood when the event was read. */
+        FeedEvent: {
+            event: components["schemas"]["PromotionEvent"];
+            promotion: components["schemas"]["Promotion"];
+        };
+        FeedEventPage: {
+            items: components["schemas"]["FeedEvent"][];
+            /** @description Pass as `after` for the next page (the last event id read, whether or not this token may see it). */
+            nextAfter: number;
+        };
         CheckResult: {
             id: number;
             check: string;
@@ -1120,6 +1160,38 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events with an id greater than this. */
+                after?: number;
+                namespace?: components["schemas"]["DnsLabel"];
+                deployment?: components["schemas"]["DnsSubdomain"];
+            };
+            header?: {
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, oldest first (or the stream). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedEventPage"];
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

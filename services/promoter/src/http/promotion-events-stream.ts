@@ -3,6 +3,7 @@
  * events (any replica may write them) until an event enters a terminal state or the client goes away.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { openEventStream } from './event-stream-response.js';
 import type { PromotionRepository } from '../adapters/db/promotion-repository.js';
 import { isPromotionState, isTerminal } from '../domain/promotion-state-machine.js';
 
@@ -14,15 +15,7 @@ export async function streamPromotionEvents(
   options: { promotions: PromotionRepository; id: string; afterId: number; pollMs: number; shutdown: AbortSignal },
 ): Promise<void> {
   const { promotions, id, pollMs, shutdown } = options;
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': String(request.id),
-  });
+  const raw = openEventStream(request, reply);
   raw.write(': promotion events\n\n');
   let closed = false;
   const close = () => {

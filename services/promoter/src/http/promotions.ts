@@ -13,6 +13,8 @@ import { redactPolicyDocument } from './redaction.js';
 import type { EventStreamLimiter } from './event-stream-limits.js';
 import { registerOperations } from './operations.js';
 import { streamPromotionEvents } from './promotion-events-stream.js';
+import type { PromotionEventFeed, ScannedEvent } from '../adapters/db/promotion-event-feed.js';
+import { FEED_BATCH, streamPromotionFeed } from './promotion-feed-stream.js';
 
 export interface PromotionRequest {
   target: { namespace: string; deployment: string; container: string };
@@ -31,6 +33,8 @@ export type TargetVerifier = (request: PromotionRequest) => Promise<FieldError[]
 export interface PromotionRoutesDeps {
   readonly document: OpenApiDocument;
   readonly promotions: PromotionRepository;
+  /** Every promotion's events in one sequence (`GET /v1/events`). */
+  readonly feed: PromotionEventFeed;
   readonly policies: PolicyRepository;
   readonly verifyTarget?: TargetVerifier | undefined;
   /** How often the SSE stream looks for new events. */
@@ -139,6 +143,29 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
         return { items: await promotions.events(id, afterId) };
       },
     },
+    listEvents: {
+      access: { role: 'viewer', namespaces: 'checked' },
+      handler: async (request, reply) => {
+        const query = request.query as { after?: number; namespace?: string; deployment?: string };
+        const lastEventId = request.headers['last-event-id'];
+        const given = query.after ?? (typeof lastEventId === 'string' && lastEventId !== '' ? eventId(lastEventId) : undefined);
+        const visible = feedFilter(request.scope.namespaces, query);
+        if (wantsEventStream(request)) {
+          const release = deps.eventStreams.acquire(request.principal.name);
+          try {
+            // Without a position the stream starts now: a list reads the present by itself, the feed adds what changes.
+            const after = given ?? (await deps.feed.head());
+            return await streamPromotionFeed(request, reply, { feed: deps.feed, after, visible, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown });
+          } finally {
+            release();
+          }
+        }
+        const after = given ?? 0;
+        const scanned = await deps.feed.scan(after, [], FEED_BATCH);
+        const items = await deps.feed.entries(scanned.filter(visible).map((event) => event.id));
+        return { items, nextAfter: scanned.at(-1)?.id ?? after };
+      },
+    },
     approvePromotion: action('approve'),
     abortPromotion: action('abort'),
     rollbackPromotion: action('rollback'),
@@ -153,6 +180,14 @@ function eventId(value: string): number {
     throw errors.badRequest([{ pointer: '/headers/last-event-id', detail: 'must be an event id (a whole number) sent by this API' }]);
   }
   return id;
+}
+
+/** The events a feed sends: those of the token's namespaces (undefined: all) that match the caller's filters. */
+function feedFilter(namespaces: readonly string[] | undefined, query: { namespace?: string; deployment?: string }): (event: ScannedEvent) => boolean {
+  return (event) =>
+    (namespaces === undefined || namespaces.includes(event.namespace)) &&
+    (query.namespace === undefined || event.namespace === query.namespace) &&
+    (query.deployment === undefined || event.deployment === query.deployment);
 }
 
 /** A namespaced policy guards only its own namespace's promotions. */

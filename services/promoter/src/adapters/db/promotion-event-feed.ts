@@ -1,0 +1,67 @@
+/**
+ * Every promotion's events in one sequence (event ids), for the list-wide feed (`GET /v1/events`). Reads
+ * come in two steps: `scan` returns the ids after a position with each event's target (cheap, and the
+ * whole sequence, so a reader can see ids that are not there yet), then `entries` loads the events the
+ * caller may see with their promotions as they stand now.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { eventView, promotionView, type PromotionEventView, type PromotionView } from './views.js';
+
+/** One event's place in the sequence and whose it is. */
+export interface ScannedEvent {
+  readonly id: number;
+  readonly namespace: string;
+  readonly deployment: string;
+}
+
+/** An event with its promotion as it stands when read (so a list can update its row from it alone). */
+export interface FeedEntry {
+  readonly event: PromotionEventView;
+  readonly promotion: PromotionView;
+}
+
+export class PromotionEventFeed {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  /** The newest event id (0 when there is none): where a feed that wants only new events starts. */
+  async head(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('promotion_events')
+      .select((eb) => eb.fn.max('id').as('head'))
+      .executeTakeFirst();
+    return Number(row?.head ?? 0);
+  }
+
+  /** Ids above `after`, plus the `missing` ones below it that have been committed since, oldest first. */
+  async scan(after: number, missing: readonly number[], limit: number): Promise<ScannedEvent[]> {
+    const rows = await this.#db
+      .selectFrom('promotion_events as e')
+      .innerJoin('promotions as p', 'p.id', 'e.promotion_id')
+      .select(['e.id', 'p.namespace', 'p.deployment'])
+      .where((eb) => (missing.length === 0 ? eb('e.id', '>', after) : eb.or([eb('e.id', '>', after), eb('e.id', 'in', [...missing])])))
+      .orderBy('e.id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: Number(row.id), namespace: row.namespace, deployment: row.deployment }));
+  }
+
+  /** The events of these ids with their promotions, in the order of `ids`. */
+  async entries(ids: readonly number[]): Promise<FeedEntry[]> {
+    if (ids.length === 0) return [];
+    const events = await this.#db.selectFrom('promotion_events').selectAll().where('id', 'in', [...ids]).execute();
+    const promotionIds = [...new Set(events.map((event) => event.promotion_id))];
+    const promotions = await this.#db.selectFrom('promotions').selectAll().where('id', 'in', promotionIds).execute();
+    const byId = new Map(promotions.map((row) => [row.id, promotionView(row)]));
+    const byEvent = new Map(events.map((row) => [Number(row.id), row]));
+    return ids.flatMap((id) => {
+      const row = byEvent.get(id);
+      const promotion = row && byId.get(row.promotion_id);
+      return row && promotion ? [{ event: eventView(row), promotion }] : [];
+    });
+  }
+}
