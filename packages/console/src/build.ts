@@ -5,7 +5,7 @@
  * stays strict. Writes into a temporary folder and renames it into place, so a concurrent build or a
  * reader never sees half a console.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,28 @@ export async function buildConsole(options: BuildConsoleOptions = {}): Promise<C
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** What the bundle is made of: the console's own sources and the SDK's (bundled from its TypeScript). */
+const SOURCE_DIRS = [join(PACKAGE_DIR, 'app'), join(PACKAGE_DIR, '..', 'sdk', 'src')];
+
+/**
+ * Whether `outDir` holds a build at least as new as every source file, so a service started from the
+ * sources after an edit to the console serves the edit, not a stale bundle. False when there is no build.
+ */
+export function isConsoleBuildCurrent(outDir: string = join(PACKAGE_DIR, 'dist')): boolean {
+  const index = join(resolve(outDir), 'index.html');
+  if (!existsSync(index)) return false;
+  const builtAt = statSync(index).mtimeMs;
+  return SOURCE_DIRS.every((dir) => !existsSync(dir) || newestMtime(dir) <= builtAt);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
 }
 
 function indexHtml(script: string, style: string): string {

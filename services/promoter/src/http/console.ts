@@ -5,8 +5,8 @@
  * path answers with index.html (the console routes on the client), and `/` redirects to the console, or
  * to `/docs` when there is no console build.
  *
- * `npm run build` builds the console; `npm start` builds it here when it is missing (esbuild takes well
- * under a second). A production image without the build only logs how to make one.
+ * `npm run build` builds the console; `npm start` builds it here when it is missing or older than its sources
+ * (esbuild takes well under a second). A production image without the build only logs how to make one.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -21,14 +21,17 @@ export const DEFAULT_CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url
 export interface ConsoleRoutesOptions {
   /** The console build (index.html + assets/); default packages/console/dist. */
   readonly distDir?: string | undefined;
-  /** Build the console when the folder has no index.html (default true). */
-  readonly buildWhenMissing?: boolean;
+  /**
+   * Build the console when the folder has no build, or (running from the sources) one older than the
+   * console's sources (default true).
+   */
+  readonly buildWhenStale?: boolean;
 }
 
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutesOptions): Promise<void> {
   const distDir = options.distDir ?? DEFAULT_CONSOLE_DIR;
   const indexPath = join(distDir, 'index.html');
-  if (!existsSync(indexPath) && options.buildWhenMissing !== false) await buildConsole(app, distDir);
+  if (options.buildWhenStale !== false) await buildConsoleIfStale(app, distDir);
   if (!existsSync(indexPath)) {
     app.log.warn({ distDir }, 'the web console is not built: run `npm run build` (or `npm run build -w @promoter/console`); / redirects to /docs until then');
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs', 302));
@@ -58,10 +61,16 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
   app.get('/ui/*', { schema: { hide: true } }, sendIndex);
 }
 
-async function buildConsole(app: FastifyInstance, distDir: string): Promise<void> {
+async function buildConsoleIfStale(app: FastifyInstance, distDir: string): Promise<void> {
+  // Only present with the dev dependencies (npm start runs from the sources); a production image has the build.
+  const builder = await import('@promoter/console/build').catch(() => undefined);
+  if (!builder) {
+    if (!existsSync(join(distDir, 'index.html'))) app.log.warn({ distDir }, 'the console builder is not installed (production install without dev dependencies)');
+    return;
+  }
+  if (builder.isConsoleBuildCurrent(distDir)) return;
   try {
-    // Only present with the dev dependencies (npm start runs from the sources); a production image has the build.
-    const { buildConsole: build } = await import('@promoter/console/build');
+    const build = builder.buildConsole;
     const started = Date.now();
     const result = await build({ outDir: distDir });
     app.log.info({ distDir, ms: Date.now() - started, files: result.files.length }, 'built the web console');
