@@ -160,7 +160,7 @@ describe.skipIf(skipServer)('SSH transport against a real sshd on loopback', () 
     const error = await promote(setup, name, 'prom-ssh-hostkey').catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'GitError', code: 'host-key-rejected', repository: name, retryable: false });
     const message = (error as Error).message;
-    expect(message).toMatch(new RegExp(`^repository '${name}': git clone was refused: the server host key is not in the configured known_hosts: `));
+    expect(message).toMatch(new RegExp(`^repository '${name}': git clone was refused: the host key of the server is not in the configured known_hosts, or does not match the key there: `));
     expect(message).toContain('Host key verification failed.');
     expect(accepted() - before).toBe(0);
     expect(await server.subjects(name)).toEqual(['initial commit']);

@@ -149,7 +149,7 @@ export function classify(what: string, stdout: string, stderr: string, repositor
 }
 
 const RULES: ReadonlyArray<readonly [RegExp, GitErrorCode, string]> = [
-  [/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i, 'host-key-rejected', 'was refused: the server host key is not in the configured known_hosts'],
+  [/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i, 'host-key-rejected', 'was refused: the host key of the server is not in the configured known_hosts, or does not match the key there'],
   [/Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission denied \(publickey|returned error: 40[13]|HTTP Basic: Access denied|invalid credentials/i, 'auth-failed', 'was refused: the credentials were not accepted'],
   [/Repository not found|does not appear to be a git repository|returned error: 404|repository '[^']*' not found/i, 'repository-not-found', 'failed: the repository was not found'],
   [/Remote branch \S+ not found|couldn't find remote ref/i, 'branch-not-found', 'failed: the branch does not exist on the remote'],
