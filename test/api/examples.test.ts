@@ -15,6 +15,6 @@ describe('examples/policies', () => {
     const dir = fileURLToPath(new URL('../../examples/policies', import.meta.url));
     const results = await loadPolicyFolder(dir, { policies: svc.policies, policyDocuments: svc.policyDocuments });
     expect(results.filter((r) => r.error)).toEqual([]);
-    expect(results.map((r) => r.name).sort()).toEqual(['approval-required', 'latency-mann-whitney', 'zai-proxy-default']);
+    expect(results.map((r) => r.name).sort()).toEqual(['approval-required', 'latency-mann-whitney', 'zai-proxy-default', 'zai-proxy-functional-tests']);
   });
 });

@@ -23,18 +23,14 @@
  * The data folder is the clone's own `./.promoter`, fresh. It does not cover the registry, nor uncommitted
  * changes (the clone is of HEAD).
  *
- * Why the promotions end `rejected` here, not `succeeded`: the example policy, read from the clone through
- * the service, has a webhook check (`functional-tests`) whose URL is an in-cluster name
- * (functional-tests.mcp.svc.cluster.local) that no machine outside that cluster resolves, so it can only
- * be measured as an error. The test asserts exactly that: every other check passes, the gate rejects for
- * the webhook checks alone, nothing is patched, and the CLI exits 1 as the README says for `rejected`. For
- * a policy without webhook checks it expects `succeeded` (each promotion then also bakes: 5 min in the
- * example), which is why its waits are computed from the policy.
+ * How the promotions end: the Quick start's dry run, on healthy traffic, passes the example policy's gate
+ * (`succeeded`, naming the image it would set). Before the SDK and CLI snippets, whose promotions are real,
+ * the canary starts failing (60% of its requests): their gate rejects on `canary-error-rate`, nothing is
+ * patched, the CLI exits 1 as the README says for `rejected`. Passing them would add the example's 5-minute
+ * bake twice; a rejection shows the same commands and exit-code contract in about a minute each.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +39,7 @@ import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { normalizePolicy, type Policy } from '../../services/promoter/src/domain/policy/model.js';
 import type { PolicyDocument } from '../../services/promoter/src/domain/policy/model.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
+import { freePort } from '../fixtures/ports.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { snippetUnder } from './markdown-snippets.js';
 
@@ -117,17 +114,6 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port: free } = server.address() as AddressInfo; // TCP, so an AddressInfo
-      server.close(() => resolve(free));
-    });
-  });
-}
-
 /** The README's address replaced by the test service's. */
 function pointed(text: string): string {
   return text.replaceAll(README_PORT, `localhost:${port}`);
@@ -149,42 +135,43 @@ async function promotionUntilDone(id: string, timeoutMs: number): Promise<Promot
   }
 }
 
-/** The checks this machine cannot serve: webhooks (the example's is an in-cluster address). */
-function unreachableChecks(): string[] {
-  return (policy?.checks ?? []).filter((check) => check.kind === 'webhook' && check.phases.includes('pre')).map((check) => check.name);
-}
+/** The check that rejects the real promotions once the canary fails. */
+const FAILING_CHECK = 'canary-error-rate';
 
-/** How a promotion with the stored policy ends here. */
-function expectedEnd(): 'rejected' | 'succeeded' {
-  return unreachableChecks().length > 0 ? 'rejected' : 'succeeded';
-}
-
-/** How long a promotion may take with the stored policy: the gate's measurements, and the bake when it passes. */
-function promotionBudgetMs(dryRun: boolean): number {
+/** How long a promotion's gate may take with the stored policy (its measurements, an interval apart). */
+function gateBudgetMs(): number {
   if (!policy) throw new Error('the policy is not stored yet');
   const pre = policy.checks.filter((check) => check.phases.includes('pre'));
   const rounds = Math.max(1, ...pre.map((check) => Math.max(check.samples, check.consecutiveErrorLimit + 1)));
-  const gate = policy.intervalMs * (rounds + 1);
-  const bake = dryRun || expectedEnd() === 'rejected' ? 0 : policy.bakeMs + policy.intervalMs * 2;
-  return gate + bake + 60_000;
+  return policy.intervalMs * (rounds + 1) + 60_000;
 }
 
-/** The gate rejected for the unreachable checks alone: every other measurement passed, nothing was patched. */
-function expectGateOutcome(record: PromotionRecord): void {
-  const unreachable = unreachableChecks();
+/**
+ * The gate's verdict: `succeeded` with every measurement passing (healthy traffic), or `rejected` by the
+ * failing canary's error rate, which the reason names; either way nothing was patched.
+ */
+function expectGateOutcome(record: PromotionRecord, expected: 'succeeded' | 'rejected'): void {
   const context = JSON.stringify(record, null, 1).slice(0, 4000);
-  expect(record.state, context).toBe(expectedEnd());
-  const others = record.checkResults.filter((result) => !unreachable.includes(result.check));
-  expect(others.length, context).toBeGreaterThan(0);
-  expect(others.filter((result) => result.result !== 'pass'), context).toEqual([]);
-  for (const name of unreachable) {
-    expect(record.stateReason, context).toContain(name);
-    expect(record.checkResults.filter((result) => result.check === name).map((result) => result.result), context).toContain('error');
+  expect(record.state, context).toBe(expected);
+  expect(record.checkResults.length, context).toBeGreaterThan(0);
+  const failing = record.checkResults.filter((result) => result.result !== 'pass');
+  if (expected === 'succeeded') expect(failing, context).toEqual([]);
+  else {
+    expect(record.stateReason, context).toContain(FAILING_CHECK);
+    expect(failing.map((result) => result.check), context).toContain(FAILING_CHECK);
   }
-  if (expectedEnd() === 'rejected') {
-    expect(kube?.requests.filter((request) => request.method === 'PATCH' || request.method === 'PUT')).toEqual([]);
-    expect(kube?.getDeployment('mcp', 'zai-proxy')?.spec.template.spec.containers[0]?.image).toBe(OLD_IMAGE);
-  }
+  expect(kube?.requests.filter((request) => request.method === 'PATCH' || request.method === 'PUT')).toEqual([]);
+  expect(kube?.getDeployment('mcp', 'zai-proxy')?.spec.template.spec.containers[0]?.image).toBe(OLD_IMAGE);
+}
+
+/** Errors per 100 requests of the canary (variant `test`); production always has 1. */
+let canaryErrors = 1;
+
+/** The canary starts failing, and the test waits until Prometheus' 5-minute rate says so. */
+async function breakCanary(): Promise<void> {
+  canaryErrors = 60;
+  const ratio = 'sum(rate(zai_proxy_requests_total{namespace="mcp",variant="test",status=~"5.."}[5m])) / sum(rate(zai_proxy_requests_total{namespace="mcp",variant="test"}[5m]))';
+  await prometheus?.waitForSeries(`(${ratio}) > 0.1`, undefined, 120_000);
 }
 
 /** Series for every query of the example policy, moving as traffic would: 1% errors, identical latencies. */
@@ -193,8 +180,9 @@ function serveTraffic(metrics: Exporter): NodeJS.Timeout {
   const tick = () => {
     for (const variant of ['canary', 'test', 'production']) {
       const labels = { namespace: 'mcp', variant };
-      metrics.inc('zai_proxy_requests_total', { ...labels, status: '200' }, 99);
-      metrics.inc('zai_proxy_requests_total', { ...labels, status: '500' }, 1);
+      const errors = variant === 'production' ? 1 : canaryErrors;
+      metrics.inc('zai_proxy_requests_total', { ...labels, status: '200' }, 100 - errors);
+      metrics.inc('zai_proxy_requests_total', { ...labels, status: '500' }, errors);
       for (const [le, count] of buckets) metrics.inc('zai_proxy_request_duration_seconds_bucket', { ...labels, le }, count);
       metrics.inc('zai_proxy_tokens_total', labels, 500);
     }
@@ -341,15 +329,16 @@ describe('a fresh clone', () => {
     expect(listed.status).toBe(200);
     expect((listed.body['items'] as Array<{ id: string }>)[0]?.id).toBe(id);
 
-    const done = await promotionUntilDone(id, promotionBudgetMs(true));
-    expectGateOutcome(done);
-    if (done.state === 'succeeded') expect(done.stateReason).toContain('would set proxy from');
+    const done = await promotionUntilDone(id, gateBudgetMs());
+    expectGateOutcome(done, 'succeeded');
+    expect(done.stateReason).toContain('would set proxy from');
   }, 600_000);
 
   it("runs the README's SDK snippet with tsx from the clone: it promotes and resolves at the end", async () => {
     const snippet = snippetUnder(ROOT, 'README.md', 'SDK and CLI', 'ts');
     writeFileSync(join(clone, 'readme-sdk-snippet.ts'), pointed(snippet.code));
-    const budget = promotionBudgetMs(false);
+    await breakCanary();
+    const budget = gateBudgetMs();
     const result = await run('npx', ['tsx', 'readme-sdk-snippet.ts'], { timeoutMs: budget });
     expect(result.code, result.stderr).toBe(0);
     const [latest] = (await api<{ items: Array<{ id: string }> }>('/v1/promotions?limit=1')).items;
@@ -357,18 +346,19 @@ describe('a fresh clone', () => {
     expect(record).toMatchObject({ dryRun: false, reason: 'promote 1.2.1' });
     // What the snippet printed is the record's end.
     expect(result.stdout.trim().split('\n').at(-1)).toBe(`${record.state} ${record.stateReason}`);
-    expectGateOutcome(record);
+    expectGateOutcome(record, 'rejected');
   }, 900_000);
 
   it("runs the README's CLI snippet from the clone: `promote … --wait` ends with the exit code and last line the README says", async () => {
     const block = snippetUnder(ROOT, 'README.md', 'SDK and CLI', 'sh').code;
     expect(block).toContain('https://promoter.internal');
     const script = block.replaceAll('https://promoter.internal', base);
-    const result = await run('bash', ['-c', script], { env: { CI_COMMIT_TAG }, timeoutMs: promotionBudgetMs(false) });
+    await breakCanary(); // already broken when the SDK test ran; says so again when this test runs alone
+    const result = await run('bash', ['-c', script], { env: { CI_COMMIT_TAG }, timeoutMs: gateBudgetMs() });
     const [latest] = (await api<{ items: Array<{ id: string }> }>('/v1/promotions?limit=1')).items;
     const record = await api<PromotionRecord>(`/v1/promotions/${latest?.id}`);
     expect(record).toMatchObject({ dryRun: false, reason: CI_COMMIT_TAG });
-    expectGateOutcome(record);
+    expectGateOutcome(record, 'rejected');
     // README: "exit 0 succeeded, 1 rejected/rolled back/failed/aborted"; the last line names the end and why.
     expect(result.code, result.stderr).toBe(record.state === 'succeeded' ? 0 : 1);
     const mark = record.state === 'succeeded' ? '✓' : '✗';
