@@ -29,6 +29,7 @@ const SHELL_BLOCKS: Readonly<Record<string, string>> = {
   'README.md > Quick start': FRESH_CLONE,
   'README.md > SDK and CLI': FRESH_CLONE,
   'README.md > GitOps': 'syntax only: it needs a Git repository named in PROMOTER_GIT_REPOSITORIES_FILE; test/gitops sends the same request',
+  'README.md > GitOps #2': 'syntax only: the CLI against a service with Git delivery configured; test/cli/promote-via-git.test.ts runs promote --via git --repository --file --wait against a real git server',
   'README.md > Development': 'syntax only: the development commands themselves (npm test, build, bench, sdk:generate)',
   'packages/cli/README.md > @promoter/cli: the `promoter` command': `syntax only: the same promote as README.md > SDK and CLI, which is ${FRESH_CLONE}`,
   'packages/cli/README.md > Exit codes': 'syntax only: `...` stands for a promote command line; test/cli checks each exit code',
