@@ -48,7 +48,8 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
       {
         width: Math.max(280, element.clientWidth),
         height: 220,
-        scales: { x: { time: true } },
+        // One measurement is a zero-width range, which uPlot widens to years: show a minute either side instead.
+        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) } },
         legend: { live: false },
         axes: [axis, { ...axis, size: 60 }],
         series: [
@@ -89,7 +90,7 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
     <figure class="chart">
       <div ref={box} class="chart-plot" data-chart={props.id} data-points={data.x.length} role="img" aria-label={`${props.name}: ${data.x.length} measurements`} />
       <figcaption class="muted">
-        {data.x.length} measurements{data.boundLabel ? `; bound: ${data.boundLabel}` : ''}
+        {data.x.length} measurement{data.x.length === 1 ? '' : 's'}{data.boundLabel ? `; bound: ${data.boundLabel}` : ''}
       </figcaption>
     </figure>
   );

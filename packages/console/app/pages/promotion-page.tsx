@@ -173,7 +173,7 @@ export function CheckPanel(props: { id: string; name: string; check: Parameters<
         {props.name} {last && <span class={`result result-${last.result}`}>{last.result}</span>}
         <span class="muted">
           {' '}
-          {props.results.length} measurements, {failing} failed
+          {props.results.length} measurement{props.results.length === 1 ? '' : 's'}, {failing} failed
         </span>
       </h3>
       {last && <p class="message">{last.message}</p>}
