@@ -36,6 +36,14 @@ export function readmeFiles(root: string): string[] {
   return files;
 }
 
+/** The operator documentation (docs/*.md): its blocks are checked for syntax; they run against a real cluster. */
+export function docFiles(root: string): string[] {
+  return readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`);
+}
+
 /** Every fenced block of `file` (CommonMark fences: ``` or ~~~, closed by a fence at least as long). */
 export function snippetsOf(root: string, file: string): Snippet[] {
   const lines = readFileSync(join(root, file), 'utf8').split('\n');
