@@ -18,6 +18,7 @@ import { openDatabase } from '../../services/promoter/src/adapters/db/connection
 import { PolicyRepository } from '../../services/promoter/src/adapters/db/policy-repository.js';
 import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { digest } from '../../services/promoter/src/domain/canonical-json.js';
+import { newPromotion } from '../../services/promoter/src/http/new-promotion.js';
 import type { PromotionRequest } from '../../services/promoter/src/http/promotions.js';
 import { serveIpc } from '../lib/ipc.js';
 
@@ -69,21 +70,7 @@ async function startRepo(): Promise<{ app: FastifyInstance; close: () => Promise
     const key = request.headers['idempotency-key'];
     const policy = await policies.get(body.policy);
     const { promotion } = await promotions.create(
-      {
-        namespace: body.target.namespace,
-        deployment: body.target.deployment,
-        container: body.target.container,
-        sourceDeployment: body.source?.deployment,
-        sourceContainer: body.source?.container,
-        tagSuffixToStrip: body.source?.tagSuffixToStrip,
-        image: body.image,
-        policyName: policy.name,
-        policyVersion: policy.version,
-        policySnapshot: policy.document,
-        dryRun: body.dryRun ?? false,
-        reason: body.reason,
-        actor: 'bench',
-      },
+      newPromotion(body, policy, 'bench'),
       typeof key === 'string' ? { key, requestHash: digest(body) } : undefined,
     );
     return reply.code(201).send(promotion);

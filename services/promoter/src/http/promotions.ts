@@ -8,9 +8,9 @@ import { digest } from '../domain/canonical-json.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import type { PromotionAction, PromotionState } from '../domain/promotion-state-machine.js';
 import type { ImageLocator } from '../domain/gitops/image-edit.js';
-import { gitLocator } from '../engine/target-verifier.js';
 import { redactPolicyDocument } from './redaction.js';
 import type { EventStreamLimiter } from './event-stream-limits.js';
+import { newPromotion } from './new-promotion.js';
 import { registerOperations } from './operations.js';
 import { streamPromotionEvents } from './promotion-events-stream.js';
 import type { PromotionEventFeed, ScannedEvent } from '../adapters/db/promotion-event-feed.js';
@@ -81,23 +81,7 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
         if (missing.length > 0) throw errors.validation(missing);
         const key = request.headers['idempotency-key'] as string | undefined;
         const { promotion, replayed } = await promotions.create(
-          {
-            namespace: body.target.namespace,
-            deployment: body.target.deployment,
-            container: body.target.container,
-            sourceDeployment: body.source?.deployment,
-            sourceContainer: body.source?.container,
-            tagSuffixToStrip: body.source?.tagSuffixToStrip,
-            image: body.image,
-            policyName: policy.name,
-            policyVersion: policy.version,
-            policySnapshot: policy.document,
-            dryRun: body.dryRun ?? false,
-            reason: body.reason,
-            actor: request.principal.name,
-            delivery: body.delivery?.via === 'git' ? { via: 'git', repository: body.delivery.repository, file: body.delivery.file, locator: gitLocator(body) } : undefined,
-            release: policy.document.afterSuccess?.release ? { state: 'pending', repository: policy.document.afterSuccess.release.repository } : undefined,
-          },
+          newPromotion(body, policy, request.principal.name),
           key === undefined ? undefined : { key, requestHash: digest(body) },
         );
         if (!replayed) request.log.info({ promotion: promotion.id, target: body.target, dryRun: promotion.dryRun }, 'promotion created');
