@@ -392,6 +392,11 @@ describe('web console in a real browser', () => {
     expect(shown.some(([, result]) => result === 'pass')).toBe(true);
     expect(shown.some(([, result]) => result === 'fail')).toBe(true);
     expect(await page.locator('[data-chart="backtest:past-error-rate"]').getAttribute('data-points')).toBe(String(measurements.length));
+    // One table per check (the intervals, not the promotion page's measurements too), and the window typed in stays.
+    expect(await page.locator('.backtest-result table.intervals').count()).toBe(1);
+    expect(await page.locator('.backtest-result table.measurements').count()).toBe(0);
+    expect(await page.getByLabel('From').inputValue()).toBe(await local(start));
+    expect(await page.getByLabel('To').inputValue()).toBe(await local(end));
   }, 60_000);
 
   it('needs no sign-in on an open API, and charts a promotion with 2,000 measurements without jank', async () => {

@@ -7,6 +7,7 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pollUntil } from '@promoter/fake-kube';
 import { GitDelivery, parseGitConfig, type GitLogger } from '../../services/promoter/src/adapters/git/index.js';
 
 export const MANIFEST = `# zai-proxy in production
@@ -139,12 +140,6 @@ export async function startPushHoldingProxy(upstream: UpstreamGitServer): Promis
 }
 
 /** Calls `probe` every 50 ms until it returns something, and returns that; fails after `timeoutMs`. */
-export async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`nothing came within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(probe, { timeoutMs, intervalMs: 50 });
 }

@@ -83,6 +83,17 @@ describe('data folder lock, in process', () => {
     expect(existsSync(lock.path)).toBe(false);
   });
 
+  it('leaves a lock file that is no longer its own when it releases', () => {
+    const dataDir = tempFolder();
+    const lock = lockDataDir(dataDir);
+    // Deleted by hand and taken by another process meanwhile.
+    const other = JSON.stringify({ pid: deadPid(), host: 'other-host', startedAt: 'later' });
+    writeFileSync(lock.path, other);
+    lock.release();
+    lock.release();
+    expect(readFileSync(lock.path, 'utf8')).toBe(other);
+  });
+
   it('never takes a lock held from another host, and says how to fix it', () => {
     const dataDir = tempFolder();
     writeFileSync(join(dataDir, LOCK_FILE), JSON.stringify({ pid: deadPid(), host: 'other-host', startedAt: 'earlier' }));

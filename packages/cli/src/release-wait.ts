@@ -3,6 +3,7 @@
  * own once the promotion is `succeeded`, so the record `waitForPromotion` returns still says `pending`.
  * `--wait` waits for it too, re-reading the record, so the final summary can show the tag or why it failed.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { PromoterAbortError, type PromoterClient, type PromotionDetail, type PromotionEvent } from '@promoter/sdk';
 
 export interface ReleaseWaitOptions {
@@ -28,7 +29,9 @@ export async function waitForRelease(client: Pick<PromoterClient, 'promotions'>,
   while (releasePending(current)) {
     const left = options.deadline === undefined ? pollMs : Math.min(pollMs, options.deadline - Date.now());
     if (left <= 0) return { detail: current, settled: false };
-    await sleep(left, options.signal, current.id);
+    await delay(left, undefined, { signal: options.signal }).catch((error: unknown) => {
+      throw new PromoterAbortError(`stopped waiting for the release of promotion ${current.id}`, options.signal.reason ?? error);
+    });
     current = await client.promotions.get(current.id, { signal: options.signal });
     for (const event of current.events.filter((e) => e.id > after)) {
       after = event.id;
@@ -36,19 +39,4 @@ export async function waitForRelease(client: Pick<PromoterClient, 'promotions'>,
     }
   }
   return { detail: current, settled: true };
-}
-
-function sleep(ms: number, signal: AbortSignal, id: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stop = () => {
-      clearTimeout(timer);
-      reject(new PromoterAbortError(`stopped waiting for the release of promotion ${id}`, signal.reason));
-    };
-    if (signal.aborted) return stop();
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', stop, { once: true });
-  });
 }

@@ -79,8 +79,6 @@ export interface AppDeps {
   readonly requestTimeoutMs?: number;
   /** Open event streams per token and in all (defaults 20 and 500). */
   readonly eventStreams?: { readonly perToken: number; readonly total: number };
-  /** What webhook checks may call (config.webhooks); without it and without `webhooks`, nothing. */
-  readonly webhookPolicy?: { readonly allowedUrls: readonly string[]; readonly secrets: Readonly<Record<string, string>> };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -193,7 +191,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
-  const webhooks = deps.webhooks ?? new WebhookClient(deps.webhookPolicy ?? {});
+  // Without `webhooks` (service.ts passes the one config.webhooks allows), webhook checks may call nothing.
+  const webhooks = deps.webhooks ?? new WebhookClient();
   const checkRunner = deps.checkRunner ?? new CheckRunner({ prometheus: queries, webhooks });
   const evaluations = new EvaluationRepository(deps.db);
   const evaluationService = new EvaluationService({ evaluations, policies, policyDocuments, runner: checkRunner, prometheus: queries });

@@ -3,7 +3,7 @@
  * stops the service with a message naming the variable, instead of failing later in a confusing way.
  */
 import { resolve } from 'node:path';
-import { loadNotificationsFile, SinkConfigError, type NotificationsConfig } from './notifications/sinks-config.js';
+import { isHttpUrl, loadNotificationsFile, SinkConfigError, type NotificationsConfig } from './notifications/sinks-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -171,14 +171,14 @@ function notificationsConfig(file: string | undefined, env: Readonly<Record<stri
 
 function publicUrl(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
-  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('PROMOTER_PUBLIC_URL', 'must be an http:// or https:// URL');
+  if (!isHttpUrl(url)) throw new ConfigError('PROMOTER_PUBLIC_URL', 'must be an http:// or https:// URL');
   return url.replace(/\/+$/, '');
 }
 
 function prometheusConfig(get: (name: string) => string | undefined): PrometheusConfig | undefined {
   const url = get('PROMETHEUS_URL');
   if (url === undefined) return undefined;
-  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('PROMETHEUS_URL', 'must be an http:// or https:// URL');
+  if (!isHttpUrl(url)) throw new ConfigError('PROMETHEUS_URL', 'must be an http:// or https:// URL');
   const parsed = new URL(url);
   // Credentials in the URL would travel into error messages, logs and stored check results.
   if (parsed.username !== '' || parsed.password !== '') {

@@ -5,11 +5,11 @@
  */
 import { useState } from 'preact/hooks';
 import type { Check, Evaluation, EvaluationRequest } from '@promoter/sdk';
+import { CheckPanel } from '../components/check-panel.js';
 import { describeError } from '../lib/errors.js';
 import { number, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { may, type Session } from '../lib/session.js';
-import { CheckPanel } from './promotion-page.js';
 
 const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
@@ -19,7 +19,11 @@ export function Backtest(props: { session: Session }) {
   const [result, setResult] = useState<Evaluation | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const now = new Date();
+  // The last hour as of the page's opening: defaults only, so a re-render (the run) keeps the window typed in.
+  const [defaultWindow] = useState(() => {
+    const now = new Date();
+    return { start: localInput(new Date(now.getTime() - 3_600_000)), end: localInput(now) };
+  });
 
   const run = async (event: Event) => {
     event.preventDefault();
@@ -79,10 +83,10 @@ export function Backtest(props: { session: Session }) {
           </select>
         </label>
         <label>
-          From <input type="datetime-local" name="start" required value={localInput(new Date(now.getTime() - 3_600_000))} />
+          From <input type="datetime-local" name="start" required defaultValue={defaultWindow.start} />
         </label>
         <label>
-          To <input type="datetime-local" name="end" required value={localInput(now)} />
+          To <input type="datetime-local" name="end" required defaultValue={defaultWindow.end} />
         </label>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Running…' : 'Run backtest'}
@@ -107,8 +111,7 @@ function BacktestResult(props: { evaluation: Evaluation; checks: readonly Check[
       </h2>
       {e.reason && <p class="message">{e.reason}</p>}
       {e.checks.map((check) => (
-        <div>
-          <CheckPanel id={`backtest:${check.name}`} name={check.name} check={props.checks.find((c) => c.name === check.name)} results={check.measurements} />
+        <CheckPanel key={check.name} id={`backtest:${check.name}`} name={check.name} check={props.checks.find((c) => c.name === check.name)} results={check.measurements}>
           <details open>
             <summary>Verdict per interval ({check.measurements.length})</summary>
             <table class="intervals">
@@ -132,7 +135,7 @@ function BacktestResult(props: { evaluation: Evaluation; checks: readonly Check[
               </tbody>
             </table>
           </details>
-        </div>
+        </CheckPanel>
       ))}
     </section>
   );

@@ -7,10 +7,9 @@
 import { useEffect } from 'preact/hooks';
 import { isTerminalState, type CheckResult, type PromotionDetail, type PromotionEvent } from '@promoter/sdk';
 import { ActionButton, type Action } from '../components/action-dialog.js';
-import { CheckChart } from '../components/check-chart.js';
-import { CopyButton } from '../components/copy-button.js';
+import { CheckPanel } from '../components/check-panel.js';
 import { StateBadge } from '../components/state-badge.js';
-import { duration, number, parseDuration, time } from '../lib/format.js';
+import { duration, parseDuration, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { may, type Session } from '../lib/session.js';
 
@@ -161,64 +160,6 @@ function Checks(props: { detail: PromotionDetail }) {
         return <CheckPanel key={name} id={name} name={name} check={definition} results={results} />;
       })}
     </div>
-  );
-}
-
-export function CheckPanel(props: { id: string; name: string; check: Parameters<typeof CheckChart>[0]['check']; results: readonly CheckResult[] }) {
-  const last = props.results.reduce<CheckResult | undefined>((latest, r) => (!latest || r.measuredAt >= latest.measuredAt ? r : latest), undefined);
-  const failing = props.results.filter((r) => r.result === 'fail').length;
-  return (
-    <section class="check" data-check={props.name} aria-label={`check ${props.name}`}>
-      <h3>
-        {props.name} {last && <span class={`result result-${last.result}`}>{last.result}</span>}
-        <span class="muted">
-          {' '}
-          {props.results.length} measurement{props.results.length === 1 ? '' : 's'}, {failing} failed
-        </span>
-      </h3>
-      {last && <p class="message">{last.message}</p>}
-      <CheckChart id={props.id} name={props.name} check={props.check} results={props.results} />
-      {last?.query && (
-        <div class="query">
-          <code>{last.query}</code>
-          <CopyButton text={last.query} label={`Copy the PromQL of ${props.name}`} />
-        </div>
-      )}
-      {last?.baselineQuery && (
-        <div class="query">
-          <code>{last.baselineQuery}</code>
-          <CopyButton text={last.baselineQuery} label={`Copy the baseline PromQL of ${props.name}`} />
-        </div>
-      )}
-      <details>
-        <summary>Latest measurements</summary>
-        <table class="measurements">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Value</th>
-              <th scope="col">Baseline</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.results
-              .slice(-50)
-              .reverse()
-              .map((r) => (
-                <tr>
-                  <td>{time(r.measuredAt)}</td>
-                  <td>{r.phase}</td>
-                  <td>{number(r.value)}</td>
-                  <td>{number(r.baselineValue)}</td>
-                  <td class={`result-${r.result}`}>{r.result}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </details>
-    </section>
   );
 }
 

@@ -14,8 +14,6 @@ export interface GitDeliverySettings {
   readonly locator: ImageLocator;
 }
 
-export type DeliverySettings = { readonly via: 'kubernetes' } | GitDeliverySettings;
-
 /** What the Git delivery did, kept beside its settings. */
 export interface GitDeliveryRecord {
   readonly branch?: string;

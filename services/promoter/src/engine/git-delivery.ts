@@ -6,8 +6,6 @@
  */
 import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
 import { ImageEditError } from '../domain/gitops/image-edit.js';
-import { promoteSubject } from '../domain/gitops/commit-message.js';
-import type { GitDeliverySettings } from '../domain/delivery.js';
 import { DeliveryError, type DeliveryResult, type ImageChangeRequest, type ImageDelivery } from './image-delivery.js';
 
 export class GitOpsDelivery implements ImageDelivery {
@@ -23,43 +21,41 @@ export class GitOpsDelivery implements ImageDelivery {
   async apply({ promotion, from, to, purpose }: ImageChangeRequest): Promise<DeliveryResult> {
     const delivery = promotion.delivery;
     if (delivery.via !== 'git') throw new DeliveryError(`promotion ${promotion.id} is not delivered through Git`, false);
-    const settings: GitDeliverySettings = delivery;
-    const where = `file ${settings.file} in repository ${settings.repository}`;
+    const where = `file ${delivery.file} in repository ${delivery.repository}`;
     try {
       if (purpose === 'promote') {
         const done = await this.#git.commitImage({
-          repository: settings.repository,
-          file: settings.file,
-          locator: settings.locator,
+          repository: delivery.repository,
+          file: delivery.file,
+          locator: delivery.locator,
           expectedCurrentImage: from,
           newImage: to,
           promotionId: promotion.id,
-          message: promoteSubject(to),
         });
         const how = done.outcome === 'committed' ? 'committed' : done.outcome === 'found-own-commit' ? 'found its own commit (resumed after a restart)' : 'found the image already in place';
         return {
           outcome: 'applied',
           event: {
             type: 'commit',
-            reason: `${how}: ${settings.file} ${from} -> ${to} in ${done.repository}@${done.branch} (${done.commit.slice(0, 12)})`,
+            reason: `${how}: ${delivery.file} ${from} -> ${to} in ${done.repository}@${done.branch} (${done.commit.slice(0, 12)})`,
             data: { repository: done.repository, branch: done.branch, file: done.file, commit: done.commit, outcome: done.outcome, attempts: done.attempts },
           },
           record: { branch: done.branch, commit: done.commit },
         };
       }
       const undone = await this.#git.revertImage({
-        repository: settings.repository,
+        repository: delivery.repository,
         promotionId: promotion.id,
-        ...('commit' in delivery && delivery.commit ? { commit: delivery.commit } : {}),
-        file: settings.file,
-        locator: settings.locator,
+        ...(delivery.commit ? { commit: delivery.commit } : {}),
+        file: delivery.file,
+        locator: delivery.locator,
       });
       const how = undone.outcome === 'found-own-commit' ? 'found its own rollback commit' : undone.outcome === 'already-in-place' ? 'found nothing to revert' : undone.method === 'revert' ? 'reverted' : 'restored the previous image (the revert conflicted)';
       return {
         outcome: 'applied',
         event: {
           type: 'commit',
-          reason: `${how}: ${settings.file} back to ${undone.restoredImage} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
+          reason: `${how}: ${delivery.file} back to ${undone.restoredImage} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
           data: { repository: undone.repository, branch: undone.branch, file: undone.file, commit: undone.commit, method: undone.method, outcome: undone.outcome },
         },
         record: { revertCommit: undone.commit, revertMethod: undone.method },
@@ -67,7 +63,7 @@ export class GitOpsDelivery implements ImageDelivery {
     } catch (error) {
       if (error instanceof ImageEditError && error.code === 'image-drift') return { outcome: 'conflict', found: error.found, where };
       if (error instanceof GitError || error instanceof ImageEditError) {
-        throw new DeliveryError(`Git (${settings.repository}): ${error.message}`, error instanceof GitError && error.retryable, { cause: error });
+        throw new DeliveryError(`Git (${delivery.repository}): ${error.message}`, error instanceof GitError && error.retryable, { cause: error });
       }
       throw error;
     }

@@ -19,7 +19,7 @@ import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
 import { DeliveryError, type ImageDelivery } from './image-delivery.js';
-import type { ReleaseFinalizer } from './release-finalizer.js';
+import { UNCONFIGURED_RELEASES, type ReleaseFinalizer } from './release-finalizer.js';
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
 
 export interface StepDeps {
@@ -27,7 +27,7 @@ export interface StepDeps {
   readonly kube: KubernetesClient;
   /** The delivery a promotion uses (its `delivery.via`). */
   readonly deliveryFor: (promotion: Promotion) => ImageDelivery;
-  /** Finalizes releases after success, when a policy asks (absent: such a finalization fails, saying why). */
+  /** Finalizes releases after success, when a policy asks (absent: UNCONFIGURED_RELEASES, which fails saying why). */
   readonly releases?: ReleaseFinalizer;
   readonly runner: CheckRunner;
   readonly prometheus: PrometheusQueries | undefined;
@@ -285,9 +285,8 @@ export class PromotionSteps {
       handledAction: 'finalize',
       nextRunInMs: IDLE_MS,
     });
-    if (!this.#deps.releases) return failed('no Git repositories are configured (PROMOTER_GIT_REPOSITORIES_FILE)');
     try {
-      const done = await this.#deps.releases.finalize(promotion, settings);
+      const done = await (this.#deps.releases ?? UNCONFIGURED_RELEASES).finalize(promotion, settings);
       return {
         record: { release: { state: 'done', repository: done.repository, version: done.version, commit: done.commit, tag: done.tag, at } },
         events: [

@@ -31,6 +31,13 @@ export function releaseVersion(image: string): string | undefined {
   return parsed.tag.replace(/^v(?=\d)/, '');
 }
 
+/** Without Git repositories a release cannot be made: the finalization fails saying so, the success stands. */
+export const UNCONFIGURED_RELEASES: ReleaseFinalizer = {
+  finalize: async () => {
+    throw new DeliveryError('no Git repositories are configured (PROMOTER_GIT_REPOSITORIES_FILE)', false);
+  },
+};
+
 export class GitReleaseFinalizer implements ReleaseFinalizer {
   readonly #git: GitRepositories;
 

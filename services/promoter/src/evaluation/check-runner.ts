@@ -100,9 +100,11 @@ export class CheckRunner {
     const doc = check.document;
     const keys = checkLabelKeys(doc);
     const namespace = context.target.namespace;
-    const judgedLabels = await labelsFor(labels, { namespace, name: judgedDeployment(context.target, context.phase) }, keys.judged);
+    const [judgedLabels, productionLabels] = await Promise.all([
+      labelsFor(labels, { namespace, name: judgedDeployment(context.target, context.phase) }, keys.judged),
+      labelsFor(labels, { namespace, name: context.target.deployment }, keys.production),
+    ]);
     if ('error' in judgedLabels) return unlabelled(judgedLabels);
-    const productionLabels = await labelsFor(labels, { namespace, name: context.target.deployment }, keys.production);
     if ('error' in productionLabels) return unlabelled(productionLabels, 'baseline: ');
     const variables = { ...plain, ...labelVariables(judgedLabels.labels) };
     try {
@@ -119,8 +121,15 @@ export class CheckRunner {
       const main = renderTemplate(doc.query ?? '', variables);
       if ('error' in main) return fail(main.error);
       rendered.query = main.query;
-      const baselineVars = baselineVariables(plain, context.target, baselineOverrides(doc.baseline), labelVariables(productionLabels.labels));
-      const baselineQuery = doc.baseline ? renderTemplate(doc.baseline.query ?? doc.query ?? '', doc.baseline.offset ? { ...variables, ...baselineOverrides(doc.baseline) } : baselineVars) : undefined;
+      const baseline = doc.baseline;
+      const overrides = baselineOverrides(baseline);
+      // The same query at an earlier time keeps the judged Deployment's values; otherwise it is about production.
+      const baselineQuery = baseline
+        ? renderTemplate(
+            baseline.query ?? doc.query ?? '',
+            baseline.offset ? { ...variables, ...overrides } : baselineVariables(plain, context.target, overrides, labelVariables(productionLabels.labels)),
+          )
+        : undefined;
       if (baselineQuery && 'error' in baselineQuery) return fail(`baseline: ${baselineQuery.error}`);
       rendered.baselineQuery = baselineQuery?.query ?? null;
 

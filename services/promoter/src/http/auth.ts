@@ -99,10 +99,13 @@ export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], 
   return { isOpen };
 }
 
+const MAX_TRACKED_ADDRESSES = 10_000;
+
 /**
  * Failed authentications per client address in a fixed window: past the limit the address gets 429
  * without its token being looked at, so guessing tokens costs a minute per few dozen guesses. Per
- * replica, in memory; bounded by pruning expired windows when it grows.
+ * replica, in memory; expired windows are forgotten as new ones start, and at most
+ * MAX_TRACKED_ADDRESSES are kept.
  */
 export class FailedAuthLimiter {
   readonly #windows = new Map<string, { count: number; resetAt: number }>();
@@ -117,14 +120,17 @@ export class FailedAuthLimiter {
     if (this.limit <= 0) return;
     const now = this.now();
     const window = this.#windows.get(address);
-    if (!window || window.resetAt <= now) {
-      if (this.#windows.size >= 10_000) this.#prune(now);
-      // Still full of live windows: forget the oldest rather than grow without bound.
-      if (this.#windows.size >= 10_000) this.#windows.delete(this.#windows.keys().next().value as string);
-      this.#windows.set(address, { count: 1, resetAt: now + this.windowMs });
-    } else {
+    if (window && window.resetAt > now) {
       window.count += 1;
+      return;
     }
+    // Re-inserted, never updated in place: the map's order is then the order the windows end in, so the
+    // expired ones are at its front and are forgotten without scanning the live ones.
+    this.#windows.delete(address);
+    this.#forgetExpired(now);
+    // Still full of live windows: forget the one that ends first rather than grow without bound.
+    if (this.#windows.size >= MAX_TRACKED_ADDRESSES) this.#windows.delete(this.#windows.keys().next().value as string);
+    this.#windows.set(address, { count: 1, resetAt: now + this.windowMs });
   }
 
   refuseIfExceeded(address: string): void {
@@ -143,7 +149,10 @@ export class FailedAuthLimiter {
     }
   }
 
-  #prune(now: number): void {
-    for (const [address, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(address);
+  #forgetExpired(now: number): void {
+    for (const [address, window] of this.#windows) {
+      if (window.resetAt > now) break;
+      this.#windows.delete(address);
+    }
   }
 }

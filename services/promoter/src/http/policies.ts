@@ -50,9 +50,10 @@ export async function policyRoutes(app: FastifyInstance, deps: PolicyRoutesDeps)
       access: { role: 'viewer', namespaces: 'checked' },
       handler: async (request) => {
         const { name } = request.params as { name: string };
-        const latest = await policies.get(name);
-        request.scope.see(owner(latest), () => errors.policyNotFound(name));
-        return { items: (await policies.versions(name)).filter((p) => visible(request, p)).map(readable) };
+        // Newest first, and not found for a policy that does not exist: the first is the one that owns it.
+        const versions = await policies.versions(name);
+        request.scope.see(versions[0] ? owner(versions[0]) : null, () => errors.policyNotFound(name));
+        return { items: versions.filter((p) => visible(request, p)).map(readable) };
       },
     },
     putPolicy: {

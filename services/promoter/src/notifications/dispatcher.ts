@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { DeliveryRow, NotificationStore } from '../adapters/db/notification-store.js';
-import { decide } from './delivery-policy.js';
+import { decide, type AttemptResult, type Decision } from './delivery-policy.js';
 import { send } from './http-send.js';
 import { render } from './render.js';
 import type { NotificationsConfig, Sink } from './sinks-config.js';
@@ -94,19 +94,19 @@ export class NotificationDispatcher {
     const { store, log, counter, config } = this.#options;
     const sink = this.#sinks.get(delivery.sink);
     const now = new Date();
-    let result;
-    if (!sink) {
-      // The sink was removed from the configuration since the row was written.
-      result = { error: `sink ${delivery.sink} is no longer configured` };
-    } else {
+    const attempts = delivery.attempts + 1;
+    let result: AttemptResult;
+    let decision: Decision;
+    if (sink) {
       this.attempts++;
       result = await send(sink.url, render(sink, delivery.payload, now), config.delivery.timeoutMs, config.delivery.maxResponseBytes);
+      decision = decide(result, attempts, now.getTime() - new Date(delivery.due_since).getTime(), config.delivery, now);
+    } else {
+      // The sink was removed from the configuration since the row was written.
+      result = { error: `sink ${delivery.sink} is no longer configured` };
+      decision = { kind: 'dead', why: 'sink not configured' };
     }
-    const attempts = delivery.attempts + 1;
-    const decision = sink
-      ? decide(result, attempts, now.getTime() - new Date(delivery.due_since).getTime(), config.delivery, now)
-      : ({ kind: 'dead', why: 'sink not configured' } as const);
-    const error = decision.kind === 'delivered' ? null : [result.error ?? (result.status === undefined ? undefined : `HTTP ${result.status}`), decision.kind === 'dead' ? decision.why : undefined].filter(Boolean).join('; ');
+    const error = decision.kind === 'delivered' ? null : failure(result, decision);
     try {
       const recorded = await store.record(delivery.id, this.owner, {
         status: decision.kind === 'retry' ? 'pending' : decision.kind,
@@ -126,4 +126,10 @@ export class NotificationDispatcher {
     else if (decision.kind === 'retry') log.warn({ ...fields, error, retryInMs: decision.delayMs }, 'notification not delivered; will retry');
     else log.debug(fields, 'notification delivered');
   }
+}
+
+/** What went wrong, for the delivery's last_error: the attempt's error or status, and why it is final. */
+function failure(result: AttemptResult, decision: Decision): string {
+  const what = result.error ?? (result.status === undefined ? undefined : `HTTP ${result.status}`);
+  return [what, decision.kind === 'dead' ? decision.why : undefined].filter(Boolean).join('; ');
 }

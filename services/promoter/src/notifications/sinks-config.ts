@@ -107,7 +107,7 @@ function parseSink(raw: unknown, index: number, env: Env): Sink {
   }
   const url = resolveValue(name, 'url', raw.url, env, true);
   if (url === undefined) throw new SinkConfigError(name, '`url` is required');
-  if (!/^https?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new SinkConfigError(name, '`url` must be an http:// or https:// URL');
+  if (!isHttpUrl(url)) throw new SinkConfigError(name, '`url` must be an http:// or https:// URL');
   let secret: Uint8Array | undefined;
   if (type === 'webhook') {
     if (raw.secret === undefined) throw new SinkConfigError(name, 'a webhook sink needs `secret` ({ env: NAME } or { file: PATH }) to sign with');
@@ -204,6 +204,11 @@ function parseDelivery(raw: unknown): DeliveryPolicy {
 function unknownKeys(sink: string | undefined, object: Record<string, unknown>, known: readonly string[]): void {
   const unknown = Object.keys(object).find((key) => !known.includes(key));
   if (unknown !== undefined) throw new SinkConfigError(sink, `unknown field \`${unknown}\`; known: ${known.join(', ')}`);
+}
+
+/** An http:// or https:// URL without whitespace that `fetch` can parse. */
+export function isHttpUrl(value: string): boolean {
+  return /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

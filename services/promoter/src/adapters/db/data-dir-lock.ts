@@ -156,7 +156,7 @@ function takeOver(folder: string, path: string, stale: LockHolder, content: stri
       }
       unlinkSync(path);
     }
-    if (!tryCreate(path, content)) throw lockedError(folder, readHolder(path) === 'gone' ? undefined : (readHolder(path) as LockHolder | undefined));
+    if (!tryCreate(path, content)) throw lockedError(folder, readHolder(path));
   } finally {
     rmdirSync(marker);
   }

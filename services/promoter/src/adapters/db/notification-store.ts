@@ -29,17 +29,15 @@ export interface DeliveryRow {
 
 const COLUMNS = sql`id, event_id, event_type, sink, promotion_id, payload, status, attempts, next_attempt_at, last_status_code, last_error, created_at, due_since, updated_at, delivered_at`;
 
-/** A data-modifying CTE body that inserts `rows` for the promotion in `fromCte` (written only if that CTE has a row). */
+/**
+ * A data-modifying CTE body that inserts `rows` for the promotion in `fromCte` (written only if that CTE
+ * has a row), numbered here so that they are inserted (and so sent) in the order they were planned.
+ */
 export function outboxInsert(rows: readonly OutboxRow[], fromCte: string): RawBuilder<unknown> {
   return sql`INSERT INTO notification_deliveries (event_id, event_type, sink, promotion_id, payload)
     SELECT o.event_id, o.event_type, o.sink, ${sql.ref(fromCte)}.id, o.payload
-    FROM ${sql.table(fromCte)}, jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS o(event_id text, event_type text, sink text, payload jsonb, ord int)
+    FROM ${sql.table(fromCte)}, jsonb_to_recordset(${JSON.stringify(rows.map((row, ord) => ({ ...row, ord })))}::jsonb) AS o(event_id text, event_type text, sink text, payload jsonb, ord int)
     ORDER BY o.ord`;
-}
-
-/** `rows` numbered, so that they are inserted (and so sent) in the order they were planned. */
-export function numbered(rows: readonly OutboxRow[]): (OutboxRow & { ord: number })[] {
-  return rows.map((row, ord) => ({ ...row, ord }));
 }
 
 export class NotificationStore {
@@ -118,10 +116,5 @@ export class NotificationStore {
     const result = await sql<{ age: number | null }>`
       SELECT extract(epoch FROM now() - min(due_since))::float8 AS age FROM notification_deliveries WHERE status = 'pending'`.execute(this.#db);
     return Math.max(0, result.rows[0]?.age ?? 0);
-  }
-
-  async countDead(): Promise<number> {
-    const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM notification_deliveries WHERE status = 'dead'`.execute(this.#db);
-    return result.rows[0]?.n ?? 0;
   }
 }

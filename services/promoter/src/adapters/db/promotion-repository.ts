@@ -14,7 +14,7 @@ import {
 } from '../../domain/promotion-state-machine.js';
 import { stateAssignments } from './promotion-state-writes.js';
 import type { GitDeliverySettings, ReleaseRecord } from '../../domain/delivery.js';
-import { numbered, outboxInsert } from './notification-store.js';
+import { outboxInsert } from './notification-store.js';
 import { promotionFromRow } from './promotion-rows.js';
 import type { NotificationPlanner } from '../../notifications/notification-events.js';
 import { isUniqueViolation } from './errors.js';
@@ -301,7 +301,7 @@ export class PromotionRepository {
     // The outbox rows in the same transaction as the state change.
     const outbox = this.#notifications?.plan(promotionFromRow(row), change, [], new Date()) ?? [];
     if (outbox.length > 0) {
-      await sql`WITH target AS (SELECT ${row.id}::uuid AS id) ${outboxInsert(numbered(outbox), 'target')}`.execute(trx);
+      await sql`WITH target AS (SELECT ${row.id}::uuid AS id) ${outboxInsert(outbox, 'target')}`.execute(trx);
     }
     return promotionView(updated);
   }

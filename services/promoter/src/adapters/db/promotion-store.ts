@@ -12,7 +12,7 @@ import type { CheckedStep } from '../../domain/step-outcome.js';
 import { measurementRow } from './check-result-rows.js';
 import { promotionFromRow } from './promotion-rows.js';
 import { stateAssignments } from './promotion-state-writes.js';
-import { numbered, outboxInsert } from './notification-store.js';
+import { outboxInsert } from './notification-store.js';
 import type { NotificationPlanner } from '../../notifications/notification-events.js';
 
 /** The columns a step may set besides state and progress. */
@@ -128,7 +128,7 @@ export class PromotionStore {
           ]
         : []),
       // The outbox rows, in the same statement as the state change: exactly as durable, and only with the lease.
-      ...(outbox.length > 0 ? [sql`outbox AS (${outboxInsert(numbered(outbox), 'cur')})`] : []),
+      ...(outbox.length > 0 ? [sql`outbox AS (${outboxInsert(outbox, 'cur')})`] : []),
       sql`updated AS (UPDATE promotions AS p SET ${sql.join(assignments)} FROM cur WHERE p.id = cur.id RETURNING p.id)`,
     ];
     const result = await sql<{ n: number }>`WITH ${sql.join(ctes)} SELECT count(*)::int AS n FROM updated`.execute(this.#db);

@@ -39,20 +39,19 @@ export class TokenRepository {
           // The open API's first token: every replica's first-token creation serializes here, and only the
           // one that finds no token (ever, revoked ones included) may store one.
           await sql`SELECT pg_advisory_xact_lock(hashtextextended('api_tokens:first', 0))`.execute(trx);
-          const existing = await trx.selectFrom('api_tokens').select('name').limit(1).executeTakeFirst();
-          if (existing) throw errors.unauthorized('The API is closed: a token exists. Send Authorization: Bearer <token>.');
+          if (await anyToken(trx)) throw errors.unauthorized('The API is closed: a token exists. Send Authorization: Bearer <token>.');
         }
         return trx
-        .insertInto('api_tokens')
-        .values({
-          name: input.name,
-          role: input.role,
-          namespaces: input.namespaces ? JSON.stringify(input.namespaces) : null,
-          secret_sha256: secretDigest(secret),
-          created_by: actor,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+          .insertInto('api_tokens')
+          .values({
+            name: input.name,
+            role: input.role,
+            namespaces: input.namespaces ? JSON.stringify(input.namespaces) : null,
+            secret_sha256: secretDigest(secret),
+            created_by: actor,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
       });
       return { ...view(row), secret };
     } catch (error) {
@@ -98,10 +97,13 @@ export class TokenRepository {
   }
 
   /** Whether any API token was ever created (revoked ones count: revoking the last one does not reopen the API). */
-  async anyEverCreated(): Promise<boolean> {
-    const row = await this.#db.selectFrom('api_tokens').select('name').limit(1).executeTakeFirst();
-    return row !== undefined;
+  anyEverCreated(): Promise<boolean> {
+    return anyToken(this.#db);
   }
+}
+
+async function anyToken(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('api_tokens').select('name').limit(1).executeTakeFirst()) !== undefined;
 }
 
 function view(row: { name: string; role: string; namespaces: string[] | null; created_by: string; created_at: Date | string }): StoredToken {

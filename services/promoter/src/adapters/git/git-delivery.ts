@@ -144,7 +144,9 @@ export class GitDelivery {
         const target = request.commit !== undefined ? await this.#ownPromotionCommit(copy, repository, request, request.commit) : (await findOwnCommit(copy, request.promotionId, 'promote'))?.commit;
         if (target === undefined) {
           // The promotion never committed (it stopped before its push): the file is as it was.
-          const current = readImage((await copy.readFile(file)) ?? '', request.locator, file);
+          const text = await copy.readFile(file);
+          if (text === undefined) throw fileNotFound(repository, file);
+          const current = readImage(text, request.locator, file);
           return { ...base, commit: await lastCommitTouching(copy, file), created: false, method: 'revert', restoredImage: current, outcome: 'already-in-place', attempts: attempt };
         }
         const promoted = readImage((await copy.showFile(target, file)) ?? '', request.locator, file);
