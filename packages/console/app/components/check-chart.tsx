@@ -19,6 +19,8 @@ declare global {
 }
 
 const DENSE_POINTS = 300;
+// Tick spacings for the time axis, in seconds: whole seconds at the least, since times are shown to the second.
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000, 31536000];
 // x, value, bound, lower bound, baseline, four result markers, then the no-value row.
 const NO_VALUE_SERIES = 9;
 const COLORS = { value: '#2563eb', bound: '#dc2626', baseline: '#7c3aed', pass: '#16a34a', fail: '#dc2626', inconclusive: '#ca8a04', error: '#6b7280' };
@@ -53,6 +55,8 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
       {
         width: Math.max(280, element.clientWidth),
         height: 220,
+        // Room on the right for the last time label, which is centred on the plot's edge.
+        padding: [null, 32, null, null],
         // The measurements' own span, never uPlot's guess (years, for one time or a series without values).
         // The no-value row has a scale of its own with no axis: its height means nothing.
         scales: {
@@ -67,7 +71,7 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
           drawAxes: [(u) => hasNoValue(u) && drawNoValueBand(u, text)],
         },
         // No tick labels inside the no-value band: a number there would read as the height of its marks.
-        axes: [{ ...axis, values: (_u, ticks, _axis, _space, spacing) => axisTimes(ticks, spacing) }, { ...axis, size: 60, filter: (u, splits) => splits.map((v) => (hasNoValue(u) && v < valueFloor(u) ? null : v)) }],
+        axes: [{ ...axis, space: 80, incrs: TIME_STEPS, values: (_u, ticks, _axis, _space, spacing) => axisTimes(ticks, spacing) }, { ...axis, size: 60, filter: (u, splits) => splits.map((v) => (hasNoValue(u) && v < valueFloor(u) ? null : v)) }],
         series: [
           {},
           // Past a few hundred points, dots hide the line and cost a draw each: the line and the non-pass markers say it all.
