@@ -82,12 +82,12 @@ export function PromotionPage(props: { session: Session; id: string }) {
           </a>
         </dd>
         <dt>Started by</dt>
-        <dd>
+        <dd data-volatile>
           {detail.actor} at {time(detail.createdAt)}
           {detail.reason ? ` — ${detail.reason}` : ''}
         </dd>
         <dt>Duration</dt>
-        <dd>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
+        <dd data-volatile>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
         <Progress detail={detail} />
       </dl>
       {live.error && (

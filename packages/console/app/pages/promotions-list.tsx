@@ -180,7 +180,7 @@ function Row(props: { promotion: Promotion }) {
       <td>
         <time dateTime={p.createdAt}>{time(p.createdAt)}</time>
       </td>
-      <td>{duration(end - Date.parse(p.createdAt))}</td>
+      <td data-volatile>{duration(end - Date.parse(p.createdAt))}</td>
     </tr>
   );
 }
