@@ -657,6 +657,8 @@ describe('NOTES.txt', () => {
     expect(notes).toContain('http://127.0.0.1:8080/docs');
     expect(notes).toContain('export PROMOTER_URL=http://127.0.0.1:8080');
     expect(notes).toContain('export PROMOTER_TOKEN=');
-    expect(notes).toContain('npx promoter list');
+    expect(notes).toContain('node_modules/.bin/promoter list');
+    expect(notes).toContain('exec deploy/promoter -- env PROMOTER_TOKEN=<secret> promoter list');
+    expect(notes).not.toMatch(/^\s*npx promoter/m);
   });
 });
