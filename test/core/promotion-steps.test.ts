@@ -26,7 +26,7 @@ describe('a promotion through its states', () => {
     const done = await w.run();
     expect(w.states).toEqual(['pending', 'analyzing', 'promoting', 'verifying', 'succeeded']);
     expect(done).toMatchObject({ resolvedImage: NEW, previousImage: OLD, verdict: 'pass' });
-    expect(done.stateReason).toBe('verified for 120s: all 1 checks passed');
+    expect(done.stateReason).toBe('verified for 120s: the 1 check passed');
     expect(w.kube.patches).toEqual([{ ref: TARGET, container: 'proxy', from: OLD, to: NEW }]);
     expect(w.kube.image(TARGET, 'proxy')).toBe(NEW);
     // Sample numbers run 1..n in each phase, from the tallies kept in progress.
@@ -271,7 +271,7 @@ describe('check kinds through the gate', () => {
   });
 
   it.each([
-    ['webhook 200', { status: 200 }, 'promoting', /all 1 checks passed/],
+    ['webhook 200', { status: 200 }, 'promoting', /the 1 check passed/],
     ['webhook 500', { status: 500, body: 'tests failed: 3 of 40' }, 'rejected', /functional: webhook answered 500: tests failed: 3 of 40/],
     ['webhook unreachable', 'refused' as const, 'rejected', /functional could not be measured/],
   ])('%s', async (_name, answer, state, reason) => {

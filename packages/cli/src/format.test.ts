@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Promotion } from '@promoter/sdk';
-import { checkLine, formatNumber, gitLines, latestChecks, table } from './format.js';
+import { checkLine, counted, formatNumber, gitLines, latestChecks, table } from './format.js';
 import { Output, wantsColour } from './output.js';
 
 const plain = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: false, json: false, color: false }).style;
@@ -52,7 +52,8 @@ it('latestChecks keeps the last measurement per check and phase', () => {
 });
 
 it('table pads columns, ignoring colour codes', () => {
-  expect(table([['\u001b[1mID\u001b[22m', 'STATE'], ['abc', 'pending']])).toEqual(['\u001b[1mID\u001b[22m   STATE', 'abc  pending']);
+  const { bold } = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: true, json: false, color: true }).style;
+  expect(table([[bold('ID'), 'STATE'], ['abc', 'pending']])).toEqual([`${bold('ID')}   STATE`, 'abc  pending']);
 });
 
 describe('wantsColour', () => {
@@ -107,5 +108,15 @@ describe('gitLines', () => {
     ['a skipped release with its reason', promotion({ state: 'aborted', release: { state: 'skipped', repository: 'app-source', reason: 'the promotion ended aborted, so there is nothing to release' } }), ['  release   none in app-source: the promotion ended aborted, so there is nothing to release']],
   ])('%s', (_name, given, want) => {
     expect(gitLines(plain, given)).toEqual(want);
+  });
+});
+
+describe('counted', () => {
+  it.each([
+    ['none', { given: 0, want: '0 checks' }],
+    ['one', { given: 1, want: '1 check' }],
+    ['two', { given: 2, want: '2 checks' }],
+  ])('%s', (_name, { given, want }) => {
+    expect(counted(given, 'check')).toBe(want);
   });
 });

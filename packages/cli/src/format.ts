@@ -1,6 +1,6 @@
 /** Text renderings of promotions, events, check results and policies, for humans. */
 import { isTerminalState, type CheckResult, type Evaluation, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionState } from '@promoter/sdk';
-import type { Styles } from './output.js';
+import { visibleLength, type Styles } from './output.js';
 
 export function stateStyle(styles: Styles, state: PromotionState | string): string {
   switch (state) {
@@ -58,11 +58,16 @@ export function eventLine(styles: Styles, event: PromotionEvent): string {
   return `${styles.dim(clock(event.at))}  ${what}${reason}${event.actor !== 'engine' ? styles.dim(`  (${event.actor})`) : ''}`;
 }
 
+/** A count with its noun in the right number: `1 check`, `3 checks`. */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** One line per notification delivery: `✓ delivered  ops-hook  succeeded  1 attempt  HTTP 200`. */
 export function deliveryLine(styles: Styles, delivery: NotificationDelivery): string {
   const status =
     delivery.status === 'delivered' ? styles.green('✓ delivered') : delivery.status === 'dead' ? styles.red('✗ dead     ') : styles.yellow('… pending  ');
-  const attempts = `${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}`;
+  const attempts = counted(delivery.attempts, 'attempt');
   const code = delivery.lastStatusCode === null ? '' : `  HTTP ${delivery.lastStatusCode}`;
   const error = delivery.lastError && delivery.status !== 'delivered' ? styles.dim(`  ${delivery.lastError}`) : '';
   return `${status}  ${delivery.sink}  ${delivery.event}  ${attempts}${code}${error}  ${styles.dim(delivery.id)}`;
@@ -156,12 +161,11 @@ export function gitLines(styles: Styles, promotion: PromotionDetail | Promotion)
 
 /** Columns padded to their widest cell (colour codes excluded from the width). */
 export function table(rows: readonly (readonly string[])[]): string[] {
-  const visible = (text: string) => text.replace(/\u001b\[\d+m/g, '').length;
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
   return rows.map((row) =>
     row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell))))
       .join('  ')
       .trimEnd(),
   );

@@ -12,6 +12,7 @@ import { checkVerdict, finalVerdict, phaseVerdict, type Measurement, type Number
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import type { CheckRunner } from './check-runner.js';
 import { checksFor, measureRound } from './evaluate-phase.js';
+import { counted } from '../domain/counted.js';
 
 export interface EvaluationRequest {
   target: { namespace: string; deployment: string; container: string };
@@ -154,7 +155,7 @@ function checkCost(checks: readonly Check[], rounds: number): void {
   }
   if (queries > EVALUATION_LIMITS.queries) {
     throw errors.validation([
-      { pointer: '/body', detail: `this evaluation would run ${queries} Prometheus queries (${rounds} rounds of ${checks.length} checks); the limit is ${EVALUATION_LIMITS.queries} per evaluation` },
+      { pointer: '/body', detail: `this evaluation would run ${counted(queries, 'Prometheus query', 'Prometheus queries')} (${counted(rounds, 'round')} of ${counted(checks.length, 'check')}); the limit is ${EVALUATION_LIMITS.queries} per evaluation` },
     ]);
   }
   if (webhookCalls > EVALUATION_LIMITS.webhookCalls) {

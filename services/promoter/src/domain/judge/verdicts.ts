@@ -71,7 +71,7 @@ export function phaseVerdict(checks: readonly CheckVerdict[], newestFirst: reado
   if (checks.length === 0) return { outcome: 'pass', reason: 'the phase has no checks' };
   const ranked = [...checks].sort((a, b) => SEVERITY[b.outcome] - SEVERITY[a.outcome]);
   const worst = ranked[0] as CheckVerdict;
-  if (worst.outcome === 'pass') return { outcome: 'pass', reason: `all ${checks.length} checks passed` };
+  if (worst.outcome === 'pass') return { outcome: 'pass', reason: checks.length === 1 ? 'the 1 check passed' : `all ${checks.length} checks passed` };
   if (worst.outcome === 'pending') return { outcome: 'pending', reason: worst.reason, decidingCheck: worst.check };
   const found = newestFirst.find((m) => m.check === worst.check && m.result !== 'pass')?.message;
   const evidence = found === worst.reason ? undefined : found;
