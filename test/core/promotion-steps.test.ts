@@ -59,7 +59,7 @@ describe('a promotion through its states', () => {
     expect(w.states).toEqual(['pending', 'analyzing', 'rejected']);
     expect(w.stepsRun).toBe(2);
     expect(done.stateReason).toBe(
-      'pre-promotion gate: a: PROMETHEUS_URL is not configured, so the check cannot be measured; b: PROMETHEUS_URL is not configured, so the check cannot be measured; nothing was patched',
+      'pre-promotion gate: 2 checks cannot be measured (a, b): the service has no PROMETHEUS_URL; nothing was patched',
     );
   });
 
