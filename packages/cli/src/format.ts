@@ -83,9 +83,14 @@ export function checkLine(styles: Styles, result: CheckResult): string {
 
 /** Why a measurement has no value: the service's message says (e.g. Prometheus not configured). */
 function noValue(result: CheckResult): string {
-  const message = result.message.startsWith(`${result.check}: `) ? result.message.slice(result.check.length + 2) : result.message;
+  const message = withoutCheckName(result.message, result.check);
   const label = result.result === 'error' ? 'error' : 'no data';
   return message ? `${label}: ${message}` : label;
+}
+
+/** The service's messages start with the check's name, which the line shows already. */
+function withoutCheckName(message: string, check: string): string {
+  return message.startsWith(`${check}: `) ? message.slice(check.length + 2) : message;
 }
 
 export function formatNumber(value: number): string {
@@ -192,7 +197,14 @@ export function evaluationLines(styles: Styles, evaluation: Evaluation): string[
   ];
   for (const check of evaluation.checks) {
     lines.push(`  ${outcomeMark(styles, check.verdict)} ${check.name} ${styles.dim(`(${check.kind})`)}${check.reason ? `: ${check.reason}` : ''}`);
-    for (const measurement of check.measurements) lines.push(`      ${checkLine(styles, measurement)}`);
+    // Errors come grouped (a backtest where Prometheus failed throughout repeats one message per interval).
+    const grouped = check.errors !== undefined;
+    for (const measurement of check.measurements) if (!grouped || measurement.result !== 'error') lines.push(`      ${checkLine(styles, measurement)}`);
+    for (const group of check.errors ?? []) {
+      const message = withoutCheckName(group.message, check.name);
+      const when = group.count === 1 ? group.first : `${group.first} to ${group.last}`;
+      lines.push(`      ${outcomeMark(styles, 'error')} ${counted(group.count, 'error')}: ${message} ${styles.dim(`(${when})`)}`);
+    }
   }
   return lines;
 }

@@ -47,6 +47,7 @@ export type {
   CreatedToken,
   CheckOutcome,
   CheckResult,
+  CheckErrorGroup,
   CheckVerdict,
   Evaluation,
   EvaluationRequest,

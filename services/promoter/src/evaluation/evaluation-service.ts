@@ -11,6 +11,7 @@ import { normalizePolicy, POLICY_DEFAULTS, type Check, type Phase, type PolicyDo
 import { checkVerdict, finalVerdict, phaseVerdict, type Measurement, type NumberedMeasurement } from '../domain/judge/index.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import type { CheckRunner } from './check-runner.js';
+import { groupErrors } from './error-groups.js';
 import { checksFor, measureRound } from './evaluate-phase.js';
 import { counted } from '../domain/counted.js';
 
@@ -115,6 +116,7 @@ export class EvaluationService {
           verdict: finalVerdict(verdicts[index]?.outcome ?? 'pending'),
           reason: verdicts[index]?.reason,
           measurements: (byCheck.get(check.name) ?? []).map((m, sample) => measurementView(m, sample + 1, ids[next++] ?? 0)),
+          errors: groupErrors(byCheck.get(check.name) ?? []),
         }));
       },
     );
