@@ -62,9 +62,16 @@ describe('the packed SDK and CLI', () => {
 
   it("the README's CI example installs these packages at their versions, never a bare npx promoter", async () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const versions: Record<string, string> = {};
     for (const name of ['sdk', 'cli'] as const) {
       const { version } = JSON.parse(await readFile(join(ROOT, 'packages', name, 'package.json'), 'utf8')) as { version: string };
+      versions[name] = version;
       expect(readme).toContain(`@promoter/${name}@${version}`);
+    }
+    // Every pinned install in the docs names the current versions.
+    for (const doc of ['README.md', 'packages/cli/README.md', 'packages/sdk/README.md', 'docs/operations.md']) {
+      const text = await readFile(join(ROOT, doc), 'utf8');
+      for (const [, name, version] of text.matchAll(/@promoter\/(sdk|cli)@(\d+\.\d+\.\d+)/g)) expect(`${doc}: ${name}@${version}`).toBe(`${doc}: ${name}@${versions[name ?? '']}`);
     }
     const ciBlock = readme.slice(readme.indexOf('## SDK and CLI'), readme.indexOf('## Operations'));
     expect(ciBlock.split('\n').filter((line) => /^\s*npx promoter\b/.test(line))).toEqual([]);
