@@ -61,7 +61,9 @@ export class GitOpsDelivery implements ImageDelivery {
         record: { revertCommit: undone.commit, revertMethod: undone.method },
       };
     } catch (error) {
-      if (error instanceof ImageEditError && error.code === 'image-drift') return { outcome: 'conflict', found: error.found, where };
+      // `found` is set only for a value that looks like an image reference (quotableImage): anything else
+      // in the file is described, never quoted, in the reason that goes to events and notifications.
+      if (error instanceof ImageEditError && error.code === 'image-drift') return { outcome: 'conflict', found: error.found ?? 'a value that is not an image reference', where };
       if (error instanceof GitError || error instanceof ImageEditError) {
         throw new DeliveryError(`Git (${delivery.repository}): ${error.message}`, error instanceof GitError && error.retryable, { cause: error });
       }
