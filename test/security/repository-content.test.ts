@@ -306,7 +306,9 @@ describe('large repository files are parsed off the event loop', () => {
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
       const started = performance.now();
-      const response = await fetch(`${svc.url}/v1/promotions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(createBody('large', file)) });
+      // Each attempt in a namespace of its own: an accepted promotion would make the next a 409.
+      const request = { ...createBody('large', file), target: { namespace: `${file.includes('big') ? 'big' : 'many'}-${attempt}`, deployment: 'zai-proxy', container: 'proxy' } };
+      const response = await fetch(`${svc.url}/v1/promotions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
       const body = await response.text();
       const took = performance.now() - started;
       loop.disable();

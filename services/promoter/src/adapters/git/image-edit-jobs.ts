@@ -23,6 +23,9 @@ export type ImageEditOutcome =
   | { readonly ok: true; readonly value: string | ImageEdit }
   | { readonly ok: false; readonly error: ImageEditFailure | { readonly kind: 'other'; readonly message: string } };
 
+/** What the worker sends once it has loaded and listens for jobs. */
+export const READY = 'ready';
+
 export interface JobMessage {
   readonly id: number;
   readonly job: ImageEditJob;

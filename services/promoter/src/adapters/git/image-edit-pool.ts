@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ImageEditError, type ImageChange, type ImageEdit, type ImageLocator, type ParseLimits } from '../../domain/gitops/image-edit.js';
-import { failureError, type ImageEditJob, type ImageEditOutcome, type JobMessage, type OutcomeMessage } from './image-edit-jobs.js';
+import { READY, failureError, type ImageEditJob, type ImageEditOutcome, type JobMessage, type OutcomeMessage } from './image-edit-jobs.js';
 
 export interface ImageEditWorkerOptions {
   readonly limits: ParseLimits;
@@ -21,7 +21,7 @@ const WORKER_HEAP_MB = 1024;
 
 export class ImageEditWorker {
   readonly #options: ImageEditWorkerOptions;
-  #worker: Worker | undefined;
+  #worker: { readonly thread: Worker; readonly ready: Promise<void> } | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #nextId = 1;
 
@@ -42,7 +42,7 @@ export class ImageEditWorker {
   async close(): Promise<void> {
     const worker = this.#worker;
     this.#worker = undefined;
-    await worker?.terminate();
+    await worker?.thread.terminate();
   }
 
   #enqueue(job: ImageEditJob, file: string): Promise<string | ImageEdit> {
@@ -51,21 +51,40 @@ export class ImageEditWorker {
     return run;
   }
 
-  #spawn(): Worker {
-    const worker = spawnWorker();
+  #spawn(): { thread: Worker; ready: Promise<void> } {
+    const thread = spawnWorker();
+    const spawned = {
+      thread,
+      ready: new Promise<void>((resolve, reject) => {
+        const onReady = (message: unknown) => {
+          if (message !== READY) return;
+          thread.off('message', onReady);
+          resolve();
+        };
+        thread.on('message', onReady);
+        thread.once('exit', (code) => reject(new Error(`the YAML worker stopped (exit ${code}) before it was ready`)));
+      }),
+    };
     // A worker that dies between jobs is replaced by the next job (and an 'error' without a listener
     // would take the process down).
     const forget = () => {
-      if (this.#worker === worker) this.#worker = undefined;
+      if (this.#worker === spawned) this.#worker = undefined;
     };
-    worker.on('error', forget);
-    worker.on('exit', forget);
-    worker.unref();
-    return worker;
+    thread.on('error', forget);
+    thread.on('exit', forget);
+    spawned.ready.catch(() => undefined);
+    return spawned;
   }
 
-  #run(job: ImageEditJob, file: string): Promise<string | ImageEdit> {
-    const worker = (this.#worker ??= this.#spawn());
+  async #run(job: ImageEditJob, file: string): Promise<string | ImageEdit> {
+    const spawned = (this.#worker ??= this.#spawn());
+    const worker = spawned.thread;
+    worker.ref();
+    try {
+      await spawned.ready;
+    } finally {
+      worker.unref();
+    }
     const id = this.#nextId++;
     return new Promise<string | ImageEdit>((resolve, reject) => {
       const finish = (outcome: ImageEditOutcome | Error) => {
@@ -79,7 +98,7 @@ export class ImageEditWorker {
         else reject(failureError(outcome.error));
       };
       const discard = () => {
-        if (this.#worker === worker) this.#worker = undefined;
+        if (this.#worker === spawned) this.#worker = undefined;
       };
       const onMessage = (message: OutcomeMessage) => {
         if (message.id === id) finish(message.outcome);

@@ -4,7 +4,7 @@
  */
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { runJob, type JobMessage, type OutcomeMessage } from './image-edit-jobs.js';
+import { READY, runJob, type JobMessage, type OutcomeMessage } from './image-edit-jobs.js';
 
 const port = parentPort;
 if (!port) throw new Error('image-edit-worker.ts runs as a worker thread only');
@@ -21,3 +21,5 @@ port.on('message', ({ id, job }: JobMessage) => {
   const answer: OutcomeMessage = { id, outcome: runJob(job) };
   port.postMessage(answer);
 });
+// Loaded: a job's time limit counts from here, not from the thread's start.
+port.postMessage(READY);
