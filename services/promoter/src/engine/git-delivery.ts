@@ -5,7 +5,7 @@
  * after a crash finds its own commit instead of committing twice.
  */
 import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
-import { ImageEditError } from '../domain/gitops/image-edit.js';
+import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
 import { DeliveryError, type DeliveryResult, type ImageChangeRequest, type ImageDelivery } from './image-delivery.js';
 
 export class GitOpsDelivery implements ImageDelivery {
@@ -55,7 +55,8 @@ export class GitOpsDelivery implements ImageDelivery {
         outcome: 'applied',
         event: {
           type: 'commit',
-          reason: `${how}: ${delivery.file} back to ${undone.restoredImage} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
+          // The restored image was read from the repository: named only when it looks like an image.
+          reason: `${how}: ${delivery.file} back to ${quotableImage(undone.restoredImage) ? undone.restoredImage : 'the image before the promotion'} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
           data: { repository: undone.repository, branch: undone.branch, file: undone.file, commit: undone.commit, method: undone.method, outcome: undone.outcome },
         },
         record: { revertCommit: undone.commit, revertMethod: undone.method },
