@@ -4,7 +4,7 @@
  * thread that stalled the API, the event streams and the engine for as long. Here one long-lived worker
  * thread does the YAML work, one job at a time from a queue; a job that runs past its time limit has its
  * worker terminated (a new one starts for the next job) and fails with a `too-large` ImageEditError.
- * The worker holds the process open only while a job runs.
+ * The worker holds the process open only while a job runs, and stops after a minute without one.
  */
 import { Worker } from 'node:worker_threads';
 import { ImageEditError, type ImageChange, type ImageEdit, type ImageLocator, type ParseLimits } from '../../domain/gitops/image-edit.js';
@@ -18,12 +18,15 @@ export interface ImageEditWorkerOptions {
 
 /** Heap of the worker: a file within the size limit needs far less; a runaway parse stops here. */
 const WORKER_HEAP_MB = 1024;
+/** A worker without a job for this long is stopped; the next job starts another. */
+const IDLE_STOP_MS = 60_000;
 
 export class ImageEditWorker {
   readonly #options: ImageEditWorkerOptions;
   #worker: { readonly thread: Worker; readonly ready: Promise<void> } | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #nextId = 1;
+  #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ImageEditWorkerOptions) {
     this.#options = options;
@@ -40,14 +43,22 @@ export class ImageEditWorker {
 
   /** Stops the worker (a later job starts a new one). */
   async close(): Promise<void> {
+    clearTimeout(this.#idleTimer);
     const worker = this.#worker;
     this.#worker = undefined;
     await worker?.thread.terminate();
   }
 
   #enqueue(job: ImageEditJob, file: string): Promise<string | ImageEdit> {
+    clearTimeout(this.#idleTimer);
     const run = this.#tail.then(() => this.#run(job, file));
-    this.#tail = run.catch(() => undefined);
+    const tail = run.catch(() => undefined);
+    this.#tail = tail;
+    void tail.then(() => {
+      if (this.#tail !== tail) return;
+      this.#idleTimer = setTimeout(() => void this.close(), IDLE_STOP_MS);
+      this.#idleTimer.unref();
+    });
     return run;
   }
 
