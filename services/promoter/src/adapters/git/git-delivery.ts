@@ -4,6 +4,9 @@
  * `Promotion-Action`), so it never commits twice; a push that loses a race with another push is fetched,
  * re-applied on the new tip and retried (bounded), so a concurrent commit is kept, never overwritten; a file
  * that no longer holds the expected image stops the write with an `image-drift` ImageEditError.
+ * A repository's content is untrusted input: files are read and written as Git objects only, never through
+ * the work tree (repository-files.ts: no symbolic link, submodule or oversized file), and parsed in a worker
+ * thread (image-edit-pool.ts), within DEFAULT_CONTENT_LIMITS unless the options say otherwise.
  *
  * @example
  * const delivery = new GitDelivery({ config: await loadGitConfig(file, { cacheDir }), logger: app.log });
