@@ -28,6 +28,7 @@ it('renders the repositories file the service parses, points the service at it a
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as Container;
   expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_REPOSITORIES_FILE', value: '/etc/promoter/git/repositories.yaml' });
+  expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_MAX_FILE_BYTES', value: '2097152' });
   expect(container.volumeMounts).toContainEqual({ name: 'git-credentials', mountPath: '/var/run/secrets/promoter-git', readOnly: true });
   expect(pod.volumes).toContainEqual({ name: 'git-credentials', secret: { secretName: 'promoter-git', defaultMode: 0o400 } });
 });
@@ -36,6 +37,7 @@ it('renders nothing for Git without repositories', async () => {
   const { objects, text } = await render({ values: ['minimal.yaml'] });
   expect(objects.some((o) => o.metadata.name.endsWith('-git'))).toBe(false);
   expect(text).not.toContain('PROMOTER_GIT_REPOSITORIES_FILE');
+  expect(text).not.toContain('PROMOTER_GIT_MAX_FILE_BYTES');
 });
 
 it("the README's repositories file names credentials where the chart mounts them", async () => {
