@@ -66,6 +66,8 @@ async function main(): Promise<void> {
 
 async function pressEnter(prompt: string): Promise<void> {
   const reader = createInterface({ input: process.stdin, output: process.stdout });
+  // On a terminal readline takes Ctrl-C itself (raw mode: no SIGINT reaches any process): pass it on.
+  reader.once('SIGINT', () => onSignal('SIGINT'));
   try {
     await reader.question(prompt, { signal: aborted.signal });
   } finally {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { freePort, startExporter, startGitOpsController, startGitServer, startPrometheus, startTraffic, type GitOpsController, type GitServer, type PrometheusInstance } from '@promoter/local-stack';
@@ -89,12 +89,12 @@ export async function startDemoStack(cleanup: Cleanup, options: StackOptions): P
     applications: [{ name: 'zai-proxy', repository: git.barePath('deploy'), file: MANIFEST_FILE, target: { namespace: NAMESPACE, deployment: PRODUCTION, container: CONTAINER } }],
   });
   cleanup.add('Argo CD stand-in', () => argo.stop());
-  say(`git          ${git.url}: deploy.git (${MANIFEST_FILE}, watched by an Argo CD stand-in) and app-source.git (VERSION 1.2.0)`);
+  say(`git          ${git.url}: deploy.git (${MANIFEST_FILE}, watched by an Argo CD stand-in) and app-source.git (VERSION 1.2.0); folder ${dirname(git.root)}`);
   cleanup.throwIfStopping();
 
   const prometheus = await startPrometheus({ targets: [exporter.target] });
   cleanup.add('Prometheus', () => prometheus.stop());
-  say(`prometheus   ${prometheus.url} scraping every second`);
+  say(`prometheus   ${prometheus.url} scraping every second; folder ${dirname(prometheus.dataDir)}`);
   cleanup.throwIfStopping();
 
   const token = `demo-${randomBytes(12).toString('hex')}`;

@@ -73,7 +73,16 @@ async function waitForOutput(run: DemoRun, pattern: RegExp, timeoutMs: number): 
   }
 }
 
-const folderOf = (output: string): string | undefined => /folder (\/\S+promoter-demo-\w+)\)/.exec(output)?.[1];
+/** The temporary folders the demo says it made: its own, Prometheus's and the Git server's. */
+function foldersOf(output: string): string[] {
+  return [...output.matchAll(/folder (\/\S+)/g)].map((match) => (match[1] ?? '').replace(/\)$/, ''));
+}
+
+function expectFoldersGone(output: string): void {
+  const folders = foldersOf(output);
+  expect(folders.map((folder) => /(promoter-demo|promoter-prometheus|git-server)-\w+$/.exec(folder)?.[1]).sort(), output).toEqual(['git-server', 'promoter-demo', 'promoter-prometheus']);
+  expect(folders.filter((folder) => existsSync(folder)), 'left behind').toEqual([]);
+}
 
 describe('npm run demo', () => {
   it('--ci runs a good and a bad promotion directly and through Git, each ending as the runbook expects, and exits 0', async () => {
@@ -95,9 +104,7 @@ describe('npm run demo', () => {
     expect(output).toMatch(/production back on 1\.2\.1; rollout check failed/);
     expect(output).toMatch(/^all 4 promotions ended as expected, in \d+ s$/m);
     expect(output).toMatch(/Console: http:\/\/127\.0\.0\.1:\d+\/ui\/ {2}\(sign in with the token demo-[0-9a-f]{24}\)/);
-    const folder = folderOf(output);
-    expect(folder).toBeDefined();
-    expect(existsSync(folder ?? '/'), `${folder} is left behind`).toBe(false);
+    expectFoldersGone(output);
     const servicePid = Number(/\(pid (\d+),/.exec(output)?.[1]);
     expect(alive(servicePid)).toBeUndefined();
   }, 360_000);
@@ -124,9 +131,7 @@ describe('npm run demo', () => {
       expect([130, 143, 'SIGINT', 'SIGTERM'], output).toContain(code);
       const left = started.map((child) => ({ pid: child, command: alive(child) })).filter((entry) => entry.command !== undefined);
       expect(left, output).toEqual([]);
-      const folder = folderOf(output);
-      expect(folder).toBeDefined();
-      expect(existsSync(folder ?? '/'), `${folder} is left behind`).toBe(false);
+      expectFoldersGone(output);
     } finally {
       if (run.child.exitCode === null && run.child.signalCode === null) process.kill(-pid, 'SIGKILL');
     }
