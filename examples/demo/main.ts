@@ -6,7 +6,8 @@
  *   npm run demo            waits for Enter before the promotions, keeps running afterwards for the console
  *   npm run demo -- --ci    no waiting; prints a summary table and exits 0 only when every promotion ended as expected
  *
- * Ctrl-C (SIGINT) or SIGTERM stops everything it started and removes its temporary folders.
+ * Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP) stops everything it started and removes its
+ * temporary folders.
  */
 import { createInterface } from 'node:readline/promises';
 import { findOnPath, MISSING_PROMETHEUS } from '@promoter/local-stack';
@@ -21,12 +22,15 @@ const cleanup = new Cleanup();
 const aborted = new AbortController();
 let exitCode = 0;
 
-/** On the first signal: stop everything, then exit 130 (SIGINT) or 143 (SIGTERM), as a shell reports them. */
+/** Exit codes as a shell reports a death by these signals (128 + the signal's number). */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/** On the first signal: stop everything, then exit as a shell reports that signal. */
 function onSignal(signal: NodeJS.Signals): void {
   if (cleanup.stopping) return;
   say(`\n${signal}: stopping everything the demo started`);
   aborted.abort(new StoppedError());
-  void stopAndExit(signal === 'SIGINT' ? 130 : 143);
+  void stopAndExit(SIGNAL_EXIT[signal] ?? 1);
 }
 
 async function stopAndExit(code: number): Promise<never> {
@@ -37,8 +41,10 @@ async function stopAndExit(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP: the terminal closed; the demo must not die without stopping what it started.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+  // A closed terminal or pipe (`| head`) fails writes with EIO/EPIPE: stop printing, not cleaning up.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   if (findOnPath('prometheus') === undefined) {
     process.stderr.write(`demo: ${MISSING_PROMETHEUS}\n`);
     process.exit(1);

@@ -103,7 +103,7 @@ export async function startDemoStack(cleanup: Cleanup, options: StackOptions): P
   const gitSettings = await writeGitSettings(dir, git, gitToken);
   const serviceLog = join(dir, 'service.log');
   const port = options.port === 0 ? await freePort() : options.port;
-  say(`service      starting on the embedded database (a throwaway PGlite folder; first start ~5 s); log: ${serviceLog}`);
+  say(`service      starting on the embedded database (a throwaway PGlite folder; its first start takes 5-25 s); log: ${serviceLog}`);
   const service = await startDemoService(
     port,
     {
