@@ -27,7 +27,7 @@ interface Build {
 const BUILDS: Readonly<Record<string, Build>> = {
   '1.2.0': { test: HEALTHY, production: HEALTHY },
   '1.2.1': { test: { errorRatio: 0.003, medianSeconds: 0.075 }, production: { errorRatio: 0.003, medianSeconds: 0.075 } },
-  // A connection pool sized for the canary: fine at 5 requests a second, exhausted at 40.
+  // A connection pool sized for the canary: fine at 10 requests a second, exhausted at 40.
   '1.3.0': { test: HEALTHY, production: { errorRatio: 0.28, medianSeconds: 0.35 } },
   '1.3.1': { test: HEALTHY, production: HEALTHY },
   // A cache that never evicts: fine until production's key space fills it.

@@ -14,6 +14,7 @@ import { findOnPath, MISSING_PROMETHEUS } from '@promoter/local-stack';
 import { Cleanup, StoppedError } from './cleanup.js';
 import { paint, summaryTable, type SummaryRow } from './progress.js';
 import { runScenario, SCENARIOS } from './scenarios.js';
+import { tailOf } from './service-process.js';
 import { portOrFree, startDemoStack, type DemoStack } from './stack.js';
 
 const ci = process.argv.includes('--ci');
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   const ok = rows.every((row) => row.ok);
   say(ok ? paint('green', `all ${rows.length} promotions ended as expected, in ${((Date.now() - begun) / 1_000).toFixed(0)} s`) : paint('red', 'some promotions did not end as expected (see UNEXPECTED above)'));
   exitCode = ok ? 0 : 1;
+  if (!ok) say(paint('dim', `the end of the service's log (its folder is removed on exit):\n${tailOf(stack.serviceLog)}`));
   if (!ci) await stayUp(stack);
 }
 

@@ -5,7 +5,7 @@
  * to a file; the demo waits for `/readyz`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tiedToParent } from '@promoter/local-stack';
 
@@ -48,7 +48,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was ready; its log: ${logFile}`);
+      throw new Error(`the service exited (${child.exitCode ?? child.signalCode}) before it was ready; the end of its log:\n${tailOf(logFile)}`);
     }
     const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
       async (response) => {
@@ -60,7 +60,7 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number, lo
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`the service was not ready within ${timeoutMs} ms; its log: ${logFile}`);
+  throw new Error(`the service was not ready within ${timeoutMs} ms; the end of its log:\n${tailOf(logFile)}`);
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
@@ -69,4 +69,13 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs: nu
   const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(killer);
+}
+
+/** The last lines of a log, for a failure message: the log itself goes with the throwaway folder. */
+export function tailOf(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return `(no log at ${file})`;
+  }
 }
