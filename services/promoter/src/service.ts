@@ -162,6 +162,8 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     close: async () => {
       await Promise.all([engine?.stop(), notifications?.stop()]);
       await app.close();
+      // A git delivery handed in by the caller is the caller's to close.
+      if (parts.git === undefined) await git?.close();
       if (ownsDatabase) await handle.close();
     },
   };

@@ -70,6 +70,11 @@ export class GitDelivery {
     this.#credentials = new GitCredentials(join(options.config.cacheDir, 'credentials'), options.environment ?? process.env);
   }
 
+  /** Stops the YAML worker thread (at shutdown; a later edit would start another). */
+  close(): Promise<void> {
+    return this.#yaml.close();
+  }
+
   /** The names a promotion may use. */
   repositoryNames(): readonly string[] {
     return this.#config.repositories.map((r) => r.name);
