@@ -78,13 +78,18 @@ async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
   if (pointer !== undefined) throw errors.validation([{ pointer, detail: 'must not contain the NUL character (U+0000)' }]);
 }
 
-export function firstStringWithNul(value: unknown, pointer: string): string | undefined {
+/**
+ * The pointer of the first string (or key) holding U+0000, or undefined. A YAML body can alias itself
+ * (`a: &a [*a]`): each object is visited once, so a cycle or a billion-laughs document costs one pass.
+ */
+export function firstStringWithNul(value: unknown, pointer: string, seen = new WeakSet<object>()): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+  seen.add(value);
   for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
     const path = `${pointer}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
     if (typeof key === 'string' && key.includes('\u0000')) return path;
-    const found = firstStringWithNul(item, path);
+    const found = firstStringWithNul(item, path, seen);
     if (found !== undefined) return found;
   }
   return undefined;
