@@ -1,12 +1,14 @@
 /**
  * Opens the database: PostgreSQL through `pg` when a URL is given, otherwise an embedded PGlite database
- * kept in a folder, so the service runs with nothing else installed. Both speak the same SQL.
+ * kept in a folder, so the service runs with nothing else installed. Both speak the same SQL, and on both a
+ * query sent through the root handle from inside an open transaction throws (transaction-guard.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { Database } from './schema.js';
+import { guardTransactions } from './transaction-guard.js';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
 
@@ -57,7 +59,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   // An idle client that loses its connection emits 'error' on the pool; without a listener that would
   // crash the process during a database outage instead of answering 503.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: guardTransactions(new PostgresDialect({ pool })) });
   const scriptTransaction: ScriptTransaction = async (fn) => {
     const client = await pool.connect();
     try {
@@ -95,7 +97,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     lock?.release();
     throw error;
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: guardTransactions(new PGliteDialect(pglite)) });
   const scriptTransaction: ScriptTransaction = (fn) =>
     pglite.transaction((tx) =>
       fn({
