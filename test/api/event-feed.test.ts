@@ -127,6 +127,34 @@ describe('GET /v1/events', () => {
     feed.close();
   });
 
+  it("tells a scoped token positions among its own namespaces' events only (nextAfter, the stream's ready)", async () => {
+    const mine = await create('mcp', 'scoped-head');
+    const events = (await (await call('root', 'GET', `/v1/promotions/${mine}/events`)).json()) as { items: { id: number }[] };
+    const own = events.items.at(-1)?.id ?? 0;
+    // Activity elsewhere after the token's last event: its positions must not move, or it could count it.
+    for (const deployment of ['one', 'two', 'three']) await create('other', `scoped-head-${deployment}`);
+    const rootFeed = await open('root');
+    const globalHead = await readyOf(rootFeed);
+    rootFeed.close();
+    expect(globalHead).toBeGreaterThan(own);
+
+    const page = await call('mcpViewer', 'GET', `/v1/events?after=${own - 1}`);
+    const body = (await page.json()) as { items: FeedEvent[]; nextAfter: number };
+    expect(body.items.map((e) => e.event.id)).toEqual([own]);
+    expect(body.nextAfter).toBe(own);
+    const empty = (await (await call('mcpViewer', 'GET', `/v1/events?after=${own}`)).json()) as { items: FeedEvent[]; nextAfter: number };
+    expect(empty).toEqual({ items: [], nextAfter: own });
+
+    const scoped = await open('mcpViewer');
+    expect(await readyOf(scoped)).toBe(own);
+    // From its ready position the stream still sends what is new in its namespaces, and nothing else.
+    await create('other', 'scoped-head-four');
+    const next = await create('mcp', 'scoped-head-next');
+    await scoped.waitFor((e) => e.promotion.id === next);
+    expect(scoped.events.map((e) => e.promotion.target.namespace)).toEqual(['mcp']);
+    scoped.close();
+  });
+
   it('resumes after Last-Event-ID or after, and applies the namespace and deployment filters', async () => {
     const feed = await open('root', '?namespace=resume&deployment=a');
     await readyOf(feed);

@@ -201,7 +201,7 @@ export interface paths {
         put?: never;
         /**
          * Finalize (again) the release of a succeeded promotion
-         * @description Writes the version file, the release commit and the annotated tag in the application's repository, as the policy's `afterSuccess.release` says (the runbook's Steps 5 and 6). The engine does this by itself after a success; this retries a finalization that failed. Idempotent: a tag that already points at this promotion's release commit is a success.
+         * @description Writes the version file, the release commit and the annotated tag in the application's repository, as the policy's `afterSuccess.release` says (the runbook's Steps 5 and 6). The engine does this by itself after a success; this retries a finalization that failed. Idempotent: a tag that already points at this promotion's release commit is a success, and a request for a release that is already `done` answers the promotion unchanged (200) and records nothing.
          */
         post: operations["finalizePromotion"];
         delete?: never;

@@ -6,13 +6,12 @@
  * snapshot. Either way it is a programming error, so it throws at once, on both engines, and every suite
  * that reaches such a path fails with a message naming the mistake instead of hanging.
  *
- * How: the driver (which Kysely calls for `BEGIN` and for every root query's connection) marks the async
- * context of the transaction's callback when the transaction begins, and refuses to hand out a connection
- * to a query from a context marked with an open transaction of the same database. Queries on the
- * transaction object never ask the driver for a connection: they run on the transaction's own one.
+ * How: `db.transaction().execute(callback)` runs the callback inside an AsyncLocalStorage context that marks
+ * the transaction open, and the driver (which Kysely asks for a connection for every query on the root
+ * handle, never for a query on the transaction object) refuses a query from a context so marked.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DatabaseConnection, Dialect, Driver, QueryCompiler, TransactionSettings } from 'kysely';
+import { Kysely, type DatabaseConnection, type Dialect, type Driver, type Transaction, type TransactionBuilder, type TransactionSettings } from 'kysely';
 
 /** The transaction an async flow is inside, and whether it is still open (work it spawned may outlive it). */
 interface OpenTransaction {
@@ -20,13 +19,13 @@ interface OpenTransaction {
   open: boolean;
 }
 
-// One storage for every database in the process. Tracking an async context costs a hook on every promise
-// the process makes (about +60% on a loop of reads on PGlite, measured), so the storage is enabled only
-// while some transaction is open and disabled when the last one ends: queries outside transactions, the
-// hot path, pay nothing. A context created while it was disabled carries no mark, which is right: no
-// transaction was open when it was made.
+// One storage for every database in the process. Tracking async contexts costs a hook on every promise the
+// process makes, so the storage is enabled only while some transaction callback runs and disabled when the
+// last one ends: queries outside transactions, the hot path, pay nothing. The mark is set with `run` around
+// the callback (never `enterWith`): a context made while tracking was off may be shared by unrelated flows,
+// and `run` marks only what the callback itself creates.
 const currentTransaction = new AsyncLocalStorage<OpenTransaction>();
-let openTransactions = 0;
+let runningCallbacks = 0;
 
 export class QueryOutsideTransactionError extends Error {
   constructor() {
@@ -39,20 +38,62 @@ export class QueryOutsideTransactionError extends Error {
   }
 }
 
-/** `dialect` with its driver wrapped by the guard; everything else is the dialect's own. */
-export function guardTransactions(dialect: Dialect): Dialect {
-  return {
+/** A Kysely instance over `dialect` whose transactions cannot be escaped by a query on the root handle. */
+export function guardedKysely<DB>(dialect: Dialect): Kysely<DB> {
+  const driver = new TransactionGuardDriver(dialect.createDriver());
+  const guarded: Dialect = {
     createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new TransactionGuardDriver(dialect.createDriver()),
+    createDriver: () => driver,
     createQueryCompiler: () => dialect.createQueryCompiler(),
     createIntrospector: (db) => dialect.createIntrospector(db),
   };
+  return new GuardedKysely<DB>(guarded, driver);
 }
 
+class GuardedKysely<DB> extends Kysely<DB> {
+  readonly #driver: Driver;
+
+  constructor(dialect: Dialect, driver: Driver) {
+    super({ dialect });
+    this.#driver = driver;
+  }
+
+  override transaction(): TransactionBuilder<DB> {
+    return markCallbacks(super.transaction(), this.#driver);
+  }
+}
+
+/** `builder` with its callback run inside the mark; the builders its setters return are wrapped the same way. */
+function markCallbacks<DB>(builder: TransactionBuilder<DB>, driver: Driver): TransactionBuilder<DB> {
+  return new Proxy(builder, {
+    get(target, property) {
+      if (property === 'execute') {
+        return <T>(callback: (trx: Transaction<DB>) => Promise<T>) => target.execute((trx) => runMarked(driver, () => callback(trx)));
+      }
+      if (property === 'setAccessMode' || property === 'setIsolationLevel') {
+        return (value: never) => markCallbacks(target[property](value), driver);
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function runMarked<T>(driver: Driver, callback: () => Promise<T>): Promise<T> {
+  const transaction: OpenTransaction = { driver, open: true };
+  runningCallbacks += 1;
+  try {
+    return await currentTransaction.run(transaction, callback);
+  } finally {
+    transaction.open = false;
+    runningCallbacks -= 1;
+    if (runningCallbacks === 0) currentTransaction.disable();
+  }
+}
+
+/** The dialect's driver, refusing a connection to a query from inside an open transaction of its database. */
 class TransactionGuardDriver implements Driver {
   readonly #inner: Driver;
-  // PGlite hands out one connection object for its whole life: the entry is replaced at each BEGIN.
-  readonly #transactions = new WeakMap<DatabaseConnection, OpenTransaction>();
 
   constructor(inner: Driver) {
     this.#inner = inner;
@@ -69,43 +110,15 @@ class TransactionGuardDriver implements Driver {
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const transaction: OpenTransaction = { driver: this, open: true };
-    this.#close(connection);
-    this.#transactions.set(connection, transaction);
-    openTransactions += 1;
-    // Not async on purpose: enterWith must run in the caller's context (Kysely's transaction runner), so that
-    // the callback it calls next, and everything that callback awaits, carries the mark.
-    currentTransaction.enterWith(transaction);
-    // A BEGIN that fails is neither committed nor rolled back by Kysely: the mark ends here.
-    return this.#inner.beginTransaction(connection, settings).catch((error: unknown) => {
-      this.#close(connection);
-      throw error;
-    });
+    return this.#inner.beginTransaction(connection, settings);
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    this.#close(connection);
     return this.#inner.commitTransaction(connection);
   }
 
   rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    this.#close(connection);
     return this.#inner.rollbackTransaction(connection);
-  }
-
-  async savepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
-    if (!this.#inner.savepoint) throw new Error('this database driver has no savepoints');
-    return this.#inner.savepoint(connection, name, compileQuery);
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
-    if (!this.#inner.rollbackToSavepoint) throw new Error('this database driver has no savepoints');
-    return this.#inner.rollbackToSavepoint(connection, name, compileQuery);
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
-    if (!this.#inner.releaseSavepoint) throw new Error('this database driver has no savepoints');
-    return this.#inner.releaseSavepoint(connection, name, compileQuery);
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -114,14 +127,5 @@ class TransactionGuardDriver implements Driver {
 
   destroy(): Promise<void> {
     return this.#inner.destroy();
-  }
-
-  #close(connection: DatabaseConnection): void {
-    const transaction = this.#transactions.get(connection);
-    if (!transaction) return;
-    transaction.open = false;
-    this.#transactions.delete(connection);
-    openTransactions -= 1;
-    if (openTransactions === 0) currentTransaction.disable();
   }
 }
