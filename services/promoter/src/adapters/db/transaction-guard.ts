@@ -20,10 +20,11 @@ interface OpenTransaction {
 }
 
 // One storage for every database in the process. Tracking async contexts costs a hook on every promise the
-// process makes, so the storage is enabled only while some transaction callback runs and disabled when the
-// last one ends: queries outside transactions, the hot path, pay nothing. The mark is set with `run` around
-// the callback (never `enterWith`): a context made while tracking was off may be shared by unrelated flows,
-// and `run` marks only what the callback itself creates.
+// process makes (small: 2,000 reads on PGlite took 1.0-1.2 s of CPU with it always on or off), so the
+// storage is enabled only while some transaction callback runs and disabled when the last one ends: queries
+// outside transactions, the hot path, pay nothing for it. The mark is set with `run` around the callback,
+// never `enterWith`: a context made while tracking was off may be shared by unrelated flows (concurrent
+// requests were refused that way), and `run` marks only what the callback itself creates.
 const currentTransaction = new AsyncLocalStorage<OpenTransaction>();
 let runningCallbacks = 0;
 
