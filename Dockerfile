@@ -39,8 +39,11 @@ COPY --from=build /app/openapi ./openapi
 # --ignore-scripts: `prepare` builds the workspaces with dev tools; dist/ comes from the build stage.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && ln -s /app/packages/cli/bin/promoter.js /usr/local/bin/promoter \
  && mkdir -p /var/lib/promoter \
  && chown 1000:1000 /var/lib/promoter
+# The `promoter` CLI is on PATH (its default --url is this service, for `kubectl exec`; CI jobs may run in
+# this image). Node follows the link, so the bin loads packages/cli/dist and its dependencies from /app.
 # Only the embedded-database dev mode writes to /var/lib/promoter; with DATABASE_URL only /tmp is written.
 # The `node` user of the official image, given by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000

@@ -38,6 +38,12 @@ curl -sf -H 'authorization: Bearer smoke-secret-0123456789' "http://127.0.0.1:$p
 # The web console built by `npm run build` is served from the production layout too.
 script=$(curl -sf "http://127.0.0.1:$port/ui/" | grep -o '/ui/assets/app-[A-Z0-9]*\.js') || { echo "the console's index.html is not served" >&2; exit 1; }
 curl -sf -o /dev/null "http://127.0.0.1:$port$script" || { echo "the console's script $script is not served" >&2; exit 1; }
+# The CLI as the image puts it on PATH: a link to the bin, run from elsewhere, against the service.
+mkdir -p "$work/bin" && ln -s "$work/app/packages/cli/bin/promoter.js" "$work/bin/promoter"
+(cd "$work" && PATH="$work/bin:$PATH" promoter --help | grep -q 'Usage: promoter <command>') || { echo "promoter --help failed in the production layout" >&2; exit 1; }
+listed=$(cd "$work" && PATH="$work/bin:$PATH" PROMOTER_URL="http://127.0.0.1:$port" PROMOTER_TOKEN=smoke-secret-0123456789 promoter list --json) \
+  || { echo "promoter list failed in the production layout: $listed" >&2; exit 1; }
+echo "$listed" | grep -q '"items"' || { echo "promoter list --json printed no list: $listed" >&2; exit 1; }
 kill -TERM "$pid"; wait "$pid" || { cat "$work/log"; echo "unclean shutdown" >&2; exit 1; }
 pid=
-echo "production smoke test passed: npm ci --omit=dev + node services/promoter/dist/main.js"
+echo "production smoke test passed: npm ci --omit=dev + node services/promoter/dist/main.js + promoter on PATH"

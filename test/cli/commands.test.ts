@@ -67,7 +67,7 @@ describe('policy', () => {
     expect((await cli(['policy', 'apply', '-f', join(dir, 'zai-proxy-default.yaml'), '--json'], { url })).json<PolicyVersion>().version).toBe(1);
     await writeFile(join(dir, 'nameless.yml'), POLICY_YAML.replace('name: zai-proxy-default\n', ''));
     const byFileName = await cli(['policy', 'apply', '-f', 'nameless.yml'], { url, cwd: dir });
-    expect(byFileName.stdout).toContain('Policy nameless is at version 1');
+    expect(byFileName.stdout).toContain('Policy nameless is at version 1 (1 check).');
     const renamed = await cli(['policy', 'apply', '-f', 'nameless.yml', '--name', 'other'], { url, cwd: dir });
     expect(renamed.code).toBe(0);
 
@@ -136,7 +136,7 @@ describe('promote, status, list, events, actions', () => {
     expect(aborted).toMatchObject({ code: 0 });
     expect(aborted.stdout).toContain(`Promotion ${promotion.id} aborted: not today`);
     const events = await cli(['events', promotion.id], { url });
-    expect(events.stdout).toMatch(/created -> pending[\s\S]*pending -> analyzing\s+running the 1 pre-promotion checks[\s\S]*awaiting_approval -> aborted\s+not today/);
+    expect(events.stdout).toMatch(/created -> pending[\s\S]*pending -> analyzing\s+running the 1 pre-promotion check[\s\S]*awaiting_approval -> aborted\s+not today/);
     const followed = await cli(['events', promotion.id, '--follow', '--json'], { url });
     expect(followed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { to: string }).to)).toEqual(['pending', 'analyzing', 'awaiting_approval', 'aborted']);
   });
@@ -163,7 +163,7 @@ describe('promote, status, list, events, actions', () => {
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved');
     const done = await waitForState(svc, gated.id, ['succeeded', 'failed', 'rolled_back']);
-    expect(done).toMatchObject({ state: 'succeeded', stateReason: 'verified for 0.5s: all 1 checks passed' });
+    expect(done).toMatchObject({ state: 'succeeded', stateReason: 'verified for 0.5s: the 1 check passed' });
     expect(world.image('gated')).toBe(NEW_IMAGE);
 
     const rolledBack = await cli(['rollback', gated.id, '--json'], { url });

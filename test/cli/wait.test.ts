@@ -74,8 +74,8 @@ it('--wait (not a terminal) prints plain lines and exits 1 when the promotion is
   const changes = lines.filter((line) => /^\d\d:\d\d:\d\d {2}\S+ -> /.test(line)).map((line) => line.slice(10));
   expect(changes).toEqual([
     'created -> pending  release 1.2.1  (anonymous)',
-    'pending -> analyzing  running the 1 pre-promotion checks',
-    'analyzing -> awaiting_approval  gate passed (all 1 checks passed); waiting for approval',
+    'pending -> analyzing  running the 1 pre-promotion check',
+    'analyzing -> awaiting_approval  gate passed (the 1 check passed); waiting for approval',
     'awaiting_approval -> aborted  stopped by the on-call  (anonymous)',
   ]);
   // Each measurement once, against its bound; both taken before the gate passed.
@@ -95,7 +95,7 @@ it('--wait shows each measurement against its bound and exits 1 when the gate re
 
   expect(result.code).toBe(1);
   const rejection = 'pre-promotion gate: canary-error-rate failed 1 of 2 measurements; 0 tolerated (canary-error-rate = 0.12 > max 0.05); nothing was patched';
-  expect(result.stdout).toContain('pending -> analyzing  running the 1 pre-promotion checks');
+  expect(result.stdout).toContain('pending -> analyzing  running the 1 pre-promotion check');
   expect(result.stdout).toContain('  ✓ canary-error-rate [pre #1] 0.012 (<= 0.05)\n');
   expect(result.stdout).toContain('  ✗ canary-error-rate [pre #2] 0.12 (<= 0.05)\n');
   expect(result.stdout).toContain(`analyzing -> rejected  ${rejection}\n`);
@@ -117,7 +117,7 @@ it('--wait --json prints only the final record on stdout (progress on stderr); a
     verdict: 'pass',
     resolvedImage: NEW_IMAGE,
     previousImage: OLD_IMAGE,
-    stateReason: `dry run: the gate passed (all 1 checks passed); would set proxy from ${OLD_IMAGE} to ${NEW_IMAGE}; nothing was patched`,
+    stateReason: `dry run: the gate passed (the 1 check passed); would set proxy from ${OLD_IMAGE} to ${NEW_IMAGE}; nothing was patched`,
   });
   expect(final.events.map((event) => event.to)).toEqual(['pending', 'analyzing', 'succeeded']);
   expect(result.stderr).toContain('analyzing -> succeeded  dry run: the gate passed');

@@ -2,12 +2,13 @@
  * The web console in a real browser (chromium through playwright-core) against the real service: Postgres,
  * the fake Kubernetes API with its rollout controller, a real Prometheus scraping an exporter the test
  * controls (and a backfilled past incident for the backtest), and the engine. Each scenario uses its own
- * namespace. Screenshots of the list and of a rolled-back promotion go to docs/images/ when they differ
- * materially from the committed ones (screenshots.ts).
+ * namespace. Screenshots of the list, a rolled-back promotion and a chart of errors are compared with the
+ * committed ones in docs/images/ and fail on a real difference (screenshots.ts says how to accept one).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
@@ -15,7 +16,7 @@ import type { PromotionEngine } from '../../services/promoter/src/engine/promoti
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startEngine } from '../fixtures/engine.js';
 import { newTestPromotion, putTestPolicy } from '../fixtures/database.js';
-import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
+import { PromotionRepository, type NewPromotion } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { PromotionStore } from '../../services/promoter/src/adapters/db/promotion-store.js';
 import type { NumberedMeasurement } from '../../services/promoter/src/domain/judge/index.js';
 import { checkStep } from '../../services/promoter/src/domain/step-outcome.js';
@@ -24,7 +25,7 @@ import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus
 import { startTestService, type TestService } from '../fixtures/service.js';
 import type { ChartData } from '../../packages/console/app/lib/chart-data.js';
 import { launchBrowser, type TestBrowser, type WatchedPage } from './browser.js';
-import { saveScreenshot } from './screenshots.js';
+import { compareScreenshot, volatileBoxes } from './screenshots.js';
 
 declare global {
   interface Window {
@@ -53,7 +54,35 @@ const NOW = Math.floor(Date.now() / 60_000) * 60;
 const HISTORY_START = NOW - 3 * 3600;
 const INCIDENT_START = HISTORY_START + 1800;
 const HISTORY_END = NOW - 2 * 3600;
+// Long enough to wrap at phone width; hyphens inside its pieces, where a browser would break a word.
+const LONG_IMAGE = 'registry.example.com:5000/platform-team/very-long-service:1.2.3-rc.1';
 const BACKTEST_POLICY = { interval: '2m', checks: [{ name: 'past-error-rate', query: 'max(past_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})', max: 0.05 }] };
+
+/**
+ * A promotion of `ns/<deployment>` under the fixture policy (one check `up`, min 1) whose one step measured
+ * as given and moved to analyzing, written as the engine writes a step; on a service without an engine the
+ * record stays so, and its page stays live (it follows the events and re-reads the record).
+ */
+async function seedStep(
+  service: TestService,
+  deployment: string,
+  samples: readonly { sample: number; result: 'pass' | 'fail' | 'error' | 'inconclusive'; value: number | null; message: string; measuredAt: Date }[],
+  overrides: Partial<NewPromotion> = {},
+): Promise<string> {
+  const db = service.database.handle.db;
+  await putTestPolicy(db); // the same document again stores nothing new
+  const { promotion } = await new PromotionRepository(db).create({ ...newTestPromotion(deployment), ...overrides });
+  const store = new PromotionStore(db);
+  const claimed = (await store.claim('console-test', 50, 60_000)).find((p) => p.id === promotion.id);
+  expect(claimed).toBeDefined();
+  const measurements = samples.map(({ sample, ...m }): NumberedMeasurement => ({
+    sample,
+    measurement: { check: 'up', kind: 'threshold', phase: 'pre', query: 'up', baselineQuery: null, warnings: [], baselineValue: null, bound: 'min 1', ...m },
+  }));
+  const step = checkStep('pending', { transition: { to: 'analyzing', reason: 'measuring' }, measurements, nextRunInMs: 3_600_000 });
+  expect(await store.complete(claimed!, 'console-test', step)).toBe(true);
+  return promotion.id;
+}
 
 describe('web console in a real browser', () => {
   let exporter: Exporter;
@@ -99,9 +128,13 @@ describe('web console in a real browser', () => {
     if (path !== '/ui/') await watched.page.goto(`${svc.url}${path}`);
     return watched;
   };
-  const screenshot = async (png: Buffer, name: string) => {
-    const saved = await saveScreenshot(browser.browser, png, join(IMAGES, name));
-    console.log(`docs/images/${name}: ${(saved.difference * 100).toFixed(2)}% of pixels differ, ${saved.written ? 'written' : 'kept'}`);
+  /** Shoots the viewport, a fixed part of the whole page, or one element, and compares it with docs/images. */
+  const screenshot = async (page: Page, name: string, shot: Locator | { clip: { x: number; y: number; width: number; height: number } } | 'viewport', alsoVolatile?: string) => {
+    const png =
+      shot === 'viewport' ? await page.screenshot() : 'clip' in shot ? await page.screenshot({ fullPage: true, clip: shot.clip }) : await shot.screenshot();
+    const ignore = await volatileBoxes(page, shot === 'viewport' ? 'viewport' : 'clip' in shot ? 'fullPage' : shot, alsoVolatile);
+    const compared = await compareScreenshot(browser.browser, png, join(IMAGES, name), ignore);
+    console.log(`docs/images/${name}: ${(compared.difference * 100).toFixed(3)}% of compared pixels differ (${ignore.length} volatile boxes left out), ${compared.written ? 'accepted and written' : 'matches'}`);
   };
   const signIn = async (watched: WatchedPage, secret: string) => {
     await watched.page.getByLabel('API token').fill(secret);
@@ -216,6 +249,7 @@ describe('web console in a real browser', () => {
     expect(await row.locator('.badge').textContent()).toBe('succeeded');
     expect(await row.textContent()).toContain('registry.example/web:1.0.0 → registry.example/web:1.1.0');
     expect(await row.textContent()).toContain('alice');
+    expect(await row.locator('time').textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     // The same page all along: the marker set before the promotion existed is still there.
     expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
     // Filters live in the URL.
@@ -244,6 +278,14 @@ describe('web console in a real browser', () => {
     expect(await rollout.textContent()).toMatch(/\d updated, \d available of 3/);
     kube.setRollout('watch', 'web', { stall: false });
     await page.locator('h1 .badge[data-state="succeeded"]').waitFor({ timeout: 60_000 });
+    // A success's reason is in the success's colour (the badge's green), not in red.
+    const reason = page.locator('.state-reason[data-tone="good"]');
+    await reason.waitFor();
+    const colours = await page.evaluate(() => ({
+      reason: getComputedStyle(document.querySelector('.state-reason')!).color,
+      badge: getComputedStyle(document.querySelector('h1 .badge')!).color,
+    }));
+    expect(colours.reason).toBe(colours.badge);
     const detail = (await api('viewer', 'GET', `/v1/promotions/${id}`)).body as unknown as {
       checkResults: { check: string; query: string; measuredAt: string; id: number }[];
     };
@@ -322,7 +364,8 @@ describe('web console in a real browser', () => {
     expect(await page.locator('button[data-action]').count()).toBe(0);
     expect(image('rollback')).toBe('registry.example/web:1.0.0');
     // A fixed size: the timeline's length varies from run to run (rollout events), and a taller image is not a material change.
-    await screenshot(await page.screenshot({ fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1150 } }), 'console-rolled-back.png');
+    // The timeline's rollout events vary in number from run to run: shown, not compared.
+    await screenshot(page, 'console-rolled-back.png', { clip: { x: 0, y: 0, width: 1280, height: 1150 } }, 'ol.timeline');
   }, 90_000);
 
   it('lists every outcome with its failing sentence (screenshot)', async () => {
@@ -330,7 +373,7 @@ describe('web console in a real browser', () => {
     await page.locator('tr[data-state="rolled_back"] .reason').waitFor();
     expect(await page.locator('tr[data-state="rolled_back"] .reason').textContent()).toContain('error-rate failed');
     expect(await page.locator('tr[data-state="aborted"]').count()).toBe(1);
-    await screenshot(await page.screenshot(), 'console-promotions.png');
+    await screenshot(page, 'console-promotions.png', 'viewport');
     // Keyboard: on a fresh load the first Tab reaches the skip link, and Enter on a row link opens the promotion.
     await page.reload();
     await page.locator('tr[data-state="rolled_back"] a').waitFor();
@@ -347,13 +390,29 @@ describe('web console in a real browser', () => {
     await page.locator('[data-policy="web"] a').click();
     await page.waitForURL(/\/ui\/policies\/web$/);
     await page.locator('[data-yaml]').waitFor();
-    expect(await page.locator('[data-yaml]').textContent()).toContain('bake: 4s');
+    const yaml = (await page.locator('[data-yaml]').textContent()) ?? '';
+    expect(yaml).toContain('bake: 4s');
+    // In the documented order (jsonb returns bake before description, and max before name), and it says what it is.
+    const lines = yaml.split('\n').map((line) => line.trim().replace(/^- /, '').split(':')[0]);
+    expect(lines).toEqual(['name', 'description', 'interval', 'bake', 'rolloutTimeout', 'checks', 'name', 'phases', 'pre', 'rollout', 'post', 'query', 'max']);
+    expect(await page.locator('[data-rendering]').textContent()).toContain('comments');
     expect(await page.locator('[data-diff] .diff-removed').textContent()).toContain('bake: 3s');
     expect(await page.locator('[data-diff] .diff-added').textContent()).toContain('bake: 4s');
     await page.locator('[data-version-usage="2"] h3').waitFor();
     const used = await api('viewer', 'GET', '/v1/promotions?limit=200');
     const count = (used.body as unknown as { items: { policy: { name: string; version: number } }[] }).items.filter((p) => p.policy.name === 'web' && p.policy.version === 2).length;
     expect(await page.locator('[data-version-usage="2"] h3').textContent()).toBe(`v2: ${count} promotion${count === 1 ? '' : 's'}`);
+    // Asked to compare v2 with itself, it compares with v1.
+    await page.goto(`${svc.url}/ui/policies/web?version=2&compare=2`);
+    await page.locator('[data-diff]').waitFor();
+    expect(await page.locator('h2:has-text("Diff")').textContent()).toBe('Diff v1 → v2');
+    expect(await page.locator('select[name="compare"] option').allTextContents()).toEqual(['v1']);
+    // A policy with one version offers no diff at all.
+    await page.goto(`${svc.url}/ui/policies/long-bake`);
+    await page.locator('[data-yaml]').waitFor();
+    expect(await page.locator('[data-diff]').count()).toBe(0);
+    expect(await page.locator('select[name="compare"]').count()).toBe(0);
+    expect(await page.locator('text=/Diff v1/').count()).toBe(0);
   });
 
   it('backtests a policy over a past window and shows one verdict per interval', async () => {
@@ -399,44 +458,18 @@ describe('web console in a real browser', () => {
     expect(await page.getByLabel('To').inputValue()).toBe(await local(end));
   }, 60_000);
 
-  it('needs no sign-in on an open API, and charts a promotion with 2,000 measurements without jank', async () => {
+  it('needs no sign-in on an open API, and charts a promotion with 2,000 measurements (all drawn; its long tasks and blocking time printed, not asserted)', async () => {
     // A second service without tokens and without an engine: the record stays as the store wrote it.
     const open = await startTestService({ listen: true });
     let watched: WatchedPage | undefined;
     try {
-      const db = open.database.handle.db;
-      await putTestPolicy(db);
-      const { promotion } = await new PromotionRepository(db).create(newTestPromotion('big'));
-      // Written as the engine writes a step: one step that measured 2,000 times and moved to analyzing, so
-      // the page stays live (it follows the events and re-reads the record) while the long tasks are counted.
-      const store = new PromotionStore(db);
-      const claimed = (await store.claim('console-test', 50, 60_000)).find((p) => p.id === promotion.id);
-      expect(claimed).toBeDefined();
       const first = Date.now() - 2_001_000;
-      const measurements = Array.from({ length: 2000 }, (_, i): NumberedMeasurement => {
+      const id = await seedStep(open, 'big', Array.from({ length: 2000 }, (_, i) => {
         const sample = i + 1;
         const failed = sample % 250 === 0;
         const value = failed ? 0 : 1 + (sample % 7);
-        return {
-          sample,
-          measurement: {
-            check: 'up',
-            kind: 'threshold',
-            phase: 'post',
-            query: 'up',
-            baselineQuery: null,
-            warnings: [],
-            result: failed ? 'fail' : 'pass',
-            value,
-            baselineValue: null,
-            bound: 'min 1',
-            message: `up = ${value}, bound min 1`,
-            measuredAt: new Date(first + sample * 1000),
-          },
-        };
-      });
-      const step = checkStep('pending', { transition: { to: 'analyzing', reason: 'measuring' }, measurements, nextRunInMs: 3_600_000 });
-      expect(await store.complete(claimed!, 'console-test', step)).toBe(true);
+        return { sample, result: failed ? 'fail' : 'pass', value, message: `up = ${value}, bound min 1`, measuredAt: new Date(first + sample * 1000) };
+      }));
       watched = await browser.newPage();
       pages.push(watched);
       const { page } = watched;
@@ -447,7 +480,7 @@ describe('web console in a real browser', () => {
           for (const entry of list.getEntries()) tasks.push(entry.duration);
         }).observe({ type: 'longtask', buffered: true });
       });
-      await page.goto(`${open.url}/ui/promotions/${promotion.id}`);
+      await page.goto(`${open.url}/ui/promotions/${id}`);
       await page.locator('.who:has-text("open API")').waitFor();
       expect(await page.getByLabel('API token').count()).toBe(0);
       const chart = page.locator('[data-chart="up"]');
@@ -466,6 +499,65 @@ describe('web console in a real browser', () => {
       console.log(`2,000 measurements: ${tasks.length} long tasks, longest ${Math.round(longest)} ms, total blocking time ${Math.round(blocking)} ms`);
     } finally {
       // The page first: it keeps following the promotion, and a closed service would show as failed requests.
+      await watched?.context.close();
+      await open.close();
+    }
+  }, 60_000);
+
+  it('charts a check whose every measurement is an error on its real times, marked as errors and at no made-up value', async () => {
+    const open = await startTestService({ listen: true });
+    let watched: WatchedPage | undefined;
+    try {
+      const first = Math.floor(Date.now() / 1000) - 120;
+      const id = await seedStep(open, 'broken', Array.from({ length: 6 }, (_, i) => ({
+        sample: i + 1, result: 'error', value: null, message: 'query failed: connect ECONNREFUSED 127.0.0.1:9090', measuredAt: new Date((first + i * 15) * 1000),
+      })), { image: LONG_IMAGE });
+      watched = await browser.newPage();
+      pages.push(watched);
+      const { page } = watched;
+      await page.goto(`${open.url}/ui/promotions/${id}`);
+      const chart = page.locator('[data-chart="up"][data-x-range]');
+      await chart.waitFor();
+      // The axis spans the measurements (a little either side at most), not years.
+      const [min, max] = (await chart.getAttribute('data-x-range'))!.split(' ').map(Number);
+      expect(min).toBeGreaterThanOrEqual(first - 60);
+      expect(min).toBeLessThanOrEqual(first);
+      expect(max).toBeGreaterThanOrEqual(first + 75);
+      expect(max).toBeLessThanOrEqual(first + 75 + 60);
+      const drawn = await page.evaluate(() => window.__promoterCharts?.['up']);
+      expect(drawn?.x).toEqual(Array.from({ length: 6 }, (_, i) => first + i * 15));
+      // No value is invented for them: nothing on the value scale, six marks on the no-value row, labelled.
+      expect(drawn?.value.every((v) => v === null)).toBe(true);
+      for (const marker of drawn?.markers ?? []) expect(marker.y.every((y) => y === null), marker.result).toBe(true);
+      expect(drawn?.noValue.filter((m) => m !== null)).toHaveLength(6);
+      expect(await page.locator('[data-check="up"] figcaption').textContent()).toContain('6 errors without a value, marked along the bottom');
+      expect(await page.locator('[data-check="up"] .u-legend').textContent()).toContain('no value (error, no data)');
+      await screenshot(page, 'console-check-errors.png', page.locator('[data-check="up"]'));
+      // What is known is shown, what is not is said; times in the console's one format.
+      const images = page.locator('dd.images');
+      expect(await images.textContent()).toBe(`current image not yet resolved → ${LONG_IMAGE}`);
+      expect(await page.locator('.facts').textContent()).toMatch(/ at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+      for (const shown of await page.locator('.timeline time').allTextContents()) expect(shown).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+      // At phone width the long reference wraps, and only right after a / : or @.
+      await page.setViewportSize({ width: 390, height: 900 });
+      const breaks = await images.locator('.image-name').evaluate((element) => {
+        const text = element.textContent ?? '';
+        const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+        const tops: number[] = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (let i = 0; i < (node.textContent ?? '').length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            tops.push(range.getBoundingClientRect().top);
+          }
+        }
+        // Where a line starts: the characters before and after each break.
+        return tops.flatMap((top, i) => (i > 0 && top > tops[i - 1]! + 2 ? [text.slice(Math.max(0, i - 3), i) + '|' + text.slice(i, i + 3)] : []));
+      });
+      expect(breaks.length, 'the reference wraps at phone width').toBeGreaterThan(0);
+      for (const at of breaks) expect(at, `a line break at ${at}`).toMatch(/[/:@]\|/);
+    } finally {
       await watched?.context.close();
       await open.close();
     }

@@ -26,7 +26,7 @@ describe('a promotion through its states', () => {
     const done = await w.run();
     expect(w.states).toEqual(['pending', 'analyzing', 'promoting', 'verifying', 'succeeded']);
     expect(done).toMatchObject({ resolvedImage: NEW, previousImage: OLD, verdict: 'pass' });
-    expect(done.stateReason).toBe('verified for 120s: all 1 checks passed');
+    expect(done.stateReason).toBe('verified for 120s: the 1 check passed');
     expect(w.kube.patches).toEqual([{ ref: TARGET, container: 'proxy', from: OLD, to: NEW }]);
     expect(w.kube.image(TARGET, 'proxy')).toBe(NEW);
     // Sample numbers run 1..n in each phase, from the tallies kept in progress.
@@ -59,7 +59,7 @@ describe('a promotion through its states', () => {
     expect(w.states).toEqual(['pending', 'analyzing', 'rejected']);
     expect(w.stepsRun).toBe(2);
     expect(done.stateReason).toBe(
-      'pre-promotion gate: a: PROMETHEUS_URL is not configured, so the check cannot be measured; b: PROMETHEUS_URL is not configured, so the check cannot be measured; nothing was patched',
+      'pre-promotion gate: 2 checks cannot be measured (a, b): the service has no PROMETHEUS_URL; nothing was patched',
     );
   });
 
@@ -271,7 +271,7 @@ describe('check kinds through the gate', () => {
   });
 
   it.each([
-    ['webhook 200', { status: 200 }, 'promoting', /all 1 checks passed/],
+    ['webhook 200', { status: 200 }, 'promoting', /the 1 check passed/],
     ['webhook 500', { status: 500, body: 'tests failed: 3 of 40' }, 'rejected', /functional: webhook answered 500: tests failed: 3 of 40/],
     ['webhook unreachable', 'refused' as const, 'rejected', /functional could not be measured/],
   ])('%s', async (_name, answer, state, reason) => {

@@ -30,6 +30,7 @@ const SHELL_BLOCKS: Readonly<Record<string, string>> = {
   'README.md > promoter': `npm install && npm start: ${FRESH_CLONE}; npm test: the suite this test is part of`,
   'README.md > Quick start': FRESH_CLONE,
   'README.md > SDK and CLI': FRESH_CLONE,
+  'README.md > See it work: `npm run demo`': 'npm run demo -- --ci: run by test/demo/demo.test.ts, which checks its summary and that Ctrl-C leaves nothing behind',
   'README.md > GitOps': 'syntax only: it needs a Git repository named in PROMOTER_GIT_REPOSITORIES_FILE; test/gitops sends the same request',
   'README.md > GitOps #2': 'syntax only: the CLI against a service with Git delivery configured; test/cli/promote-via-git.test.ts runs promote --via git --repository --file --wait against a real git server',
   'README.md > Development': 'syntax only: the development commands themselves (npm test, build, bench, sdk:generate)',

@@ -292,4 +292,24 @@ describe('evaluations when Prometheus is down', () => {
     expect(evaluation.checks.map((c: { verdict: string }) => c.verdict)).toEqual(['error', 'error']);
     expect(evaluation.checks[0].measurements[0].message).toMatch(/^error-rate: Prometheus network/);
   });
+
+  it('a backtest over an hour says its 121 identical errors once: count, first and last time', async () => {
+    const end = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
+    const start = new Date(end.getTime() - 3_600_000);
+    const response = await svc.app.inject({
+      method: 'POST',
+      url: '/v1/evaluations',
+      payload: { target, window: { start: start.toISOString(), end: end.toISOString() }, policy: { interval: '30s', checks: [{ name: 'error-rate', query: 'vector(0)', max: 0.05 }] } },
+    });
+    assertMatchesSpec('createEvaluation', response);
+    const [check] = response.json().checks;
+    expect(check.measurements).toHaveLength(121);
+    const message = check.measurements[0].message;
+    expect(message).toMatch(/^error-rate: Prometheus network/);
+    expect(check.errors).toEqual([{ message, count: 121, first: start.toISOString(), last: end.toISOString() }]);
+    // Stored with the evaluation: reading it back gives the same groups.
+    const stored = await svc.app.inject({ method: 'GET', url: `/v1/evaluations/${response.json().id}` });
+    assertMatchesSpec('getEvaluation', stored);
+    expect(stored.json().checks[0].errors).toEqual(check.errors);
+  });
 });

@@ -99,7 +99,7 @@ describe('GitDelivery over HTTPS-token (git http-backend) and file://', () => {
     expect(error).toBeInstanceOf(ImageEditError);
     expect(error).toMatchObject({ code: 'image-drift', file: 'apps/zai-proxy.yaml', found: 'ronaldraygun/zai-proxy:1.2.0-hotfix' });
     expect((error as Error).message).toBe(
-      "apps/zai-proxy.yaml holds the image of container 'proxy' of Deployment 'zai-proxy' = 'ronaldraygun/zai-proxy:1.2.0-hotfix', not the expected 'ronaldraygun/zai-proxy:1.2.0': it was changed by someone else, and it is not overwritten.",
+      "apps/zai-proxy.yaml holds 'ronaldraygun/zai-proxy:1.2.0-hotfix' at the image of container 'proxy' of the Deployment of document 1, not the expected 'ronaldraygun/zai-proxy:1.2.0': it was changed by someone else, and it is not overwritten.",
     );
     expect(await server.subjects('drift')).toEqual(['hotfix by hand', 'initial commit']);
   });

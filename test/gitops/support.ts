@@ -2,13 +2,15 @@
  * Shared set-up of the GitOps tests: a configured GitDelivery over the test git server, a capturing logger,
  * and a proxy in front of the git server that can hold the answer to a push (for crash tests).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { pollUntil } from '@promoter/fake-kube';
-import { GitDelivery, parseGitConfig, type GitLogger } from '../../services/promoter/src/adapters/git/index.js';
+import { GitDelivery, parseGitConfig, type GitLogger, type RepositoryContentLimits } from '../../services/promoter/src/adapters/git/index.js';
 
 export const MANIFEST = `# zai-proxy in production
 apiVersion: apps/v1
@@ -49,7 +51,7 @@ export interface DeliverySetup {
  */
 export async function makeDelivery(
   repositories: ReadonlyArray<Record<string, unknown>>,
-  options: { cacheDir?: string; timeoutSeconds?: number; pushAttempts?: number; gitBinary?: string; environment?: Record<string, string> } = {},
+  options: { cacheDir?: string; timeoutSeconds?: number; pushAttempts?: number; gitBinary?: string; environment?: Record<string, string>; limits?: Partial<RepositoryContentLimits> } = {},
 ): Promise<DeliverySetup> {
   const cacheDir = options.cacheDir ?? (await mkdtemp(join(tmpdir(), 'promoter-git-cache-')));
   const text = JSON.stringify({
@@ -60,7 +62,13 @@ export async function makeDelivery(
   });
   const logger = captureLogger();
   const config = parseGitConfig(text, 'test-config.json', { cacheDir });
-  const delivery = new GitDelivery({ config, logger, environment: options.environment ?? {}, ...(options.gitBinary ? { gitBinary: options.gitBinary } : {}) });
+  const delivery = new GitDelivery({
+    config,
+    logger,
+    environment: options.environment ?? {},
+    ...(options.gitBinary ? { gitBinary: options.gitBinary } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   return { delivery, cacheDir, logger };
 }
 
@@ -142,4 +150,44 @@ export async function startPushHoldingProxy(upstream: UpstreamGitServer): Promis
 /** Calls `probe` every 50 ms until it returns something, and returns that; fails after `timeoutMs`. */
 export function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   return pollUntil(probe, { timeoutMs, intervalMs: 50 });
+}
+
+/** What a path becomes in `commitEntries`: a regular file, a symbolic link, a submodule (gitlink) or nothing. */
+export type TreeEntry = { readonly file: string } | { readonly link: string } | { readonly submodule: string } | { readonly remove: true };
+
+/**
+ * Commits entries the git server's `commit` cannot make (symbolic links, submodules, removals) to a bare
+ * repository, as someone with push access would, and returns the commit.
+ */
+export async function commitEntries(bare: string, entries: Readonly<Record<string, TreeEntry>>, message: string, branch = 'main'): Promise<string> {
+  const git = async (args: string[], cwd?: string) =>
+    (
+      await promisify(execFile)('git', args, {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: tmpdir(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Pusher', GIT_AUTHOR_EMAIL: 'pusher@example.com', GIT_COMMITTER_NAME: 'Pusher', GIT_COMMITTER_EMAIL: 'pusher@example.com' },
+      })
+    ).stdout;
+  const work = await mkdtemp(join(tmpdir(), 'promoter-pusher-'));
+  try {
+    await git(['clone', '--quiet', '--branch', branch, bare, work]);
+    for (const [path, entry] of Object.entries(entries)) {
+      const full = join(work, path);
+      await rm(full, { recursive: true, force: true });
+      await git(['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', path], work);
+      if ('remove' in entry) continue;
+      if ('submodule' in entry) {
+        await git(['update-index', '--add', '--cacheinfo', `160000,${entry.submodule},${path}`], work);
+        continue;
+      }
+      await mkdir(dirname(full), { recursive: true });
+      if ('link' in entry) await symlink(entry.link, full);
+      else await writeFile(full, entry.file);
+      await git(['add', '--', path], work);
+    }
+    await git(['commit', '--quiet', '-m', message], work);
+    await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], work);
+    return (await git(['rev-parse', 'HEAD'], work)).trim();
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }

@@ -299,7 +299,8 @@ describe.each(CASES)('values $file', (valuesCase) => {
   it('grants exactly the least-privilege rules, bound to the service account', () => {
     const account = onlyOfKind<IServiceAccount>(objects, 'ServiceAccount');
     const subject = { kind: 'ServiceAccount', name: account.metadata?.name, namespace: NAMESPACE };
-    const scaleDown = valuesCase.file === 'cluster-wide.yaml';
+    // On by default (the example policies scale the canary down); existing-secrets.yaml turns it off.
+    const scaleDown = valuesCase.file !== 'existing-secrets.yaml';
     const expected = scaleDown ? [...LEAST_PRIVILEGE_RULES, CANARY_SCALE_RULE] : LEAST_PRIVILEGE_RULES;
 
     const roles = ofKind<IRole>(objects, 'Role');
@@ -657,6 +658,8 @@ describe('NOTES.txt', () => {
     expect(notes).toContain('http://127.0.0.1:8080/docs');
     expect(notes).toContain('export PROMOTER_URL=http://127.0.0.1:8080');
     expect(notes).toContain('export PROMOTER_TOKEN=');
-    expect(notes).toContain('npx promoter list');
+    expect(notes).toContain('node_modules/.bin/promoter list');
+    expect(notes).toContain('exec deploy/promoter -- env PROMOTER_TOKEN=<secret> promoter list');
+    expect(notes).not.toMatch(/^\s*npx promoter/m);
   });
 });

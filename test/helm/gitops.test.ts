@@ -2,6 +2,8 @@
  * The chart configures Git delivery: the repositories file the service reads (parsed here by the
  * service's own parser), its environment variable, and the credentials Secret mounted read-only.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { parseGitConfig } from '../../services/promoter/src/adapters/git/index.js';
 import { onlyOfKind, render } from './chart.js';
@@ -26,6 +28,7 @@ it('renders the repositories file the service parses, points the service at it a
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as Container;
   expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_REPOSITORIES_FILE', value: '/etc/promoter/git/repositories.yaml' });
+  expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_MAX_FILE_BYTES', value: '2097152' });
   expect(container.volumeMounts).toContainEqual({ name: 'git-credentials', mountPath: '/var/run/secrets/promoter-git', readOnly: true });
   expect(pod.volumes).toContainEqual({ name: 'git-credentials', secret: { secretName: 'promoter-git', defaultMode: 0o400 } });
 });
@@ -34,4 +37,16 @@ it('renders nothing for Git without repositories', async () => {
   const { objects, text } = await render({ values: ['minimal.yaml'] });
   expect(objects.some((o) => o.metadata.name.endsWith('-git'))).toBe(false);
   expect(text).not.toContain('PROMOTER_GIT_REPOSITORIES_FILE');
+  expect(text).not.toContain('PROMOTER_GIT_MAX_FILE_BYTES');
+});
+
+it("the README's repositories file names credentials where the chart mounts them", async () => {
+  const { objects } = await render({ values: ['minimal.yaml', 'gitops.yaml'] });
+  const deployment = onlyOfKind<{ spec: { template: { spec: { containers: Container[] } } } }>(objects, 'Deployment');
+  const mount = deployment.spec.template.spec.containers[0]?.volumeMounts.find((m) => m.name === 'git-credentials')?.mountPath;
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const gitops = readme.slice(readme.indexOf('## GitOps'));
+  const paths = [...gitops.matchAll(/(?:tokenFile|privateKeyFile|knownHostsFile): (\S+?)[,\s}]/g)].map((match) => match[1] ?? '');
+  expect(paths.length).toBeGreaterThanOrEqual(3);
+  expect(paths.filter((path) => !path.startsWith(`${mount}/`))).toEqual([]);
 });

@@ -18,7 +18,7 @@ import { assertMatchesSpec } from '../fixtures/contract.js';
 import { startEngine, waitForState } from '../fixtures/engine.js';
 import { ERROR_RATIO_QUERY, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import { bodyStrings, startReceiver, type Receiver } from './receiver.js';
 
 const POLICY = {
   interval: '1s',
@@ -26,7 +26,7 @@ const POLICY = {
   rolloutTimeout: '3s',
   checks: [{ name: 'error-rate', phases: ['pre', 'rollout', 'post'], query: ERROR_RATIO_QUERY, max: 0.05 }],
 };
-const NAMESPACES = ['happy', 'gate', 'flaky', 'limited', 'approve'];
+const NAMESPACES = ['happy', 'gate', 'flaky', 'limited', 'approve', 'hostile'];
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 interface WebhookBody {
@@ -53,10 +53,11 @@ describe('notifications end to end', () => {
       {
         delivery: { timeoutMs: 1_000, backoffBaseMs: 50, backoffMaxMs: 200, maxAttempts: 10 },
         sinks: [
-          { name: 'hooks', type: 'webhook', url: `${receiver.url}/hooks`, secret: { env: 'HOOK_SECRET' }, events: ['awaiting_approval', 'promoting', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'], namespaces: ['happy', 'gate', 'approve'] },
+          { name: 'hooks', type: 'webhook', url: `${receiver.url}/hooks`, secret: { env: 'HOOK_SECRET' }, events: ['awaiting_approval', 'promoting', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'], namespaces: ['happy', 'gate', 'approve', 'hostile'] },
           { name: 'bus', type: 'cloudevents', url: `${receiver.url}/bus`, events: ['succeeded', 'rejected'], deployments: ['web'], namespaces: ['happy', 'gate'] },
           { name: 'checks', type: 'cloudevents', url: `${receiver.url}/checks`, events: ['check_failed'], namespaces: ['gate'] },
           { name: 'chat', type: 'slack', url: { env: 'SLACK_URL' }, events: ['rejected'], namespaces: ['gate'] },
+          { name: 'chat-hostile', type: 'slack', url: `${receiver.url}/chat-hostile`, events: ['aborted'], namespaces: ['hostile'] },
           { name: 'flaky', type: 'webhook', url: `${receiver.url}/flaky`, secret: { env: 'HOOK_SECRET' }, events: ['promoting', 'succeeded'], namespaces: ['flaky'] },
           { name: 'limited', type: 'webhook', url: `${receiver.url}/limited`, secret: { env: 'HOOK_SECRET' }, events: ['succeeded'], namespaces: ['limited'] },
           // Never answers: the promotions in 'happy' must step all the same.
@@ -192,6 +193,28 @@ describe('notifications end to end', () => {
     const items = await settled(id, ['hooks']);
     expect(items.map((d) => [d.event, d.status])).toEqual([['awaiting_approval', 'delivered'], ['aborted', 'delivered']]);
     expect(verified('/hooks', id).map((b) => [b.type, b.data.promotion.state])).toEqual([['promotion.awaiting_approval', 'awaiting_approval'], ['promotion.aborted', 'aborted']]);
+  });
+
+  it('a reason with terminal escapes, CR LF, BEL and a right-to-left override reaches Slack and a webhook cleaned', async () => {
+    const id = await promote('hostile', 'gated');
+    await waitForState(svc, id, ['awaiting_approval']);
+    // BEL rather than NUL: PostgreSQL cannot store a NUL in text (that request is the API's to refuse).
+    const reason = '\x1b[31mstop\x1b[0m <!channel> & now\r\nApproved by admin \u202eexe.txt\x07';
+    const aborted = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/abort`, payload: { reason } });
+    expect(aborted.statusCode, aborted.body).toBe(200);
+    await waitForState(svc, id, ['aborted']);
+    await settled(id, ['hooks', 'chat-hostile']);
+    // What the receivers got on the wire, decoded as they decode it.
+    const hook = verified('/hooks', id).find((b) => b.type === 'promotion.aborted');
+    expect(hook?.data.promotion.reason).toBe('stop <!channel> & now Approved by admin \\u202eexe.txt\\u0007');
+    const slack = receiver.received.filter((r) => r.path === '/chat-hostile').map((r) => JSON.parse(r.body) as { text: string; blocks: { type: string; text?: { text: string } }[] });
+    expect(slack).toHaveLength(1);
+    const reasonBlock = slack[0]?.blocks.map((b) => b.text?.text ?? '').find((text) => text.startsWith('*Reason*'));
+    expect(reasonBlock).toBe('*Reason*\nstop &lt;!channel&gt; &amp; now Approved by admin \\u202eexe.txt\\u0007');
+    // Every string of every body about this promotion: Slack's own line breaks (`*Reason*\n…`) aside, no control is left.
+    const bodies = receiver.received.filter((r) => r.body.includes(id));
+    expect(bodies.map((r) => r.path).sort()).toEqual(['/chat-hostile', '/hooks', '/hooks']);
+    for (const text of bodies.flatMap((r) => bodyStrings(JSON.parse(r.body)))) expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
   });
 
   it('an admin retries a dead delivery; a delivered one cannot be retried', async () => {

@@ -11,6 +11,7 @@ import { render } from '../../services/promoter/src/notifications/render.js';
 import { DEFAULT_DELIVERY, parseNotificationsConfig } from '../../services/promoter/src/notifications/sinks-config.js';
 import { transition } from '../../services/promoter/src/domain/promotion-state-machine.js';
 import type { Promotion } from '../../services/promoter/src/domain/promotion.js';
+import { bodyStrings } from './receiver.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const ENV = { HOOK: SECRET };
@@ -160,5 +161,44 @@ describe('bodies', () => {
     expect(message.text).toContain('prod/web');
     expect(JSON.stringify(message.blocks)).toContain(`promoter approve ${promotion.id}`);
     expect(JSON.stringify(message.blocks)).toContain('*operator*');
+  });
+
+  it('sends no control or bidi character to any sink, and escapes mrkdwn for Slack', () => {
+    const hostile = '\x1b[31mred\x1b[0m <!channel> & done\r\nApproved by admin \u202eexe.txt\x00';
+    const all = parse([
+      hook({ events: ['rejected', 'check_failed'] }),
+      { name: 'chat', type: 'slack', url: 'https://s.example', events: ['rejected', 'check_failed'] },
+      { name: 'bus', type: 'cloudevents', url: 'https://ce.example', events: ['rejected', 'check_failed'] },
+    ]).sinks;
+    const failing = {
+      sample: 1,
+      measurement: {
+        check: 'error\u202erate', kind: 'threshold', phase: 'pre', query: 'q', baselineQuery: null, warnings: [], result: 'fail', value: 0.2, baselineValue: null,
+        bound: 'max 0.05\r\n', message: hostile, measuredAt: new Date(),
+      },
+    } as const;
+    const rows = notificationPlanner(all, undefined).plan({ ...promotion, target: { ...promotion.target, deployment: 'web\x1b]0;t\x07' } }, transition('analyzing', 'rejected', hostile), [failing], new Date());
+    expect(rows.map((r) => [r.sink, r.event_type])).toHaveLength(6);
+    for (const row of rows) {
+      const sink = all.find((s) => s.name === row.sink)!;
+      const body = JSON.parse(render(sink, row.payload, new Date()).body) as unknown;
+      const texts = bodyStrings(body);
+      // Slack's blocks are built with line breaks of their own (`*Reason*\n…`); nothing else may carry one.
+      const unsafe = sink.type === 'slack' ? /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/ : /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+      for (const text of texts) expect(text, `${row.sink} ${row.event_type}`).not.toMatch(unsafe);
+      const joined = texts.join('\n');
+      expect(joined).toContain('red');
+      expect(joined).toContain('done Approved by admin \\u202eexe.txt\\u0000');
+      // The reason's CR LF is gone: the only line breaks are the ones the Slack blocks are built with.
+      for (const text of texts) expect(text).not.toMatch(/done\s*\n/);
+      if (sink.type === 'slack') {
+        expect(joined).toContain('&lt;!channel&gt; &amp; done');
+        expect(joined).not.toContain('<!channel>');
+      } else {
+        expect(joined).toContain('<!channel> & done');
+      }
+    }
+    // The outbox keeps what happened; only what leaves the service is cleaned.
+    expect(rows[0]?.payload.promotion.reason).toBe(hostile);
   });
 });

@@ -48,3 +48,11 @@ export async function startReceiver(): Promise<Receiver> {
     },
   };
 }
+
+/** Every string in a parsed JSON body, however deep: what a receiver may end up showing to someone. */
+export function bodyStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(bodyStrings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(bodyStrings);
+  return [];
+}

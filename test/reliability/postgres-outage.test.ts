@@ -241,6 +241,8 @@ describe('Postgres outage', () => {
     expect(after.promotions).toBe(before.promotions); // none lost, none half-created by the refused POSTs
     expect(Number(lateTarget.n)).toBe(0);
     expect(after.policies).toBe(before.policies); // the refused PUT stored nothing
+    expect(after.policyVersions).toBe(before.policyVersions); // nor a version of an existing policy
+    expect(after.checkResults).toBeGreaterThan(before.checkResults); // the engine measured again after the restart
     expect(after.events).toBeGreaterThan(before.events);
   }, 90_000);
 });

@@ -234,7 +234,7 @@ describe('SIGTERM under load', () => {
 
   let fetchRun: Awaited<ReturnType<typeof loadThenSigterm>> | undefined;
 
-  it('answers every accepted request, a slow one included, and hands back every lease (fetch clients, as the SDK)', async () => {
+  it('answers every accepted request and hands back every lease (fetch clients, as the SDK), and a slow request on its own node:http keep-alive connection', async () => {
     fetchRun = await loadThenSigterm('load-a', 'fetch', true);
     report('sigterm/fetch-clients-and-a-slow-request', fetchRun.figures);
     expectAcceptedRequestsAnsweredAndLeasesBack(fetchRun);

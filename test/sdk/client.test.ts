@@ -83,11 +83,11 @@ describe('promotions', () => {
     expect(world.image('approve')).toBe(NEW_IMAGE);
     expect((await client.promotions.events(gated.id)).filter((event) => event.to).map((event) => [event.to, event.reason])).toEqual([
       ['pending', 'sdk test'],
-      ['analyzing', 'running the 1 pre-promotion checks'],
-      ['awaiting_approval', 'gate passed (all 1 checks passed); waiting for approval'],
+      ['analyzing', 'running the 1 pre-promotion check'],
+      ['awaiting_approval', 'gate passed (the 1 check passed); waiting for approval'],
       ['promoting', 'approved'],
       ['verifying', expect.stringMatching(/^rollout complete \(.*\); verifying for 0\.5s$/)],
-      ['succeeded', 'verified for 0.5s: all 1 checks passed'],
+      ['succeeded', 'verified for 0.5s: the 1 check passed'],
     ]);
 
     const rolledBack = await client.promotions.rollback(gated.id, { reason: 'users complain' });

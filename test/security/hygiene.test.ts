@@ -102,7 +102,12 @@ describe('hygiene', () => {
     await svc.app.inject({ method: 'POST', url: `/v1/promotions/${first.json().id}/abort`, payload: {} });
     const another = samplePromotion({ target: { namespace: 'mcp', deployment: 'idem', container: 'app' }, reason: 'a day later' });
     expect((await svc.app.inject({ method: 'POST', url: '/v1/promotions', headers, payload: another })).statusCode).toBe(422);
-    await sql`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'deploy-42'`.execute(svc.database.handle.db);
+    // Still remembered late inside the window: an expiry shorter than 24 hours would forget it here.
+    await sql`UPDATE idempotency_keys SET created_at = now() - interval '23 hours 59 minutes' WHERE key = 'deploy-42'`.execute(svc.database.handle.db);
+    const insideWindow = await svc.app.inject({ method: 'POST', url: '/v1/promotions', headers, payload: another });
+    expect(insideWindow.statusCode).toBe(422);
+    expect(insideWindow.json().type).toMatch(/idempotency-key-reused$/);
+    await sql`UPDATE idempotency_keys SET created_at = now() - interval '24 hours 1 minute' WHERE key = 'deploy-42'`.execute(svc.database.handle.db);
     const later = await svc.app.inject({ method: 'POST', url: '/v1/promotions', headers, payload: another });
     expect(later.statusCode).toBe(201);
     expect(later.headers['idempotent-replayed']).toBe('false');

@@ -1,6 +1,18 @@
 #!/usr/bin/env node
 /** The `promoter` binary: wires `run` to this process (argv, streams, environment, Ctrl-C). */
+import { EXIT } from './exit-codes.js';
 import { run } from './run.js';
+
+// A reader that went away (`promoter status | head`) makes the next write fail with EPIPE. Node ignores
+// SIGPIPE, so without this the error would surface as a stack trace. Exit at once and quietly with the
+// status a shell gives a command SIGPIPE ended (128 + 13): not 0, since a `--wait` cut short must not read
+// as a success, and `set -o pipefail` scripts see what happened.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.closedPipe);
+    throw error;
+  });
+}
 
 const controller = new AbortController();
 let interrupted = false;

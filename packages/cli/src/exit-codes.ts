@@ -4,7 +4,8 @@
  * 1 the promotion ended rejected / rolled_back / failed / aborted, it succeeded but the release its policy
  *   asks for failed, the service refused the request, or a wait timed out,
  * 2 usage error (unknown command or flag, missing or invalid flag),
- * 3 the service is unreachable, or the token was refused (401/403).
+ * 3 the service is unreachable, or the token was refused (401/403),
+ * 130 interrupted (Ctrl-C), 141 stdout closed by its reader.
  */
 import { isPromoterError, isPromoterNetworkError, type PromotionState } from '@promoter/sdk';
 
@@ -15,6 +16,8 @@ export const EXIT = {
   unreachable: 3,
   /** 128 + SIGINT, as shells report a Ctrl-C. */
   interrupted: 130,
+  /** 128 + SIGPIPE: whoever read the output closed it (`promoter status ID | head`). */
+  closedPipe: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

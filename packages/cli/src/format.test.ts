@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, Promotion } from '@promoter/sdk';
-import { checkLine, formatNumber, gitLines, latestChecks, table } from './format.js';
+import type { CheckResult, Evaluation, Promotion } from '@promoter/sdk';
+import { checkLine, counted, evaluationLines, formatNumber, gitLines, latestChecks, table } from './format.js';
 import { Output, wantsColour } from './output.js';
 
 const plain = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: false, json: false, color: false }).style;
@@ -52,7 +52,8 @@ it('latestChecks keeps the last measurement per check and phase', () => {
 });
 
 it('table pads columns, ignoring colour codes', () => {
-  expect(table([['\u001b[1mID\u001b[22m', 'STATE'], ['abc', 'pending']])).toEqual(['\u001b[1mID\u001b[22m   STATE', 'abc  pending']);
+  const { bold } = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: true, json: false, color: true }).style;
+  expect(table([[bold('ID'), 'STATE'], ['abc', 'pending']])).toEqual([`${bold('ID')}   STATE`, 'abc  pending']);
 });
 
 describe('wantsColour', () => {
@@ -108,4 +109,40 @@ describe('gitLines', () => {
   ])('%s', (_name, given, want) => {
     expect(gitLines(plain, given)).toEqual(want);
   });
+});
+
+describe('counted', () => {
+  it.each([
+    ['none', { given: 0, want: '0 checks' }],
+    ['one', { given: 1, want: '1 check' }],
+    ['two', { given: 2, want: '2 checks' }],
+  ])('%s', (_name, { given, want }) => {
+    expect(counted(given, 'check')).toBe(want);
+  });
+});
+
+it('evaluationLines shows a backtest\'s identical errors once, with their count and span', () => {
+  const error = (sample: number, minute: number) => result({ id: sample, sample, result: 'error', value: null, bound: null, message: 'error-rate: Prometheus network error: connect ECONNREFUSED', measuredAt: `2026-01-01T10:${String(minute).padStart(2, '0')}:00.000Z` });
+  const evaluation = {
+    id: 'e-1',
+    verdict: 'error',
+    reason: 'error-rate could not be measured 3 times in a row; 2 tolerated',
+    target: { namespace: 'mcp', deployment: 'zai-proxy', container: 'proxy' },
+    phase: 'pre',
+    policy: { name: 'gate', version: 1 },
+    checks: [
+      {
+        name: 'error-rate',
+        kind: 'threshold',
+        verdict: 'error',
+        measurements: [error(1, 0), result({ id: 2, sample: 2, measuredAt: '2026-01-01T10:01:00.000Z' }), error(3, 2), error(4, 3)],
+        errors: [{ message: 'error-rate: Prometheus network error: connect ECONNREFUSED', count: 3, first: '2026-01-01T10:00:00.000Z', last: '2026-01-01T10:03:00.000Z' }],
+      },
+    ],
+  } as unknown as Evaluation; // only the fields evaluationLines reads
+  expect(evaluationLines(plain, evaluation).slice(2)).toEqual([
+    '  ! error-rate (threshold)',
+    '      ✓ canary-error-rate [pre #2] 0.0123 (max 0.05)',
+    '      ! 3 errors: Prometheus network error: connect ECONNREFUSED (2026-01-01T10:00:00.000Z to 2026-01-01T10:03:00.000Z)',
+  ]);
 });

@@ -1,6 +1,6 @@
 /** Text renderings of promotions, events, check results and policies, for humans. */
 import { isTerminalState, type CheckResult, type Evaluation, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionState } from '@promoter/sdk';
-import type { Styles } from './output.js';
+import { visibleLength, type Styles } from './output.js';
 
 export function stateStyle(styles: Styles, state: PromotionState | string): string {
   switch (state) {
@@ -58,11 +58,16 @@ export function eventLine(styles: Styles, event: PromotionEvent): string {
   return `${styles.dim(clock(event.at))}  ${what}${reason}${event.actor !== 'engine' ? styles.dim(`  (${event.actor})`) : ''}`;
 }
 
+/** A count with its noun in the right number: `1 check`, `3 checks`. */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** One line per notification delivery: `✓ delivered  ops-hook  succeeded  1 attempt  HTTP 200`. */
 export function deliveryLine(styles: Styles, delivery: NotificationDelivery): string {
   const status =
     delivery.status === 'delivered' ? styles.green('✓ delivered') : delivery.status === 'dead' ? styles.red('✗ dead     ') : styles.yellow('… pending  ');
-  const attempts = `${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}`;
+  const attempts = counted(delivery.attempts, 'attempt');
   const code = delivery.lastStatusCode === null ? '' : `  HTTP ${delivery.lastStatusCode}`;
   const error = delivery.lastError && delivery.status !== 'delivered' ? styles.dim(`  ${delivery.lastError}`) : '';
   return `${status}  ${delivery.sink}  ${delivery.event}  ${attempts}${code}${error}  ${styles.dim(delivery.id)}`;
@@ -78,9 +83,14 @@ export function checkLine(styles: Styles, result: CheckResult): string {
 
 /** Why a measurement has no value: the service's message says (e.g. Prometheus not configured). */
 function noValue(result: CheckResult): string {
-  const message = result.message.startsWith(`${result.check}: `) ? result.message.slice(result.check.length + 2) : result.message;
+  const message = withoutCheckName(result.message, result.check);
   const label = result.result === 'error' ? 'error' : 'no data';
   return message ? `${label}: ${message}` : label;
+}
+
+/** The service's messages start with the check's name, which the line shows already. */
+function withoutCheckName(message: string, check: string): string {
+  return message.startsWith(`${check}: `) ? message.slice(check.length + 2) : message;
 }
 
 export function formatNumber(value: number): string {
@@ -156,12 +166,11 @@ export function gitLines(styles: Styles, promotion: PromotionDetail | Promotion)
 
 /** Columns padded to their widest cell (colour codes excluded from the width). */
 export function table(rows: readonly (readonly string[])[]): string[] {
-  const visible = (text: string) => text.replace(/\u001b\[\d+m/g, '').length;
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(cell))));
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
   return rows.map((row) =>
     row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visible(cell))))
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell))))
       .join('  ')
       .trimEnd(),
   );
@@ -188,7 +197,14 @@ export function evaluationLines(styles: Styles, evaluation: Evaluation): string[
   ];
   for (const check of evaluation.checks) {
     lines.push(`  ${outcomeMark(styles, check.verdict)} ${check.name} ${styles.dim(`(${check.kind})`)}${check.reason ? `: ${check.reason}` : ''}`);
-    for (const measurement of check.measurements) lines.push(`      ${checkLine(styles, measurement)}`);
+    // Errors come grouped (a backtest where Prometheus failed throughout repeats one message per interval).
+    const grouped = check.errors !== undefined;
+    for (const measurement of check.measurements) if (!grouped || measurement.result !== 'error') lines.push(`      ${checkLine(styles, measurement)}`);
+    for (const group of check.errors ?? []) {
+      const message = withoutCheckName(group.message, check.name);
+      const when = group.count === 1 ? group.first : `${group.first} to ${group.last}`;
+      lines.push(`      ${outcomeMark(styles, 'error')} ${counted(group.count, 'error')}: ${message} ${styles.dim(`(${when})`)}`);
+    }
   }
   return lines;
 }

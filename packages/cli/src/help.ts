@@ -13,7 +13,8 @@ const EXIT_CODES = `Exit codes:
        (404, 409, 422...); the evaluation's verdict was not pass; or --timeout elapsed
   2    usage error: unknown command or flag, missing or invalid flag
   3    the service is unreachable, or it refused the token (401/403)
-  130  interrupted (Ctrl-C) while waiting; the promotion itself goes on`;
+  130  interrupted (Ctrl-C) while waiting; the promotion itself goes on
+  141  the output was closed by its reader (e.g. | head): the CLI stops quietly, as SIGPIPE would`;
 
 export const MAIN_HELP = `promoter: promote a canary Deployment's image to production, gated by Prometheus checks
 
@@ -23,7 +24,7 @@ Commands:
   promote              start a promotion (--wait follows it to the end)
   status ID            the whole record of a promotion: state, images, checks, events
   list                 promotions, newest first
-  events ID            the timeline of a promotion (--follow: live until it ends)
+  events ID            the timeline of a promotion (--follow: live while more can happen)
   notifications ID     the notifications sent for a promotion: sink, event, status, attempts
   abort ID             stop an active promotion (rolled back first if already patched)
   rollback ID          roll a succeeded promotion back to the image it replaced
@@ -78,8 +79,11 @@ Promotions, newest first, one page at a time (--limit, default 50; --cursor for 
 page with --all.`,
   events: `Usage: promoter events ID [--follow]
 
-The timeline of a promotion. -f, --follow keeps printing events as they happen until the promotion ends
-(with --json: one JSON event per line).`,
+The timeline of a promotion. -f, --follow keeps printing events as they happen (with --json: one JSON
+event per line) until nothing more can happen to the promotion: it stops once the promotion is rejected,
+rolled_back, aborted or failed. A succeeded promotion is followed on, because a rollback (promoter
+rollback) or the release (afterSuccess.release, promoter finalize) may still come; stop with Ctrl-C
+(exit 130; the promotion is not affected).`,
   notifications: `Usage: promoter notifications ID
 
 The notification deliveries of a promotion, oldest first: one line per event and sink with its status

@@ -10,7 +10,7 @@
  */
 import type { CheckResult, PromoterClient, PromotionDetail, PromotionEvent } from '@promoter/sdk';
 import { checkLine, eventLine, latestChecks, stateStyle, targetText } from './format.js';
-import type { Output } from './output.js';
+import { truncateStyled, type Output } from './output.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -160,34 +160,16 @@ export class PromotionProgress {
       `${spinner} ${stateStyle(style, this.#state)} ${style.dim(`${Math.floor(elapsed / 60)}m${String(elapsed % 60).padStart(2, '0')}s`)}  ${header}`,
       ...(this.#stateReason ? [`  ${style.dim(this.#stateReason)}`] : []),
       ...this.#checks.map((result) => `  ${checkLine(style, result)}`),
-    ].map((line) => truncate(line, this.#columns));
+    ].map((line) => truncateStyled(line, this.#columns));
     this.#clearBlock();
-    this.#output.stdout.write(`${lines.join('\n')}\n`);
+    for (const line of lines) this.#output.write(this.#output.stdout, line);
     this.#blockLines = lines.length;
   }
 
   #clearBlock(): void {
     if (!this.#live || this.#blockLines === 0) return;
     // Up to the first line of the block, then clear from there to the end of the screen.
-    this.#output.stdout.write(`\u001b[${this.#blockLines}F\u001b[0J`);
+    this.#output.clearAbove(this.#blockLines);
     this.#blockLines = 0;
   }
-}
-
-/** Cuts a line to the terminal width (colour codes do not count), so redrawing never wraps. */
-function truncate(line: string, columns: number): string {
-  let visible = 0;
-  let out = '';
-  for (let i = 0; i < line.length; i++) {
-    const escape = /^\u001b\[\d+m/.exec(line.slice(i));
-    if (escape) {
-      out += escape[0];
-      i += escape[0].length - 1;
-      continue;
-    }
-    if (visible >= columns - 1) return `${out}…\u001b[0m`;
-    out += line[i];
-    visible++;
-  }
-  return out;
 }

@@ -71,7 +71,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
       return EXIT.ok;
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      output.line(MAIN_HELP);
+      output.block(MAIN_HELP);
       return EXIT.ok;
     }
     return usage(output, new UsageError(rest.length === 0 ? 'missing command' : `unknown flag or missing command: ${rest.join(' ')}`));
@@ -88,7 +88,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
   const { globals } = prepared;
   const output = outputFor(globals.json, globals.noColor);
   if (globals.help) {
-    output.line(commandHelp(command));
+    output.block(commandHelp(command));
     return EXIT.ok;
   }
 

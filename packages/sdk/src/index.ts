@@ -25,8 +25,8 @@ export {
   isPromoterNetworkError,
 } from './errors.js';
 export type { PromoterErrorInit } from './errors.js';
-export { PROMOTION_STATES, TERMINAL_STATES, isPromotionState, isTerminalState } from './promotion-states.js';
-export type { TerminalState } from './promotion-states.js';
+export { CLOSED_STATES, PROMOTION_STATES, TERMINAL_STATES, isClosedState, isPromotionState, isTerminalState } from './promotion-states.js';
+export type { ClosedState, TerminalState } from './promotion-states.js';
 export { waitForPromotion } from './wait.js';
 export type { WaitClient, WaitOptions } from './wait.js';
 export { PromotionsApi } from './promotions.js';
@@ -47,6 +47,7 @@ export type {
   CreatedToken,
   CheckOutcome,
   CheckResult,
+  CheckErrorGroup,
   CheckVerdict,
   Evaluation,
   EvaluationRequest,

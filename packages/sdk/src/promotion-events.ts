@@ -4,7 +4,7 @@
  * service does not deliver `text/event-stream`.
  */
 import { PromoterAbortError, problemFromResponse } from './errors.js';
-import { isTerminalState } from './promotion-states.js';
+import { isClosedState, isTerminalState } from './promotion-states.js';
 import { isRetryable, retryDelay, sleep } from './retry.js';
 import { readEventStream, SseParser } from './sse.js';
 import type { Transport } from './transport.js';
@@ -20,6 +20,13 @@ export interface FollowOptions {
   readonly transport?: 'auto' | 'sse' | 'poll' | undefined;
   /** Told why the SDK switched from the event stream to polling. */
   readonly onFallback?: ((reason: string) => void) | undefined;
+  /**
+   * When to stop. `terminal` (default): once the promotion is in a final state (`succeeded`, `rejected`,
+   * `rolled_back`, `aborted`, `failed`). `closed`: only once nothing more can happen (`rejected`,
+   * `rolled_back`, `aborted`, `failed`); a `succeeded` promotion is followed on, since a rollback or a
+   * release finalization may still be requested, until `signal` aborts.
+   */
+  readonly until?: 'terminal' | 'closed' | undefined;
 }
 
 type GetDetail = (id: string, signal: AbortSignal | undefined) => Promise<PromotionDetail>;
@@ -42,8 +49,13 @@ export async function* followPromotionEvents(
   const { signal } = options;
   const mode = options.transport ?? 'auto';
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  const done = options.until === 'closed' ? isClosedState : isTerminalState;
+  let lastState: string | undefined;
   let lastId = options.after ?? 0;
   let useSse = mode !== 'poll';
+  // The service ends a promotion's stream once it is in a final state (and at once on reconnection), so
+  // while a succeeded promotion is followed on, polling the record is all a stream would do, at more cost.
+  let streamEnds = false;
   let contacted = false;
   let failures = 0;
   const parser = new SseParser();
@@ -57,7 +69,7 @@ export async function* followPromotionEvents(
 
   for (;;) {
     throwIfAborted(signal, id);
-    if (useSse) {
+    if (useSse && !streamEnds) {
       let opened: Opened;
       try {
         opened = await openStream(transport, id, lastId, signal);
@@ -66,6 +78,7 @@ export async function* followPromotionEvents(
         continue;
       }
       contacted = true;
+      lastState = undefined;
       if (opened.kind === 'unsupported') {
         if (mode === 'sse') throw new Error(`the event stream of promotion ${id} is unavailable: ${opened.reason}`);
         options.onFallback?.(opened.reason);
@@ -79,8 +92,8 @@ export async function* followPromotionEvents(
           const event = parseEvent(message.data);
           if (event === undefined || event.id <= lastId) continue;
           lastId = event.id;
+          if (event.to) lastState = event.to;
           yield event;
-          if (isTerminalState(event.to)) return;
         }
       } catch (error) {
         throwIfAborted(signal, id);
@@ -89,8 +102,12 @@ export async function* followPromotionEvents(
       } finally {
         opened.close();
       }
-      // The stream ended without a terminal event: the service shut down, or the promotion finished
-      // without one. The record says which (polling reads it every time).
+      // The service ends the stream after sending the events that bring the promotion to a final state.
+      // The state to judge is the last one the stream showed, not the first final one: a replay of the
+      // timeline shows `succeeded` and then the rollback requested later, in the same batch.
+      if (done(lastState)) return;
+      // Otherwise the service shut down, or the promotion finished without an event saying so: the record
+      // says which (polling reads it every time).
     }
     let detail: PromotionDetail;
     try {
@@ -107,8 +124,9 @@ export async function* followPromotionEvents(
       lastId = event.id;
       yield event;
     }
-    if (isTerminalState(detail.state)) return;
-    await sleep(useSse ? (parser.retryMs ?? DEFAULT_RECONNECT_MS) : pollIntervalMs, signal);
+    if (done(detail.state)) return;
+    streamEnds = isTerminalState(detail.state);
+    await sleep(useSse && !streamEnds ? (parser.retryMs ?? DEFAULT_RECONNECT_MS) : pollIntervalMs, signal);
   }
 }
 

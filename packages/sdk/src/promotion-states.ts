@@ -42,3 +42,25 @@ export function isTerminalState(state: string | null | undefined): state is Term
 export function isPromotionState(value: string): value is PromotionState {
   return (PROMOTION_STATES as readonly string[]).includes(value);
 }
+
+/**
+ * The final states nothing can follow: the service accepts no action in them (no rollback, no release
+ * finalization) and no state change leaves them. `succeeded` is final but not closed: a rollback or a
+ * finalization may still be requested, so its timeline can still grow (`follow(id, { until: 'closed' })`).
+ */
+export const CLOSED_STATES = ['rejected', 'rolled_back', 'aborted', 'failed'] as const satisfies readonly TerminalState[];
+
+export type ClosedState = (typeof CLOSED_STATES)[number];
+
+/**
+ * Whether nothing more can happen to a promotion in this state.
+ *
+ * @example
+ * ```ts
+ * const promotion = await client.promotions.get(id);
+ * if (!isClosedState(promotion.state)) console.log('a rollback or a release may still come');
+ * ```
+ */
+export function isClosedState(state: string | null | undefined): state is ClosedState {
+  return state != null && (CLOSED_STATES as readonly string[]).includes(state);
+}

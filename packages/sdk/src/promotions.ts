@@ -172,9 +172,10 @@ export class PromotionsApi {
   }
 
   /**
-   * The timeline live: past events first, then each new one as it happens, ending after the event that
-   * enters a terminal state. Uses the SSE stream (reconnecting with `Last-Event-ID`), or polling when the
-   * stream is unavailable.
+   * The timeline live: past events first, then each new one as it happens, ending once the promotion is
+   * in a final state (with `until: 'closed'`: once nothing more can happen, so a succeeded promotion's
+   * later rollback or release is seen too). Uses the SSE stream (reconnecting with `Last-Event-ID`), or
+   * polling when the stream is unavailable.
    *
    * @example
    * ```ts

@@ -31,6 +31,7 @@ export type PolicyVersion = Schemas['PolicyVersion'];
 export type CheckResult = Schemas['CheckResult'];
 export type CheckOutcome = Schemas['CheckOutcome'];
 export type CheckVerdict = Schemas['CheckVerdict'];
+export type CheckErrorGroup = Schemas['CheckErrorGroup'];
 export type Phase = Schemas['Phase'];
 export type Evaluation = Schemas['Evaluation'];
 export type EvaluationRequest = Schemas['EvaluationRequest'];

@@ -61,6 +61,7 @@ describe('loadConfig: values', () => {
     ['LOG_LEVEL silent', { env: { LOG_LEVEL: 'silent' }, want: { logLevel: 'silent' } }],
     ['KUBECONFIG', { env: { KUBECONFIG: '/k/config' }, want: { kubeconfig: '/k/config' } }],
     ['PROMOTER_BODY_LIMIT', { env: { PROMOTER_BODY_LIMIT: '1024' }, want: { bodyLimitBytes: 1024 } }],
+    ['PROMOTER_GIT_MAX_FILE_BYTES', { env: { PROMOTER_GIT_MAX_FILE_BYTES: '2097152' }, want: { gitMaxFileBytes: 2097152 } }],
     ['NODE_ENV=production with tokens', { env: { NODE_ENV: 'production', PROMOTER_API_TOKENS: `ci:admin:${SECRET}` }, want: { production: true } }],
   ];
   it.each(cases)('%s', (_name, { env, want }) => {
@@ -131,6 +132,7 @@ describe('loadConfig: each bad variable is named', () => {
     ['NODE_ENV=production without tokens', { env: { NODE_ENV: 'production' }, variable: 'PROMOTER_API_TOKENS' }],
     ['PROMOTER_API_TOKENS malformed', { env: { PROMOTER_API_TOKENS: 'ci' }, variable: 'PROMOTER_API_TOKENS' }],
     ['PROMOTER_BODY_LIMIT too small', { env: { PROMOTER_BODY_LIMIT: '10' }, variable: 'PROMOTER_BODY_LIMIT' }],
+    ['PROMOTER_GIT_MAX_FILE_BYTES above 16 MiB', { env: { PROMOTER_GIT_MAX_FILE_BYTES: '16777217' }, variable: 'PROMOTER_GIT_MAX_FILE_BYTES' }],
     ['PROMOTER_ENGINE_CONCURRENCY zero', { env: { PROMOTER_ENGINE_CONCURRENCY: '0' }, variable: 'PROMOTER_ENGINE_CONCURRENCY' }],
   ];
   it.each(cases)('%s', (_name, { env, variable }) => {

@@ -51,6 +51,8 @@ export interface Config {
   readonly rateLimitPerMinute: number;
   /** The operator's Git repositories (PROMOTER_GIT_REPOSITORIES_FILE), for Git delivery and releases. */
   readonly gitRepositoriesFile: string | undefined;
+  /** The largest repository file Git delivery reads (PROMOTER_GIT_MAX_FILE_BYTES); larger ones are refused. */
+  readonly gitMaxFileBytes: number;
   /** Failed authentications per client address per minute; 0 = no limit. */
   readonly failedAuthPerMinute: number;
   /** How long a request (headers and body) may take to arrive. */
@@ -128,6 +130,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     rateLimitPerMinute: integer(get('PROMOTER_RATE_LIMIT'), 'PROMOTER_RATE_LIMIT', 600, 0, 1_000_000),
     bodyLimitBytes: integer(get('PROMOTER_BODY_LIMIT'), 'PROMOTER_BODY_LIMIT', 256 * 1024, 1024, 16 * 1024 * 1024),
     gitRepositoriesFile: gitFile === undefined ? undefined : resolve(gitFile),
+    // At most 16 MiB: git's output is read up to that much (git-runner.ts).
+    gitMaxFileBytes: integer(get('PROMOTER_GIT_MAX_FILE_BYTES'), 'PROMOTER_GIT_MAX_FILE_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     failedAuthPerMinute: integer(get('PROMOTER_AUTH_FAILURE_LIMIT'), 'PROMOTER_AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
     requestTimeoutMs: integer(get('PROMOTER_REQUEST_TIMEOUT_MS'), 'PROMOTER_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     eventStreams: {

@@ -162,6 +162,8 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     close: async () => {
       await Promise.all([engine?.stop(), notifications?.stop()]);
       await app.close();
+      // A git delivery handed in by the caller is the caller's to close.
+      if (parts.git === undefined) await git?.close();
       if (ownsDatabase) await handle.close();
     },
   };
@@ -218,7 +220,7 @@ export function createEngine(parts: EngineParts): PromotionEngine {
 /** The Git repositories of PROMOTER_GIT_REPOSITORIES_FILE, checked at start-up (file and git version). */
 async function gitFrom(config: Config, logger: GitLogger): Promise<GitDelivery | undefined> {
   if (!config.gitRepositoriesFile) return undefined;
-  const git = new GitDelivery({ config: await loadGitConfig(config.gitRepositoriesFile, { cacheDir: join(config.dataDir, 'git') }), logger });
+  const git = new GitDelivery({ config: await loadGitConfig(config.gitRepositoriesFile, { cacheDir: join(config.dataDir, 'git') }), logger, limits: { maxFileBytes: config.gitMaxFileBytes } });
   await git.checkGitVersion();
   return git;
 }

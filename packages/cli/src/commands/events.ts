@@ -1,4 +1,7 @@
-/** `promoter events ID`: the timeline; with --follow, live until the promotion ends. */
+/**
+ * `promoter events ID`: the timeline; with --follow, live until nothing more can happen to the promotion
+ * (the rule is the SDK's `until: 'closed'`; the help text says it in words).
+ */
 import { defineCommand, expectPositionals } from '../args.js';
 import { EXIT } from '../exit-codes.js';
 import { eventLine } from '../format.js';
@@ -13,7 +16,7 @@ export const eventsCommand = defineCommand({ follow: { type: 'boolean', short: '
     return EXIT.ok;
   }
   // --follow --json prints one JSON document per line (NDJSON): a stream has no single document to wait for.
-  for await (const event of client.promotions.follow(id, { signal: context.signal })) {
+  for await (const event of client.promotions.follow(id, { signal: context.signal, until: 'closed' })) {
     output.line(output.json ? JSON.stringify(event) : eventLine(output.style, event));
   }
   return EXIT.ok;

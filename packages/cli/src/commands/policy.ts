@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Policy } from '@promoter/sdk';
 import { defineCommand, expectPositionals, positiveInteger } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { policyRows } from '../format.js';
+import { counted, policyRows } from '../format.js';
 
 const POLICY_SUBCOMMANDS = ['apply', 'list', 'get', 'versions', 'delete'] as const;
 
@@ -30,7 +30,7 @@ export const policyCommand = defineCommand(POLICY_OPTIONS, async (context, { val
       const { name, body } = await readPolicyFile(resolve(context.cwd, values.file), values.name);
       const stored = await client.policies.put(name, body, { signal });
       if (output.json) output.document(stored);
-      else output.line(`Policy ${stored.name} is at version ${stored.version} (${stored.document.checks.length} checks).`);
+      else output.line(`Policy ${stored.name} is at version ${stored.version} (${counted(stored.document.checks.length, 'check')}).`);
       return EXIT.ok;
     }
     case 'list': {
@@ -48,7 +48,7 @@ export const policyCommand = defineCommand(POLICY_OPTIONS, async (context, { val
       if (output.json) output.document(policy);
       else {
         output.line(output.style.dim(`# ${policy.name} v${policy.version}, ${policy.source}, ${policy.createdAt} by ${policy.createdBy}`));
-        output.line(JSON.stringify(policy.document, null, 2));
+        output.block(JSON.stringify(policy.document, null, 2));
       }
       return EXIT.ok;
     }

@@ -30,3 +30,16 @@ export function diffLines(before: string, after: string): DiffLine[] {
   while (j < b.length) lines.push({ kind: 'added', text: b[j++]! });
   return lines;
 }
+
+/**
+ * Which version to diff `selected` against: `requested` when it is another listed version, else the
+ * newest one older than `selected`, else the oldest newer one; null when there is no other version (a
+ * version is never diffed with itself).
+ */
+export function compareWith(versions: readonly number[], selected: number, requested: number | undefined): number | null {
+  const others = versions.filter((v) => v !== selected);
+  if (requested !== undefined && others.includes(requested)) return requested;
+  const older = others.filter((v) => v < selected);
+  if (older.length > 0) return Math.max(...older);
+  return others.length > 0 ? Math.min(...others) : null;
+}

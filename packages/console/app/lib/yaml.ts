@@ -3,31 +3,51 @@
  * arrays, strings, numbers, booleans), so a small emitter does; bundling a YAML library would cost ~30 KB.
  */
 
-export function toYaml(value: unknown, indent = 0): string {
-  return emit(value, indent).replace(/^\n/, '');
+/**
+ * The order to write an object's keys in: `keys` first, in that order, then any other key as stored;
+ * `children` for the value under a key, `items` for each element of an array.
+ */
+export interface KeyOrder {
+  readonly keys: readonly string[];
+  readonly children?: Readonly<Record<string, KeyOrder>>;
+  readonly items?: KeyOrder;
 }
 
-function emit(value: unknown, indent: number): string {
+export function toYaml(value: unknown, order?: KeyOrder): string {
+  return emit(value, 0, order).replace(/^\n/, '');
+}
+
+function emit(value: unknown, indent: number, order: KeyOrder | undefined): string {
   const pad = ' '.repeat(indent);
   if (Array.isArray(value)) {
     if (value.length === 0) return ' []';
     return value
       .map((item) => {
-        const inner = emit(item, indent + 2);
+        const inner = emit(item, indent + 2, order?.items);
         return `\n${pad}-${isBlock(item) ? inner.replace(/^\n\s*/, ' ') : inner}`;
       })
       .join('');
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>);
+    const entries = ordered(Object.entries(value as Record<string, unknown>), order);
     if (entries.length === 0) return ' {}';
-    return entries.map(([key, item]) => `\n${pad}${scalarKey(key)}:${emit(item, indent + 2)}`).join('');
+    return entries.map(([key, item]) => `\n${pad}${scalarKey(key)}:${emit(item, indent + 2, order?.children?.[key])}`).join('');
   }
   if (typeof value === 'string' && value.includes('\n')) {
     const body = value.replace(/\n$/, '').split('\n').map((line) => `${pad}${line}`).join('\n');
     return ` |${value.endsWith('\n') ? '' : '-'}\n${body}`;
   }
   return ` ${scalar(value)}`;
+}
+
+function ordered(entries: [string, unknown][], order: KeyOrder | undefined): [string, unknown][] {
+  if (!order) return entries;
+  const rank = (key: string) => {
+    const i = order.keys.indexOf(key);
+    return i === -1 ? order.keys.length : i;
+  };
+  // Array.prototype.sort is stable: keys the order does not name keep their stored order, after the named ones.
+  return [...entries].sort(([a], [b]) => rank(a) - rank(b));
 }
 
 function isBlock(value: unknown): boolean {

@@ -7,11 +7,10 @@ import { useState } from 'preact/hooks';
 import type { Check, Evaluation, EvaluationRequest } from '@promoter/sdk';
 import { CheckPanel } from '../components/check-panel.js';
 import { describeError } from '../lib/errors.js';
-import { number, time } from '../lib/format.js';
+import { localInputValue, number, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { may, type Session } from '../lib/session.js';
 
-const localInput = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 
 export function Backtest(props: { session: Session }) {
   const { client, principal } = props.session;
@@ -22,7 +21,7 @@ export function Backtest(props: { session: Session }) {
   // The last hour as of the page's opening: defaults only, so a re-render (the run) keeps the window typed in.
   const [defaultWindow] = useState(() => {
     const now = new Date();
-    return { start: localInput(new Date(now.getTime() - 3_600_000)), end: localInput(now) };
+    return { start: localInputValue(new Date(now.getTime() - 3_600_000)), end: localInputValue(now) };
   });
 
   const run = async (event: Event) => {

@@ -4,11 +4,12 @@
  */
 import type { Promotion } from '@promoter/sdk';
 import { StateBadge } from '../components/state-badge.js';
-import { diffLines } from '../lib/diff.js';
+import { compareWith, diffLines } from '../lib/diff.js';
 import { time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { navigate, type Location } from '../lib/router.js';
 import type { Session } from '../lib/session.js';
+import { POLICY_ORDER } from '../lib/policy-order.js';
 import { toYaml } from '../lib/yaml.js';
 
 const PROMOTIONS_SCANNED = 1_000;
@@ -52,7 +53,12 @@ export function PolicyPage(props: { session: Session; name: string; location: Lo
   const list = versions.data ?? [];
   const latest = list[0]?.version;
   const selected = Number(props.location.query.get('version') ?? latest);
-  const compare = Number(props.location.query.get('compare') ?? (selected > 1 ? selected - 1 : selected));
+  const requested = props.location.query.get('compare');
+  const compare = compareWith(
+    list.map((v) => v.version),
+    selected,
+    requested === null ? undefined : Number(requested),
+  );
   const shown = list.find((v) => v.version === selected);
   const other = list.find((v) => v.version === compare);
   const set = (key: 'version' | 'compare', value: string) => {
@@ -78,34 +84,43 @@ export function PolicyPage(props: { session: Session; name: string; location: Lo
                 ))}
               </select>
             </label>
-            <label>
-              Compare with
-              <select name="compare" value={String(compare)} onChange={(e) => set('compare', (e.target as HTMLSelectElement).value)}>
-                {list.map((v) => (
-                  <option value={String(v.version)}>v{v.version}</option>
-                ))}
-              </select>
-            </label>
+            {other && (
+              <label>
+                Compare with
+                <select name="compare" value={String(other.version)} onChange={(e) => set('compare', (e.target as HTMLSelectElement).value)}>
+                  {list
+                    .filter((v) => v.version !== shown.version)
+                    .map((v) => (
+                      <option value={String(v.version)}>v{v.version}</option>
+                    ))}
+                </select>
+              </label>
+            )}
           </form>
-          <div class="two-columns">
+          <div class={other ? 'two-columns' : undefined}>
             <section>
               <h2>v{shown.version} as YAML</h2>
-              <pre class="yaml" data-yaml>{toYaml(shown.document)}</pre>
+              <p class="muted" data-rendering>
+                Rendered from the stored document in the documented field order: the service keeps a policy as data, so the comments and
+                layout of the YAML it was sent are not kept.
+              </p>
+              <pre class="yaml" data-yaml>{toYaml(shown.document, POLICY_ORDER)}</pre>
             </section>
-            <section>
-              <h2>
-                Diff v{other?.version ?? '?'} → v{shown.version}
-              </h2>
-              <pre class="diff" data-diff>
-                {other &&
-                  diffLines(toYaml(other.document), toYaml(shown.document)).map((line) => (
+            {other && (
+              <section>
+                <h2>
+                  Diff v{other.version} → v{shown.version}
+                </h2>
+                <pre class="diff" data-diff>
+                  {diffLines(toYaml(other.document, POLICY_ORDER), toYaml(shown.document, POLICY_ORDER)).map((line) => (
                     <div class={`diff-${line.kind}`}>
                       {line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}
                       {line.text}
                     </div>
                   ))}
-              </pre>
-            </section>
+                </pre>
+              </section>
+            )}
           </div>
         </>
       )}

@@ -8,9 +8,11 @@ import { useEffect } from 'preact/hooks';
 import { isTerminalState, type CheckResult, type PromotionDetail, type PromotionEvent } from '@promoter/sdk';
 import { ActionButton, type Action } from '../components/action-dialog.js';
 import { CheckPanel } from '../components/check-panel.js';
+import { ImageChange } from '../components/image-change.js';
 import { StateBadge } from '../components/state-badge.js';
 import { duration, parseDuration, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
+import { reasonTone } from '../lib/tone.js';
 import { may, type Session } from '../lib/session.js';
 
 const ACTIONS: Record<Action, readonly string[]> = {
@@ -61,11 +63,15 @@ export function PromotionPage(props: { session: Session; id: string }) {
       <h1 id="promotion-title">
         {detail.target.namespace}/{detail.target.deployment} <StateBadge state={detail.state} />
       </h1>
-      {detail.stateReason && <p class="reason state-reason">{detail.stateReason}</p>}
+      {detail.stateReason && (
+        <p class={`reason state-reason tone-${reasonTone(detail.state)}`} data-tone={reasonTone(detail.state)}>
+          {detail.stateReason}
+        </p>
+      )}
       <dl class="facts">
         <dt>Images</dt>
         <dd class="images">
-          {detail.previousImage ?? '…'} → {detail.resolvedImage ?? detail.image ?? '…'}
+          <ImageChange promotion={detail} />
         </dd>
         <dt>Container</dt>
         <dd>{detail.target.container}</dd>
@@ -76,12 +82,12 @@ export function PromotionPage(props: { session: Session; id: string }) {
           </a>
         </dd>
         <dt>Started by</dt>
-        <dd>
+        <dd data-volatile>
           {detail.actor} at {time(detail.createdAt)}
           {detail.reason ? ` — ${detail.reason}` : ''}
         </dd>
         <dt>Duration</dt>
-        <dd>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
+        <dd data-volatile>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
         <Progress detail={detail} />
       </dl>
       {live.error && (

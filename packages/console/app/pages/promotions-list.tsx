@@ -6,13 +6,15 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { PROMOTION_STATES, type Promotion, type PromotionState } from '@promoter/sdk';
+import { ImageChange } from '../components/image-change.js';
 import { StateBadge } from '../components/state-badge.js';
 import { describeError } from '../lib/errors.js';
 import { followFeed } from '../lib/event-feed.js';
-import { duration } from '../lib/format.js';
+import { duration, time } from '../lib/format.js';
 import { navigate, type Location } from '../lib/router.js';
 import type { Session } from '../lib/session.js';
 import { upsertPromotion } from '../lib/promotion-rows.js';
+import { reasonTone } from '../lib/tone.js';
 
 const FAILED: readonly PromotionState[] = ['rejected', 'rolled_back', 'failed', 'aborted'];
 const LIMIT = 100;
@@ -159,7 +161,6 @@ export function PromotionsList(props: { session: Session; location: Location }) 
 function Row(props: { promotion: Promotion }) {
   const p = props.promotion;
   const end = p.finishedAt ? Date.parse(p.finishedAt) : Date.now();
-  const to = p.resolvedImage ?? p.image ?? (p.source ? `canary of ${p.source.deployment}` : '–');
   return (
     <tr data-promotion={p.id} data-state={p.state}>
       <td>
@@ -170,16 +171,16 @@ function Row(props: { promotion: Promotion }) {
         <a href={`/ui/promotions/${p.id}`}>
           {p.target.namespace}/{p.target.deployment}
         </a>
-        {FAILED.includes(p.state) && p.stateReason && <div class="reason">{p.stateReason}</div>}
+        {FAILED.includes(p.state) && p.stateReason && <div class={`reason tone-${reasonTone(p.state)}`}>{p.stateReason}</div>}
       </td>
       <td class="images">
-        <span>{p.previousImage ?? '…'}</span> → <span>{to}</span>
+        <ImageChange promotion={p} />
       </td>
       <td>{p.actor}</td>
       <td>
-        <time dateTime={p.createdAt}>{new Date(p.createdAt).toLocaleString()}</time>
+        <time dateTime={p.createdAt}>{time(p.createdAt)}</time>
       </td>
-      <td>{duration(end - Date.parse(p.createdAt))}</td>
+      <td data-volatile>{duration(end - Date.parse(p.createdAt))}</td>
     </tr>
   );
 }

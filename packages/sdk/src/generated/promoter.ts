@@ -859,6 +859,22 @@ export interface components {
             verdict: components["schemas"]["CheckOutcome"];
             reason?: string;
             measurements: components["schemas"]["CheckResult"][];
+            /** @description The check's errors (measurements with result `error`), identical messages grouped, in the order each first appeared: over a backtest window where Prometheus failed throughout, one entry instead of one per interval. Absent on evaluations stored before it existed. */
+            errors?: components["schemas"]["CheckErrorGroup"][];
+        };
+        CheckErrorGroup: {
+            message: string;
+            count: number;
+            /**
+             * Format: date-time
+             * @description The instant the first measurement with this error was about.
+             */
+            first: string;
+            /**
+             * Format: date-time
+             * @description The instant the last one was about.
+             */
+            last: string;
         };
         Evaluation: {
             /** Format: uuid */

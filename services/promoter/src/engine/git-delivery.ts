@@ -5,7 +5,7 @@
  * after a crash finds its own commit instead of committing twice.
  */
 import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
-import { ImageEditError } from '../domain/gitops/image-edit.js';
+import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
 import { DeliveryError, type DeliveryResult, type ImageChangeRequest, type ImageDelivery } from './image-delivery.js';
 
 export class GitOpsDelivery implements ImageDelivery {
@@ -55,13 +55,16 @@ export class GitOpsDelivery implements ImageDelivery {
         outcome: 'applied',
         event: {
           type: 'commit',
-          reason: `${how}: ${delivery.file} back to ${undone.restoredImage} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
+          // The restored image was read from the repository: named only when it looks like an image.
+          reason: `${how}: ${delivery.file} back to ${quotableImage(undone.restoredImage) ? undone.restoredImage : 'the image before the promotion'} in ${undone.repository}@${undone.branch} (${undone.commit.slice(0, 12)})`,
           data: { repository: undone.repository, branch: undone.branch, file: undone.file, commit: undone.commit, method: undone.method, outcome: undone.outcome },
         },
         record: { revertCommit: undone.commit, revertMethod: undone.method },
       };
     } catch (error) {
-      if (error instanceof ImageEditError && error.code === 'image-drift') return { outcome: 'conflict', found: error.found, where };
+      // `found` is set only for a value that looks like an image reference (quotableImage): anything else
+      // in the file is described, never quoted, in the reason that goes to events and notifications.
+      if (error instanceof ImageEditError && error.code === 'image-drift') return { outcome: 'conflict', found: error.found ?? 'a value that is not an image reference', where };
       if (error instanceof GitError || error instanceof ImageEditError) {
         throw new DeliveryError(`Git (${delivery.repository}): ${error.message}`, error instanceof GitError && error.retryable, { cause: error });
       }

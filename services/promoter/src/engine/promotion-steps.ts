@@ -21,6 +21,7 @@ import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
 import { DeliveryError, type ImageDelivery } from './image-delivery.js';
 import { UNCONFIGURED_RELEASES, type ReleaseFinalizer } from './release-finalizer.js';
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
+import { counted } from '../domain/counted.js';
 
 export interface StepDeps {
   /** Reads the cluster (and scales the canary); image changes go through the promotion's delivery. */
@@ -67,7 +68,7 @@ export class PromotionSteps {
     if (action === 'abort' && state !== 'rolling_back') return this.#abort(promotion);
     switch (state) {
       case 'pending':
-        return { transition: { to: 'analyzing', reason: `running the ${checksFor(policy, 'pre').length} pre-promotion checks` }, nextRunInMs: 0 };
+        return { transition: { to: 'analyzing', reason: `running the ${counted(checksFor(policy, 'pre').length, 'pre-promotion check')}` }, nextRunInMs: 0 };
       case 'analyzing':
         return this.#analyze(promotion, policy);
       case 'awaiting_approval':

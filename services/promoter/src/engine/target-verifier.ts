@@ -5,7 +5,7 @@
 import type { DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
 import { KubernetesError } from '../adapters/kubernetes/kubernetes-error.js';
 import { errors, type FieldError } from '../errors.js';
-import { deliveryRequestProblem, type GitDelivery, type ImageLocator } from '../adapters/git/index.js';
+import { GitError, deliveryRequestProblem, type GitDelivery, type ImageLocator } from '../adapters/git/index.js';
 import type { PromotionRequest, TargetVerifier } from '../http/promotions.js';
 
 export function kubernetesTargetVerifier(kube: KubernetesClient): TargetVerifier {
@@ -57,7 +57,10 @@ export function gitDeliveryVerifier(git: GitDelivery | undefined): TargetVerifie
     } catch (error) {
       const problem = deliveryRequestProblem(error, DELIVERY_POINTERS);
       if (problem) return [...(problem.errors ?? [])];
-      throw errors.dependencyUnavailable('git', `could not read ${delivery.file} from repository ${delivery.repository}: ${error instanceof Error ? error.message : String(error)}`, error);
+      // A GitError's message is redacted git output (no token, no working-copy path); anything else is
+      // logged through its cause, not echoed.
+      const why = error instanceof GitError ? `: ${error.message}` : '';
+      throw errors.dependencyUnavailable('git', `could not read ${delivery.file} from repository ${delivery.repository}${why}`, error);
     }
   };
 }

@@ -27,6 +27,13 @@ import { escapeQuoted, renderTemplate } from '../domain/policy/template.js';
 import { baselineVariables, judgedDeployment, variablesFor, type PromotionContext } from '../domain/policy/variables.js';
 import { cachedLabelLookup, labelsFor, type DeploymentReader, type LabelLookup } from './deployment-labels.js';
 
+// What a check needs and the service may lack, as the operator would set it.
+const MISSING_KUBERNETES = 'Kubernetes configuration (KUBECONFIG, or the in-cluster service account)';
+
+function lackingSentence(missing: readonly string[]): string {
+  return `the service has no ${missing.join(' and no ')}`;
+}
+
 export interface MeasureContext {
   readonly target: PromotionContext;
   readonly phase: Phase;
@@ -90,15 +97,19 @@ export class CheckRunner {
     const fail = (message: string): Measurement => finish(measurementError(`${check.name}: ${message}`));
     const unlabelled = (outcome: { error: string; unmeasurable?: true }, side = ''): Measurement => ({
       ...fail(`${side}${outcome.error}`),
-      ...(outcome.unmeasurable ? { unmeasurable: true as const } : {}),
+      ...(outcome.unmeasurable ? { unmeasurable: true as const, lacking: lackingSentence([MISSING_KUBERNETES]) } : {}),
     });
 
     if (check.kind === 'webhook') return finish(await this.#webhook(check, context));
-    // Retrying cannot help until the service is reconfigured: say so at once instead of after the error limit.
-    if (!queries) return { ...fail('PROMETHEUS_URL is not configured, so the check cannot be measured'), unmeasurable: true };
-
     const doc = check.document;
     const keys = checkLabelKeys(doc);
+    // Retrying cannot help until the service is reconfigured: say so at once instead of after the error
+    // limit, naming everything this check lacks (not only the first thing found missing).
+    if (!queries) {
+      const lacking = lackingSentence(['PROMETHEUS_URL', ...(labels === undefined && keys.judged.length + keys.production.length > 0 ? [MISSING_KUBERNETES] : [])]);
+      return { ...fail(`cannot be measured: ${lacking}`), unmeasurable: true, lacking };
+    }
+
     const namespace = context.target.namespace;
     const [judgedLabels, productionLabels] = await Promise.all([
       labelsFor(labels, { namespace, name: judgedDeployment(context.target, context.phase) }, keys.judged),

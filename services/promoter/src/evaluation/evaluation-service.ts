@@ -11,7 +11,9 @@ import { normalizePolicy, POLICY_DEFAULTS, type Check, type Phase, type PolicyDo
 import { checkVerdict, finalVerdict, phaseVerdict, type Measurement, type NumberedMeasurement } from '../domain/judge/index.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import type { CheckRunner } from './check-runner.js';
+import { groupErrors } from './error-groups.js';
 import { checksFor, measureRound } from './evaluate-phase.js';
+import { counted } from '../domain/counted.js';
 
 export interface EvaluationRequest {
   target: { namespace: string; deployment: string; container: string };
@@ -114,6 +116,7 @@ export class EvaluationService {
           verdict: finalVerdict(verdicts[index]?.outcome ?? 'pending'),
           reason: verdicts[index]?.reason,
           measurements: (byCheck.get(check.name) ?? []).map((m, sample) => measurementView(m, sample + 1, ids[next++] ?? 0)),
+          errors: groupErrors(byCheck.get(check.name) ?? []),
         }));
       },
     );
@@ -154,7 +157,7 @@ function checkCost(checks: readonly Check[], rounds: number): void {
   }
   if (queries > EVALUATION_LIMITS.queries) {
     throw errors.validation([
-      { pointer: '/body', detail: `this evaluation would run ${queries} Prometheus queries (${rounds} rounds of ${checks.length} checks); the limit is ${EVALUATION_LIMITS.queries} per evaluation` },
+      { pointer: '/body', detail: `this evaluation would run ${counted(queries, 'Prometheus query', 'Prometheus queries')} (${counted(rounds, 'round')} of ${counted(checks.length, 'check')}); the limit is ${EVALUATION_LIMITS.queries} per evaluation` },
     ]);
   }
   if (webhookCalls > EVALUATION_LIMITS.webhookCalls) {

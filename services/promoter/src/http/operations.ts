@@ -35,7 +35,7 @@ export function registerOperations(
       config: { access },
       // Before the body is read: a body this operation would refuse is never parsed.
       onRequest: refuseUnacceptedBody(declared),
-      ...(requestBody?.required ? { preValidation: requireBody(declared) } : {}),
+      ...(requestBody ? { preValidation: requestBody.required ? [requireBody(declared), refuseNulCharacters] : [refuseNulCharacters] } : {}),
       ...(access !== 'public' && access.namespaces === 'checked' ? { onSend: enforceScopeConsulted(operationId) } : {}),
       handler: handler as RouteHandlerMethod,
     });
@@ -67,6 +67,27 @@ function refuseUnacceptedBody(declared: readonly string[]) {
     if (!accepted.has(mediaType)) return done(errors.unsupportedMediaType(mediaType, declared));
     done();
   };
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000, so a string carrying one would fail at the insert as a 500: it is the
+ * client's mistake, refused here with the field at fault. The walk is bounded by the body limit.
+ */
+async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
+  const pointer = firstStringWithNul(request.body, '/body');
+  if (pointer !== undefined) throw errors.validation([{ pointer, detail: 'must not contain the NUL character (U+0000)' }]);
+}
+
+export function firstStringWithNul(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const path = `${pointer}/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (typeof key === 'string' && key.includes('\u0000')) return path;
+    const found = firstStringWithNul(item, path);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function requireBody(declared: readonly string[]) {

@@ -3,6 +3,7 @@
  * receiver's Retry-After), or give up. Pure, so every rule is tested without a network.
  */
 import type { DeliveryPolicy } from './sinks-config.js';
+import { counted } from '../domain/counted.js';
 
 /** What one attempt came to. `status` is absent when no response came (timeout, connection error). */
 export interface AttemptResult {
@@ -23,7 +24,7 @@ export function decide(result: AttemptResult, attempts: number, ageMs: number, p
   if (status !== undefined && status >= 200 && status < 300) return { kind: 'delivered' };
   const retryable = status === undefined || status >= 500 || status === 408 || status === 429;
   if (!retryable) return { kind: 'dead', why: `HTTP ${status} is final (only 408, 429 and 5xx are retried)` };
-  if (attempts >= policy.maxAttempts) return { kind: 'dead', why: `no success after ${attempts} attempts` };
+  if (attempts >= policy.maxAttempts) return { kind: 'dead', why: `no success after ${counted(attempts, 'attempt')}` };
   const honoured = parseRetryAfter(result.retryAfter, now);
   // Full jitter below the exponential bound, so replicas and sinks do not retry in step.
   const bound = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.min(attempts - 1, 30));

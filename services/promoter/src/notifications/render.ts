@@ -1,8 +1,14 @@
 /**
  * A notification as each sink type receives it: a Standard Webhooks signed JSON POST, a Slack
  * incoming-webhook message with blocks, or a CloudEvents 1.0 structured event. Pure.
+ *
+ * Every string of the payload passes through `displayText` here, where each body is built: reasons and
+ * check messages carry text from requests and from outside systems, and a receiver shows it to people
+ * (JSON escapes `\x1b` or U+202E for the wire only; the receiver decodes them back). The outbox keeps the
+ * payload as it happened; what leaves the service is only ever the cleaned one.
  */
 import { createHmac } from 'node:crypto';
+import { displayStrings } from '../domain/display-text.js';
 import type { NotificationPayload } from './notification-events.js';
 import type { Sink } from './sinks-config.js';
 
@@ -12,7 +18,8 @@ export interface RenderedRequest {
 }
 
 /** `now` is the attempt's time: a Standard Webhooks timestamp is the attempt's, so receivers can refuse replays. */
-export function render(sink: Sink, payload: NotificationPayload, now: Date): RenderedRequest {
+export function render(sink: Sink, raw: NotificationPayload, now: Date): RenderedRequest {
+  const payload = displayStrings(raw);
   switch (sink.type) {
     case 'webhook':
       return webhook(sink, payload, now);
@@ -89,7 +96,7 @@ function slackMessage(payload: NotificationPayload): Record<string, unknown> {
   ];
   const check = payload.check;
   const reason = check
-    ? `*${escape(check.name)}* (${check.phase}): ${escape(check.message)}${check.value === null ? '' : ` — value ${check.value}`}${check.bound ? `, bound ${escape(check.bound)}` : ''}`
+    ? `*${escape(check.name)}* (${escape(check.phase)}): ${escape(check.message)}${check.value === null ? '' : ` — value ${check.value}`}${check.bound ? `, bound ${escape(check.bound)}` : ''}`
     : escape(p.reason);
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: headline.replace(/^:[a-z_]+: /, ''), emoji: true } },
@@ -104,5 +111,5 @@ function slackMessage(payload: NotificationPayload): Record<string, unknown> {
   }
   if (p.url) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${p.url}|Promotion ${p.id}>` }] });
   else blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Promotion ${p.id}` }] });
-  return { text: `${headline}: ${target}`, blocks };
+  return { text: `${headline}: ${escape(target)}`, blocks };
 }

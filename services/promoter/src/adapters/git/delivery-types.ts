@@ -16,6 +16,18 @@ export interface GitDeliveryOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   readonly gitBinary?: string;
   readonly logger?: GitLogger;
+  /** Limits on what a repository file may cost; defaults in DEFAULT_CONTENT_LIMITS. */
+  readonly limits?: Partial<RepositoryContentLimits>;
+}
+
+/** A repository's files are untrusted input: what reading one may cost at most. */
+export interface RepositoryContentLimits {
+  /** Size of a file read from a repository (PROMOTER_GIT_MAX_FILE_BYTES). */
+  readonly maxFileBytes: number;
+  /** YAML documents in one file. */
+  readonly maxDocuments: number;
+  /** Time to parse (and edit) one file in the worker before it is stopped. */
+  readonly parseTimeoutMs: number;
 }
 
 export interface ReadImageRequest {

@@ -4,6 +4,9 @@
  * `Promotion-Action`), so it never commits twice; a push that loses a race with another push is fetched,
  * re-applied on the new tip and retried (bounded), so a concurrent commit is kept, never overwritten; a file
  * that no longer holds the expected image stops the write with an `image-drift` ImageEditError.
+ * A repository's content is untrusted input: files are read and written as Git objects only, never through
+ * the work tree (repository-files.ts: no symbolic link, submodule or oversized file), and parsed in a worker
+ * thread (image-edit-pool.ts), within DEFAULT_CONTENT_LIMITS unless the options say otherwise.
  *
  * @example
  * const delivery = new GitDelivery({ config: await loadGitConfig(file, { cacheDir }), logger: app.log });
@@ -17,7 +20,6 @@
  */
 import { join } from 'node:path';
 import { commitMessage, defaultTagMessage, promoteSubject, releaseSubject, rollbackSubject, type RollbackMethod } from '../../domain/gitops/commit-message.js';
-import { readImage, setImage } from '../../domain/gitops/image-edit.js';
 import { GitCredentials } from './credentials.js';
 import type {
   CommitImageRequest,
@@ -27,17 +29,23 @@ import type {
   GitDeliveryOptions,
   GitLogger,
   ReadImageRequest,
+  RepositoryContentLimits,
   ReadImageResult,
   RevertImageRequest,
   RevertImageResult,
 } from './delivery-types.js';
 import { GitError } from './git-error.js';
 import { GitRunner, classify } from './git-runner.js';
+import { ImageEditWorker } from './image-edit-pool.js';
+import { lookUpFile, readRepositoryFile, stageFile } from './repository-files.js';
 import { findRepository, workingCopyDir, type GitConfig, type GitRepositoryConfig } from './repositories-config.js';
 import { checkPromotionId, checkedFile, commitTrailers, fileNotFound, findOwnCommit, lastCommitTouching, remoteTagCommit } from './repository-history.js';
 import { RepositoryLocks, WorkingCopy } from './working-copy.js';
 
 const NO_LOGGER: GitLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
+
+/** What a repository file may cost: its size, its YAML documents, the time to parse it. */
+export const DEFAULT_CONTENT_LIMITS: RepositoryContentLimits = { maxFileBytes: 1024 * 1024, maxDocuments: 1_000, parseTimeoutMs: 20_000 };
 
 export class GitDelivery {
   readonly #config: GitConfig;
@@ -45,10 +53,14 @@ export class GitDelivery {
   readonly #credentials: GitCredentials;
   readonly #locks = new RepositoryLocks();
   readonly #logger: GitLogger;
+  readonly #limits: RepositoryContentLimits;
+  readonly #yaml: ImageEditWorker;
 
   constructor(options: GitDeliveryOptions) {
     this.#config = options.config;
     this.#logger = options.logger ?? NO_LOGGER;
+    this.#limits = { ...DEFAULT_CONTENT_LIMITS, ...options.limits };
+    this.#yaml = new ImageEditWorker({ limits: { maxDocuments: this.#limits.maxDocuments }, jobTimeoutMs: this.#limits.parseTimeoutMs });
     this.#runner = new GitRunner({
       gitBinary: options.gitBinary,
       homeDir: join(options.config.cacheDir, 'home'),
@@ -56,6 +68,11 @@ export class GitDelivery {
       trace: (line) => this.#logger.debug({ component: 'git' }, line),
     });
     this.#credentials = new GitCredentials(join(options.config.cacheDir, 'credentials'), options.environment ?? process.env);
+  }
+
+  /** Stops the YAML worker thread (at shutdown; a later edit would start another). */
+  close(): Promise<void> {
+    return this.#yaml.close();
   }
 
   /** The names a promotion may use. */
@@ -80,9 +97,9 @@ export class GitDelivery {
     const file = checkedFile(request.file, repository.name);
     return this.#withWorkingCopy(repository, async (copy) => {
       await copy.sync();
-      const text = await copy.readFile(file);
+      const text = await this.#read(copy, 'HEAD', file);
       if (text === undefined) throw fileNotFound(repository, file);
-      return { image: readImage(text, request.locator, file), commit: await copy.head() };
+      return { image: await this.#yaml.readImage(text, request.locator, file), commit: await copy.head() };
     });
   }
 
@@ -96,18 +113,17 @@ export class GitDelivery {
         await copy.sync();
         const own = await findOwnCommit(copy, request.promotionId, 'promote');
         if (own) {
-          const before = await copy.showFile(`${own.commit}^`, file);
-          const previousImage = before !== undefined ? readImage(before, request.locator, file) : request.expectedCurrentImage;
+          const before = await this.#read(copy, `${own.commit}^`, file);
+          const previousImage = before !== undefined ? await this.#yaml.readImage(before, request.locator, file) : request.expectedCurrentImage;
           return { ...base, commit: own.commit, previousImage, created: false, outcome: 'found-own-commit', attempts: attempt };
         }
-        const text = await copy.readFile(file);
+        const text = await this.#read(copy, 'HEAD', file);
         if (text === undefined) throw fileNotFound(repository, file);
-        const edit = setImage(text, request.locator, { file, expectedCurrentImage: request.expectedCurrentImage, newImage: request.newImage });
+        const edit = await this.#yaml.setImage(text, request.locator, { file, expectedCurrentImage: request.expectedCurrentImage, newImage: request.newImage });
         if (!edit.changed) {
           return { ...base, commit: await lastCommitTouching(copy, file), previousImage: edit.previousImage, created: false, outcome: 'already-in-place', attempts: attempt };
         }
-        await copy.writeFile(file, edit.text);
-        await copy.git(['add', '--', file]);
+        await stageFile(copy, file, edit.text);
         const message = commitMessage({
           subject: request.message ?? promoteSubject(request.newImage),
           body: `${file}: ${edit.previousImage} -> ${request.newImage}`,
@@ -137,22 +153,24 @@ export class GitDelivery {
         await copy.sync();
         const own = await findOwnCommit(copy, request.promotionId, 'rollback');
         if (own) {
-          const after = await copy.showFile(own.commit, file);
-          const restoredImage = after !== undefined ? readImage(after, request.locator, file) : '';
+          const after = await this.#read(copy, own.commit, file);
+          const restoredImage = after !== undefined ? await this.#yaml.readImage(after, request.locator, file) : '';
           return { ...base, commit: own.commit, created: false, method: own.method ?? 'revert', restoredImage, outcome: 'found-own-commit', attempts: attempt };
         }
         const target = request.commit !== undefined ? await this.#ownPromotionCommit(copy, repository, request, request.commit) : (await findOwnCommit(copy, request.promotionId, 'promote'))?.commit;
         if (target === undefined) {
           // The promotion never committed (it stopped before its push): the file is as it was.
-          const text = await copy.readFile(file);
+          const text = await this.#read(copy, 'HEAD', file);
           if (text === undefined) throw fileNotFound(repository, file);
-          const current = readImage(text, request.locator, file);
+          const current = await this.#yaml.readImage(text, request.locator, file);
           return { ...base, commit: await lastCommitTouching(copy, file), created: false, method: 'revert', restoredImage: current, outcome: 'already-in-place', attempts: attempt };
         }
-        const promoted = readImage((await copy.showFile(target, file)) ?? '', request.locator, file);
-        const before = await copy.showFile(`${target}^`, file);
+        const promoted = await this.#yaml.readImage((await this.#read(copy, target, file)) ?? new Uint8Array(), request.locator, file);
+        const before = await this.#read(copy, `${target}^`, file);
         if (before === undefined) throw fileNotFound(repository, file, `${target.slice(0, 12)}^`);
-        const previous = readImage(before, request.locator, file);
+        const previous = await this.#yaml.readImage(before, request.locator, file);
+        // git revert writes the work tree: only over a regular file (this throws for anything else).
+        await lookUpFile(copy, 'HEAD', file);
 
         let method: RollbackMethod = 'revert';
         const reverted = await copy.git(['revert', '--no-commit', '--no-edit', target], { allowFailure: true });
@@ -162,13 +180,12 @@ export class GitDelivery {
           method = 'restore';
           await copy.git(['revert', '--abort'], { allowFailure: true });
           await copy.git(['reset', '--quiet', '--hard', copy.upstream]);
-          const text = (await copy.readFile(file)) ?? '';
-          const edit = setImage(text, request.locator, { file, expectedCurrentImage: promoted, newImage: previous });
+          const text = (await this.#read(copy, 'HEAD', file)) ?? new Uint8Array();
+          const edit = await this.#yaml.setImage(text, request.locator, { file, expectedCurrentImage: promoted, newImage: previous });
           if (!edit.changed) {
             return { ...base, commit: await lastCommitTouching(copy, file), created: false, method, restoredImage: previous, outcome: 'already-in-place', attempts: attempt };
           }
-          await copy.writeFile(file, edit.text);
-          await copy.git(['add', '--', file]);
+          await stageFile(copy, file, edit.text);
         } else if ((await copy.git(['diff', '--cached', '--quiet'], { allowFailure: true })).code === 0) {
           // Reverting changes nothing: someone already undid the promotion by hand.
           return { ...base, commit: await lastCommitTouching(copy, file), created: false, method, restoredImage: previous, outcome: 'already-in-place', attempts: attempt };
@@ -230,8 +247,8 @@ export class GitDelivery {
         }
         let commit = (await findOwnCommit(copy, request.promotionId, 'release'))?.commit;
         if (commit === undefined) {
-          await copy.writeFile(versionFile, `${request.version}\n`);
-          await copy.git(['add', '--', versionFile]);
+          // A VERSION that is a link (or under one) stops the release here: nothing is committed or tagged.
+          await stageFile(copy, versionFile, `${request.version}\n`);
           const message = commitMessage({ subject: releaseSubject(request.name, request.version), promotionId: request.promotionId, action: 'release' });
           // --allow-empty: the release commit exists (and carries the trailer) even if VERSION already said so.
           await copy.git(['commit', '--quiet', '--no-verify', '--allow-empty', '-F', '-'], { input: message });
@@ -249,6 +266,11 @@ export class GitDelivery {
   }
 
   // -------------------------------------------------------------------------------------------------
+
+  /** A file of the repository at a revision, as Git stores it, within the size limit. */
+  #read(copy: WorkingCopy, revision: string, file: string): Promise<Uint8Array | undefined> {
+    return readRepositoryFile(copy, revision, file, this.#limits.maxFileBytes);
+  }
 
   #withWorkingCopy<T>(repository: GitRepositoryConfig, work: (copy: WorkingCopy) => Promise<T>): Promise<T> {
     const copy = new WorkingCopy(repository, workingCopyDir(this.#config, repository), this.#runner, this.#credentials);

@@ -18,6 +18,10 @@ export type GitErrorCode =
   | 'branch-not-found'
   /** The configured file is not in the repository. */
   | 'file-not-found'
+  /** The path is not a regular file in the repository: a symbolic link, a submodule, a folder, or under one. */
+  | 'not-a-regular-file'
+  /** The file is larger than the configured limit (PROMOTER_GIT_MAX_FILE_BYTES). */
+  | 'file-too-large'
   /** The request names a repository the operator did not configure. */
   | 'unknown-repository'
   /** The push kept losing the race against other pushes (bounded retries exhausted). */

@@ -36,12 +36,20 @@ export interface RunOptions {
   readonly allowFailure?: boolean;
   /** The configured repository, for error messages. */
   readonly repository?: string;
+  /**
+   * Return stdout as bytes (`RunResult.bytes`), neither decoded nor redacted: for data such as a blob,
+   * which never leaves the service as it is, and which would cost the event loop to decode and scan.
+   */
+  readonly bytes?: boolean;
 }
 
 export interface RunResult {
   readonly code: number;
+  /** Empty when the call asked for `bytes`. */
   readonly stdout: string;
   readonly stderr: string;
+  /** stdout as it came, when the call asked for `bytes`. */
+  readonly bytes?: Buffer;
 }
 
 /** Options on every call: no hooks, no signing prompts, no pager. */
@@ -63,7 +71,7 @@ export class GitRunner {
     const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
     const started = Date.now();
     const outcome = await this.#spawn(args, options, timeoutMs);
-    const stdout = redact(outcome.stdout, secrets);
+    const stdout = options.bytes ? '' : redact(outcome.stdout.toString('utf8'), secrets);
     const stderr = redact(outcome.stderr, secrets);
     const what = `git ${args[0] ?? ''}`;
     this.#options.trace?.(
@@ -76,7 +84,7 @@ export class GitRunner {
       throw new GitError({ code: 'command-failed', repository: options.repository, message: `could not run git: ${redact(outcome.spawnError, secrets)}`, retryable: false });
     }
     if (outcome.code !== 0 && !options.allowFailure) throw classify(what, stdout, stderr, options.repository);
-    return { code: outcome.code, stdout, stderr };
+    return { code: outcome.code, stdout, stderr, ...(options.bytes ? { bytes: outcome.stdout } : {}) };
   }
 
   #env(extra: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
@@ -96,7 +104,7 @@ export class GitRunner {
   }
 
   #spawn(args: readonly string[], options: RunOptions, timeoutMs: number) {
-    return new Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean; spawnError?: string }>((resolve) => {
+    return new Promise<{ code: number; stdout: Buffer; stderr: string; timedOut: boolean; spawnError?: string }>((resolve) => {
       const child = spawn(this.#options.gitBinary ?? 'git', [...FIXED_CONFIG, ...args], {
         cwd: options.cwd,
         env: this.#env(options.env),
@@ -124,7 +132,7 @@ export class GitRunner {
       child.once('error', (error) => (spawnError = error.message));
       child.once('close', (code) => {
         clearTimeout(timer);
-        resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut, ...(spawnError ? { spawnError } : {}) });
+        resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut, ...(spawnError ? { spawnError } : {}) });
       });
     });
   }

@@ -1,10 +1,11 @@
 /** Delivery through Git: configuration, the delivery operations, and their errors. */
-export { GitDelivery } from './git-delivery.js';
+export { DEFAULT_CONTENT_LIMITS, GitDelivery } from './git-delivery.js';
 export type {
   GitDeliveryOptions,
   GitLogger,
   ReadImageRequest,
   ReadImageResult,
+  RepositoryContentLimits,
   CommitImageRequest,
   CommitImageResult,
   RevertImageRequest,

@@ -12,12 +12,12 @@
  *   - name: deploy
  *     url: https://git.example.com/team/deploy.git
  *     branch: main
- *     auth: { type: token, tokenFile: /var/run/secrets/git/token, username: x-access-token }
+ *     auth: { type: token, tokenFile: /var/run/secrets/promoter-git/token, username: x-access-token }
  *     author: { name: promoter, email: promoter@example.com }
  *   - name: app-source
  *     url: ssh://git@git.example.com/team/zai-proxy.git
  *     branch: main
- *     auth: { type: ssh, privateKeyFile: /var/run/secrets/git/id_ed25519, knownHostsFile: /var/run/secrets/git/known_hosts }
+ *     auth: { type: ssh, privateKeyFile: /var/run/secrets/promoter-git/id_ed25519, knownHostsFile: /var/run/secrets/promoter-git/known_hosts }
  *     author: { name: promoter, email: promoter@example.com }
  * ```
  */

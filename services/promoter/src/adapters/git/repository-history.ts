@@ -3,7 +3,6 @@
  * Promotion-Action trailers), the commit a remote tag points at, the last commit that touched a file;
  * plus the checks on caller-supplied paths and ids that go into git commands and trailers.
  */
-import { isAbsolute, posix } from 'node:path';
 import {
   TRAILER_ACTION,
   TRAILER_ID,
@@ -64,14 +63,23 @@ export async function lastCommitTouching(copy: WorkingCopy, file: string): Promi
   return (await copy.git(['log', '-1', '--format=%H', copy.upstream, '--', file])).stdout.trim();
 }
 
-/** A path inside the repository: relative, normalised, not escaping it, not into .git. */
+/**
+ * A path inside the repository as a plain relative path: segments of printable characters separated by
+ * single slashes; no NUL or control character, no backslash, no empty, `.` or `..` segment (so no leading
+ * or trailing slash), no `.git` segment, no leading `-`. Anything else is refused rather than normalised:
+ * the request said something other than a file, and a guess could name another one.
+ */
 export function checkedFile(file: string, repository: string): string {
-  const normalised = posix.normalize(file.replace(/\\/g, '/'));
-  const first = normalised.split('/')[0];
-  if (file.trim() === '' || isAbsolute(file) || normalised.startsWith('../') || normalised === '..' || normalised === '.' || first === '.git' || normalised.startsWith('-')) {
-    throw new GitError({ code: 'invalid-argument', repository, message: `'${file}' is not a file path inside the repository`, retryable: false });
+  const segments = file.split('/');
+  const bad =
+    file === '' ||
+    file.startsWith('-') ||
+    /[\u0000-\u001f\u007f\\]/.test(file) ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..' || segment.toLowerCase() === '.git');
+  if (bad) {
+    throw new GitError({ code: 'invalid-argument', repository, message: `${JSON.stringify(file.slice(0, 200))} is not a file path inside the repository (a relative path such as apps/app.yaml)`, retryable: false });
   }
-  return normalised;
+  return file;
 }
 
 export function checkPromotionId(id: string, repository: string): void {

@@ -25,11 +25,11 @@ export function deliveryRequestProblem(error: unknown, pointers: DeliveryFieldPo
 function pointerFor(error: unknown, pointers: DeliveryFieldPointers): string | undefined {
   if (error instanceof GitError) {
     if (error.code === 'unknown-repository') return pointers.repository;
-    if (error.code === 'file-not-found' || error.code === 'invalid-argument') return pointers.file;
+    if (error.code === 'file-not-found' || error.code === 'invalid-argument' || error.code === 'not-a-regular-file' || error.code === 'file-too-large') return pointers.file;
     return undefined;
   }
   if (error instanceof ImageEditError) {
-    if (error.code === 'invalid-yaml') return pointers.file;
+    if (error.code === 'invalid-yaml' || error.code === 'too-large') return pointers.file;
     if (error.code === 'image-drift') return undefined;
     return pointers.locator;
   }

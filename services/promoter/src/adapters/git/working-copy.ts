@@ -3,9 +3,9 @@
  * operation starts by fetching the branch and resetting hard to it, so nothing a crashed or failed earlier
  * operation left behind (a half-made commit, a revert in progress, stray files) can leak into the next one.
  * Operations on the same repository run one at a time within the process; different repositories run in
- * parallel.
+ * parallel. Files are read and written through Git only (repository-files.ts), never through the work tree.
  */
-import { access, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { access, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitCredentials } from './credentials.js';
 import type { GitRunner, RunOptions, RunResult } from './git-runner.js';
@@ -38,7 +38,8 @@ export class WorkingCopy {
       ...rest,
       cwd: this.dir,
       repository: this.repository.name,
-      secrets: [...credentials.secrets, ...(rest.secrets ?? [])],
+      // The working copy's absolute path says nothing a client needs, and git prints it in some errors.
+      secrets: [...credentials.secrets, this.dir, ...(rest.secrets ?? [])],
       env: {
         GIT_AUTHOR_NAME: identity.name,
         GIT_AUTHOR_EMAIL: identity.email,
@@ -60,27 +61,6 @@ export class WorkingCopy {
     await this.git(['checkout', '--quiet', '--force', '-B', this.repository.branch, this.upstream]);
     await this.git(['reset', '--quiet', '--hard', this.upstream]);
     await this.git(['clean', '--quiet', '-fdx']);
-  }
-
-  async readFile(file: string): Promise<string | undefined> {
-    try {
-      return await readFile(join(this.dir, file), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-  }
-
-  async writeFile(file: string, text: string): Promise<void> {
-    const path = join(this.dir, file);
-    await mkdir(join(path, '..'), { recursive: true });
-    await writeFile(path, text);
-  }
-
-  /** A file as it is in a commit, or undefined when the commit does not have it. */
-  async showFile(commit: string, file: string): Promise<string | undefined> {
-    const result = await this.git(['show', `${commit}:${file}`], { allowFailure: true });
-    return result.code === 0 ? result.stdout : undefined;
   }
 
   async head(): Promise<string> {

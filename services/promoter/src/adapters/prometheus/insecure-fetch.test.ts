@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from './prometheus-client.js';
 
 // A real HTTPS server with a throwaway self-signed certificate: the only honest test of skipping
-// verification. Needs the openssl binary; the test is skipped with a message when it is missing.
+// verification. Needs the openssl binary: outside CI a machine without it skips, saying why; in CI
+// (.ci/run installs it) the suite runs and fails at start-up, so a missing install step cannot pass as green.
 function hasOpenssl(): boolean {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
@@ -21,7 +22,10 @@ function hasOpenssl(): boolean {
 
 const opensslPresent = hasOpenssl();
 
-describe.skipIf(!opensslPresent)('insecureSkipTlsVerify (self-signed HTTPS server)', () => {
+const skipSuite = !opensslPresent && !process.env.CI;
+if (skipSuite) console.warn('[insecure-fetch.test] skipping the self-signed HTTPS tests: no openssl binary on the PATH');
+
+describe.skipIf(skipSuite)('insecureSkipTlsVerify (self-signed HTTPS server)', () => {
   let server: Server;
   let baseUrl = '';
   const dir = mkdtempSync(join(tmpdir(), 'promoter-tls-'));

@@ -14,6 +14,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
+import { counted } from '../../domain/counted.js';
 
 export interface WebhookResponse {
   readonly status: number;
@@ -111,7 +112,7 @@ export class WebhookClient {
       throw error;
     }
     const reason = lastError instanceof Error ? (lastError.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : lastError.message) : String(lastError);
-    throw new WebhookError(`webhook ${shown} failed after ${retries + 1} attempts: ${reason}`, retries + 1, { cause: lastError });
+    throw new WebhookError(`webhook ${shown} failed after ${counted(retries + 1, 'attempt')}: ${reason}`, retries + 1, { cause: lastError });
   }
 
   #match(raw: string): { url: URL; explicit: ExplicitAddresses } | { refused: string } {

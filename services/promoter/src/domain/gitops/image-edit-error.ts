@@ -1,7 +1,10 @@
 /**
  * Why an image could not be read from or written to a file. Each has a stable `code` and a sentence that
- * names the file and what was found there, so an operator can fix the file (or the configuration) without
- * opening a debugger. Pure domain error: no I/O, no secrets (files hold image references, not credentials).
+ * names the file and what is wrong there, so an operator can fix the file (or the configuration) without
+ * opening a debugger. Pure domain error, no I/O. A repository's content is untrusted input (anyone with
+ * push access writes it, and a file may hold a secret): a message names only what the request or the
+ * configuration said (file, locator, images) and never quotes the file, except an image reference found at
+ * the locator, and only when it looks like one (`quotableImage`).
  */
 export type ImageEditErrorCode =
   /** The text is not YAML the parser accepts. */
@@ -19,7 +22,11 @@ export type ImageEditErrorCode =
   /** The new image cannot be written in this shape (e.g. a digest into a tag-only values key). */
   | 'unsupported-image'
   /** The locator itself is malformed. */
-  | 'invalid-locator';
+  | 'invalid-locator'
+  /** The value at the locator is not an image reference. */
+  | 'not-an-image'
+  /** The file has more YAML documents than the limit, or took longer to parse than the time limit. */
+  | 'too-large';
 
 export class ImageEditError extends Error {
   readonly code: ImageEditErrorCode;

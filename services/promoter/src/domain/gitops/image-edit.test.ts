@@ -67,16 +67,18 @@ describe('setImage: golden files', () => {
 
 describe('errors name the file and what was found', () => {
   const cases: ReadonlyArray<[string, { text: string; locator: ImageLocator; expected?: string; next?: string; code: ImageEditErrorCode; message: RegExp }]> = [
-    ['container not in the manifest', { text: fixture('manifest-comments.input.yaml'), locator: { kind: 'manifest', container: 'app' }, code: 'container-not-found', message: /^f\.yaml has no container 'app'; it has Deployment 'zai-proxy' with containers proxy, metrics-sidecar\.$/ }],
-    ['no Deployment of that name', { text: fixture('manifest-multidoc.input.yaml'), locator: { kind: 'manifest', container: 'app', deployment: 'web-c' }, code: 'container-not-found', message: /no container 'app' in Deployment 'web-c'; it has no such Deployment/ }],
-    ['a container in two Deployments', { text: fixture('manifest-multidoc.input.yaml'), locator: { kind: 'manifest', container: 'app' }, code: 'ambiguous', message: /Deployment 'web-a' and Deployment 'web-b'; name the Deployment/ }],
+    ['container not in the manifest', { text: fixture('manifest-comments.input.yaml'), locator: { kind: 'manifest', container: 'app' }, code: 'container-not-found', message: /^f\.yaml has no container 'app' in any of its 1 workload\.$/ }],
+    ['no Deployment of that name', { text: fixture('manifest-multidoc.input.yaml'), locator: { kind: 'manifest', container: 'app', deployment: 'web-c' }, code: 'container-not-found', message: /no container 'app'; it has no Deployment 'web-c'\.$/ }],
+    ['a container in two Deployments', { text: fixture('manifest-multidoc.input.yaml'), locator: { kind: 'manifest', container: 'app' }, code: 'ambiguous', message: /in the Deployment of document 2 and the Deployment of document 3; name the Deployment/ }],
     ['a file without workloads', { text: 'kind: ConfigMap\ndata: {a: b}\n', locator: { kind: 'manifest', container: 'app' }, code: 'container-not-found', message: /it has no workload/ }],
-    ['a key path that is not there', { text: fixture('helm-tag-pair.input.yaml'), locator: { kind: 'helm-values', imagePath: 'image.name' }, code: 'key-path-not-found', message: /^f\.yaml has no key image\.name: 'name' is missing under image \(it has repository, tag, pullPolicy\)\.$/ }],
+    ['a key path that is not there', { text: fixture('helm-tag-pair.input.yaml'), locator: { kind: 'helm-values', imagePath: 'image.name' }, code: 'key-path-not-found', message: /^f\.yaml has no key image\.name: 'name' is missing under image\.$/ }],
     ['a key path through a value', { text: fixture('helm-tag-pair.input.yaml'), locator: { kind: 'helm-values', imagePath: 'replicaCount.image' }, code: 'key-path-not-found', message: /at replicaCount it has a value, not a map/ }],
     ['a key path to a map', { text: fixture('helm-tag-pair.input.yaml'), locator: { kind: 'helm-values', imagePath: 'image' }, code: 'key-path-not-found', message: /image is a map, not a value/ }],
-    ['no kustomization entry', { text: fixture('kustomization-tag.input.yaml'), locator: { kind: 'kustomization', name: 'zai-proxy' }, code: 'entry-not-found', message: /no images: entry named 'zai-proxy'; its entries are 'ronaldraygun\/zai-proxy', 'envoyproxy\/envoy'/ }],
-    ['drift: the file holds another image', { text: fixture('manifest-comments.input.yaml'), locator: { kind: 'manifest', container: 'proxy' }, expected: 'ronaldraygun/zai-proxy:1.1.0', code: 'image-drift', message: /^f\.yaml holds the image of container 'proxy' of Deployment 'zai-proxy' = 'ronaldraygun\/zai-proxy:1\.2\.0', not the expected 'ronaldraygun\/zai-proxy:1\.1\.0'/ }],
-    ['not YAML', { text: 'a: [1, 2\n', locator: { kind: 'manifest', container: 'x' }, code: 'invalid-yaml', message: /^f\.yaml is not valid YAML/ }],
+    ['no kustomization entry', { text: fixture('kustomization-tag.input.yaml'), locator: { kind: 'kustomization', name: 'zai-proxy' }, code: 'entry-not-found', message: /^f\.yaml has no images: entry named 'zai-proxy'\.$/ }],
+    ['drift: the file holds another image', { text: fixture('manifest-comments.input.yaml'), locator: { kind: 'manifest', container: 'proxy' }, expected: 'ronaldraygun/zai-proxy:1.1.0', code: 'image-drift', message: /^f\.yaml holds 'ronaldraygun\/zai-proxy:1\.2\.0' at the image of container 'proxy' of the Deployment of document 1, not the expected 'ronaldraygun\/zai-proxy:1\.1\.0'/ }],
+    ['not YAML', { text: 'a: [1, 2\n', locator: { kind: 'manifest', container: 'x' }, code: 'invalid-yaml', message: /^f\.yaml is not valid YAML \([A-Z_]+ at line \d+\)$/ }],
+    ['a value that is not an image', { text: 'users:\n  - user:\n      token: eyJhbGciOiJSUzI1NiJ9.SECRET\n', locator: { kind: 'helm-values', imagePath: 'users.0.user.token' }, code: 'image-drift', message: /^f\.yaml holds a value that is not an image reference at the key users\.0\.user\.token, not the expected/ }],
+    ['more documents than the limit', { text: '---\na: 1\n'.repeat(1_001), locator: { kind: 'manifest', container: 'x' }, code: 'too-large', message: /^f\.yaml has more than 1000 YAML documents \(the limit\)/ }],
     ['a new repository into a tag-only key', { text: fixture('helm-fixed-repository.input.yaml'), locator: { kind: 'helm-values', tagPath: 'global.image.tag', repository: 'ronaldraygun/zai-proxy' }, expected: 'ronaldraygun/zai-proxy:v1.2.0', next: 'other/zai-proxy:v1.2.1', code: 'unsupported-image', message: /must stay in repository 'ronaldraygun\/zai-proxy'/ }],
     ['a digest without a tag into a tag key', { text: fixture('helm-tag-pair.input.yaml'), locator: { kind: 'helm-values', repositoryPath: 'image.repository', tagPath: 'image.tag' }, expected: 'ronaldraygun/zai-proxy:1.2.0', next: `ronaldraygun/zai-proxy@${DIGEST}`, code: 'unsupported-image', message: /holds a tag/ }],
     ['a malformed locator', { text: 'a: 1\n', locator: { kind: 'helm-values', tagPath: 'a' }, code: 'invalid-locator', message: /exactly one of repositoryPath or repository/ }],
@@ -91,6 +93,27 @@ describe('errors name the file and what was found', () => {
     expect(caught).toBeInstanceOf(ImageEditError);
     expect(caught).toMatchObject({ code, file: 'f.yaml' });
     expect((caught as Error).message).toMatch(message);
+  });
+
+  it('never quotes what the file holds beyond an image reference', () => {
+    const secret = 'eyJhbGciOiJSUzI1NiJ9.SECRET';
+    const text = `users:\n  - user:\n      token: ${secret}\n  - user:\n      token: admin:123abc\n`;
+    for (const [locator, call] of [
+      [{ kind: 'helm-values', imagePath: 'users.0.user.token' }, 'read'],
+      [{ kind: 'helm-values', imagePath: 'users.0.user.token' }, 'set'],
+      [{ kind: 'helm-values', imagePath: 'users.0.user.missing' }, 'read'],
+      [{ kind: 'manifest', container: 'x' }, 'read'],
+      [{ kind: 'kustomization', name: 'x' }, 'read'],
+    ] as const) {
+      const attempt = () => (call === 'read' ? readImage(text, locator, 'f.yaml') : setImage(text, locator, { file: 'f.yaml', expectedCurrentImage: 'a/b:1', newImage: 'a/b:2' }));
+      expect(attempt).toThrow(ImageEditError);
+      try {
+        attempt();
+      } catch (error) {
+        expect(JSON.stringify({ ...(error as object), message: (error as Error).message })).not.toMatch(/SECRET|admin:123/);
+      }
+    }
+    expect(() => readImage(text, { kind: 'helm-values', imagePath: 'users.0.user.token' }, 'f.yaml')).toThrow(expect.objectContaining({ code: 'not-an-image' }));
   });
 
   it('drift carries the image found', () => {

@@ -21,13 +21,16 @@
  *   (`tagPath` + `repositoryPath`), or a tag key whose repository is fixed elsewhere in the chart
  *   (`tagPath` + `repository`; the new image must then be of that repository).
  */
-import { parseImageReference } from '../image-reference.js';
+import { isImageReference, parseImageReference } from '../image-reference.js';
 import { ImageEditError } from './image-edit-error.js';
 import type { ImageLocator } from './image-locator.js';
-import { locate } from './locate-image.js';
-import { parseFile } from './yaml-source.js';
+import { locate, type Target } from './locate-image.js';
+import { quotableImage, quoteFound } from './quotable-image.js';
+import { DEFAULT_PARSE_LIMITS, parseFile, type ParseLimits } from './yaml-source.js';
 
 export { ImageEditError, type ImageEditErrorCode } from './image-edit-error.js';
+export { quotableImage, quoteFound } from './quotable-image.js';
+export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './yaml-source.js';
 export { locatorProblem, type HelmValuesLocator, type ImageLocator, type KustomizationLocator, type ManifestLocator } from './image-locator.js';
 
 export interface ImageChange {
@@ -45,35 +48,41 @@ export interface ImageEdit {
   readonly changed: boolean;
 }
 
-/** The full image reference the file holds at the locator. */
-export function readImage(text: string, locator: ImageLocator, file: string): string {
-  return locate(parseFile(text, file), locator, file).image;
+/** The full image reference the file holds at the locator; an `not-an-image` error for anything else. */
+export function readImage(text: string, locator: ImageLocator, file: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): string {
+  return imageAt(locate(parseFile(text, file, limits), locator, file), file);
 }
 
 /**
  * Sets the image, refusing with an `image-drift` ImageEditError if the file holds neither the expected
  * current image nor (already) the new one.
  */
-export function setImage(text: string, locator: ImageLocator, change: ImageChange): ImageEdit {
+export function setImage(text: string, locator: ImageLocator, change: ImageChange, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ImageEdit {
   const { file, expectedCurrentImage, newImage } = change;
   const ref = parseImageReference(newImage);
   if ('error' in ref) throw new ImageEditError('unsupported-image', file, `Cannot write to ${file}: ${ref.error}.`);
-  const target = locate(parseFile(text, file), locator, file);
+  const target = locate(parseFile(text, file, limits), locator, file);
   if (target.image === newImage) return { text, previousImage: target.image, changed: false };
   if (target.image !== expectedCurrentImage) {
     throw new ImageEditError(
       'image-drift',
       file,
-      `${file} holds ${target.where} = '${target.image}', not the expected '${expectedCurrentImage}': ` +
-        'it was changed by someone else, and it is not overwritten.',
-      target.image,
+      `${file} holds ${quoteFound(target.image)} at ${target.where}, not the expected '${expectedCurrentImage}': ` + 'it was changed by someone else, and it is not overwritten.',
+      quotableImage(target.image) ? target.image : undefined,
     );
   }
   const output = target.render(ref);
   // The edit must mean what it says: read the new text back through the same locator.
-  const readBack = readImage(output, locator, file);
+  const readBack = locate(parseFile(output, file, limits), locator, file).image;
   if (readBack !== newImage) {
-    throw new ImageEditError('unsupported-image', file, `Writing '${newImage}' to ${target.where} in ${file} would read back as '${readBack}'; the file is left as it is.`);
+    throw new ImageEditError('unsupported-image', file, `Writing '${newImage}' to ${target.where} in ${file} would read back as ${quoteFound(readBack)}; the file is left as it is.`);
   }
   return { text: output, previousImage: target.image, changed: true };
+}
+
+function imageAt(target: Target, file: string): string {
+  if (!isImageReference(target.image)) {
+    throw new ImageEditError('not-an-image', file, `${file} holds a value that is not an image reference at ${target.where}.`);
+  }
+  return target.image;
 }

@@ -42,47 +42,43 @@ const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
 };
 
 function locateInManifest(parsed: ParsedFile, locator: ManifestLocator, file: string): Target {
+  // A workload is named by its kind (one of POD_SPEC_PATHS) and its document's number, never by what the
+  // file says its name is: names come from the request only (see image-edit-error.ts).
   const matches: { node: Scalar.Parsed; workload: string }[] = [];
-  const seen: string[] = [];
-  for (const document of parsed.documents) {
-    if (!isMap(document.contents)) continue;
+  let workloads = 0;
+  parsed.documents.forEach((document, index) => {
+    if (!isMap(document.contents)) return;
     const kind = document.get('kind');
     const name = document.getIn(['metadata', 'name']);
-    if (typeof kind !== 'string' || !Object.hasOwn(POD_SPEC_PATHS, kind)) continue;
-    if (locator.deployment !== undefined && (kind !== 'Deployment' || name !== locator.deployment)) continue;
-    const workload = `${kind} '${String(name)}'`;
+    if (typeof kind !== 'string' || !Object.hasOwn(POD_SPEC_PATHS, kind)) return;
+    if (locator.deployment !== undefined && (kind !== 'Deployment' || name !== locator.deployment)) return;
+    workloads++;
+    const workload = locator.deployment !== undefined ? `Deployment '${locator.deployment}'` : `the ${kind} of document ${index + 1}`;
     const containers = document.getIn([...(POD_SPEC_PATHS[kind] ?? []), 'containers'], true);
-    const names: string[] = [];
-    if (isSeq(containers)) {
-      for (const item of containers.items) {
-        if (!isMap(item)) continue;
-        const containerName = item.get('name');
-        names.push(String(containerName));
-        if (containerName !== locator.container) continue;
-        const image = item.get('image', true);
-        if (!isScalar(image)) {
-          throw new ImageEditError('container-not-found', file, `${file}: container '${locator.container}' of ${workload} has no image: value.`);
-        }
-        matches.push({ node: image as Scalar.Parsed, workload });
+    if (!isSeq(containers)) return;
+    for (const item of containers.items) {
+      if (!isMap(item) || item.get('name') !== locator.container) continue;
+      const image = item.get('image', true);
+      if (!isScalar(image)) {
+        throw new ImageEditError('container-not-found', file, `${file}: container '${locator.container}' of ${workload} has no image: value.`);
       }
+      matches.push({ node: image as Scalar.Parsed, workload });
     }
-    seen.push(`${workload} with container${names.length === 1 ? '' : 's'} ${names.length ? names.join(', ') : '(none)'}`);
-  }
-  const scope = locator.deployment !== undefined ? ` in Deployment '${locator.deployment}'` : '';
+  });
   const [match, ...others] = matches;
   if (!match) {
-    throw new ImageEditError(
-      'container-not-found',
-      file,
-      `${file} has no container '${locator.container}'${scope}; it has ${seen.length ? seen.join('; ') : `no ${locator.deployment !== undefined ? 'such Deployment' : 'workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod)'}`}.`,
-    );
+    const where =
+      locator.deployment !== undefined
+        ? workloads === 0
+          ? `; it has no Deployment '${locator.deployment}'`
+          : ` in Deployment '${locator.deployment}'`
+        : workloads === 0
+          ? '; it has no workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod)'
+          : ` in any of its ${workloads} workload${workloads === 1 ? '' : 's'}`;
+    throw new ImageEditError('container-not-found', file, `${file} has no container '${locator.container}'${where}.`);
   }
   if (others.length > 0) {
-    throw new ImageEditError(
-      'ambiguous',
-      file,
-      `${file} has container '${locator.container}' in ${matches.map((m) => m.workload).join(' and ')}; name the Deployment to say which.`,
-    );
+    throw new ImageEditError('ambiguous', file, `${file} has container '${locator.container}' in ${matches.map((m) => m.workload).join(' and ')}; name the Deployment to say which.`);
   }
   return {
     image: scalarText(match.node),
@@ -104,12 +100,7 @@ function locateInKustomization(parsed: ParsedFile, locator: KustomizationLocator
   const indexes = entries.flatMap((entry, index) => (entry.get('name') === locator.name ? [index] : []));
   const [index, ...others] = indexes;
   if (index === undefined) {
-    const names = entries.map((e) => `'${String(e.get('name'))}'`);
-    throw new ImageEditError(
-      'entry-not-found',
-      file,
-      `${file} has no images: entry named '${locator.name}'; ${isSeq(images) ? `its entries are ${names.length ? names.join(', ') : '(none)'}` : 'it has no images: list'}.`,
-    );
+    throw new ImageEditError('entry-not-found', file, `${file} has no images: entry named '${locator.name}'${isSeq(images) ? '' : '; it has no images: list'}.`);
   }
   if (others.length > 0) throw new ImageEditError('ambiguous', file, `${file} has ${indexes.length} images: entries named '${locator.name}'.`);
   const entry = entries[index] as YAMLMap;
@@ -210,21 +201,14 @@ function findScalar(root: Node | null, path: string, file: string): Scalar.Parse
   const segments = path.split('.');
   segments.forEach((segment, i) => {
     const here = segments.slice(0, i).join('.') || '(the top)';
-    const parent = node;
     if (isMap(node)) node = node.get(segment, true);
     else if (isSeq(node) && /^\d+$/.test(segment)) node = node.get(Number(segment), true);
     else {
       const what = node === undefined || node === null ? 'nothing' : isSeq(node) ? 'a list' : 'a value';
       throw new ImageEditError('key-path-not-found', file, `${file} has no key ${path}: at ${here} it has ${what}, not a map.`);
     }
-    if (node === undefined) {
-      const keys = isMap(parent) ? parent.items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)) : [];
-      throw new ImageEditError(
-        'key-path-not-found',
-        file,
-        `${file} has no key ${path}: '${segment}' is missing under ${here}${keys.length ? ` (it has ${keys.join(', ')})` : ''}.`,
-      );
-    }
+    // The keys that are there are not listed: a 422 must not describe a file beyond what was asked.
+    if (node === undefined) throw new ImageEditError('key-path-not-found', file, `${file} has no key ${path}: '${segment}' is missing under ${here}.`);
   });
   if (!isScalar(node)) throw new ImageEditError('key-path-not-found', file, `${file}: ${path} is a ${isSeq(node) ? 'list' : 'map'}, not a value.`);
   return node as Scalar.Parsed;

@@ -12,14 +12,36 @@ export interface ParsedFile {
   readonly documents: readonly Document.Parsed[];
 }
 
-export function parseFile(text: string, file: string): ParsedFile {
-  const tokens = [...new Parser().parse(text)];
-  const documents = [...new Composer({ keepSourceTokens: true }).compose(tokens)];
-  for (const document of documents) {
-    const [error] = document.errors;
-    if (error) throw new ImageEditError('invalid-yaml', file, `${file} is not valid YAML: ${error.message.split('\n')[0] ?? ''}`);
+/** How much of a file is parsed at most; the adapter passes its configured limits. */
+export interface ParseLimits {
+  readonly maxDocuments: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDocuments: 1_000 };
+
+export function parseFile(text: string, file: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedFile {
+  const tokens: CST.Token[] = [];
+  let documents = 0;
+  // The parser is lazy: counting as it goes stops a file of 200,000 documents after the first 1,001.
+  for (const token of new Parser().parse(text)) {
+    if (token.type === 'document' && ++documents > limits.maxDocuments) {
+      throw new ImageEditError('too-large', file, `${file} has more than ${limits.maxDocuments} YAML documents (the limit); it is not edited`);
+    }
+    tokens.push(token);
   }
-  return { text, tokens, documents };
+  const composed = [...new Composer({ keepSourceTokens: true }).compose(tokens)];
+  for (const document of composed) {
+    const [error] = document.errors;
+    // The parser's own message may quote the text around the error: say only where it is.
+    if (error) throw new ImageEditError('invalid-yaml', file, `${file} is not valid YAML (${error.code} at line ${lineAt(text, error.pos[0])})`);
+  }
+  return { text, tokens, documents: composed };
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 /** A scalar as written: a plain `1.20` stays "1.20" (the core schema would read the number 1.2). */

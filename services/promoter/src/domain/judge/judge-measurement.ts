@@ -29,6 +29,11 @@ export interface Measurement extends Judgement {
   readonly measuredAt: Date;
   /** Set when the check cannot be measured until the service is reconfigured (no retry can help). */
   readonly unmeasurable?: true;
+  /**
+   * With `unmeasurable`: what the service lacks, as a sentence that is the same for every check lacking
+   * the same (`the service has no PROMETHEUS_URL`), so a phase's reason can say it once for all of them.
+   */
+  readonly lacking?: string;
 }
 
 /** A measurement numbered within its check and phase (1, 2, …). */

@@ -52,6 +52,21 @@ describe('checkVerdict', () => {
 });
 
 describe('phaseVerdict', () => {
+  it('says once what the service lacks, naming each check it stops once, grouped by what they lack', () => {
+    const lacking = (name: string, what: string) => checkVerdict(check({ name }), ['error'], false, { unmeasurable: true, message: `${name}: cannot be measured: ${what}`, lacking: what });
+    const verdict = phaseVerdict([
+      lacking('a', 'the service has no PROMETHEUS_URL'),
+      checkVerdict(check({ name: 'hook' }), ['pass'], true),
+      lacking('b', 'the service has no PROMETHEUS_URL'),
+      lacking('c', 'the service has no Kubernetes configuration'),
+    ]);
+    expect(verdict).toEqual({
+      outcome: 'error',
+      reason: '2 checks cannot be measured (a, b): the service has no PROMETHEUS_URL; 1 check cannot be measured (c): the service has no Kubernetes configuration',
+      decidingCheck: 'a',
+    });
+  });
+
   const named = (name: string, results: MeasurementResult[]) => checkVerdict(check({ name }), results, true);
   const measured = (name: string, result: MeasurementResult, message: string) => ({ check: name, result, message, value: null, baselineValue: null, bound: null });
 

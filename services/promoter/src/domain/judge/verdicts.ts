@@ -3,6 +3,7 @@
  * it; more errors in a row than `consecutiveErrorLimit` make it an error; missing data counts as the
  * check's `onNoData` says. A phase's verdict is the worst of its checks' and names the check that decided.
  */
+import { counted } from '../counted.js';
 import type { Check } from '../policy/model.js';
 import type { Judgement, Measurement, MeasurementResult } from './judge-measurement.js';
 import { tallyResults, type ResultTally } from './tally.js';
@@ -16,6 +17,8 @@ export interface CheckVerdict {
   readonly check: string;
   readonly outcome: VerdictOutcome;
   readonly reason: string;
+  /** An unmeasurable check's `lacking` (what the service lacks to measure it). */
+  readonly lacking?: string;
 }
 
 export interface PhaseVerdict {
@@ -38,11 +41,11 @@ export function checkVerdict(
   check: Check,
   results: readonly MeasurementResult[] | ResultTally,
   complete: boolean,
-  latest?: Pick<Measurement, 'unmeasurable' | 'message'>,
+  latest?: Pick<Measurement, 'unmeasurable' | 'message' | 'lacking'>,
 ): CheckVerdict {
   const { total, failed, noData, errors, trailingErrors } = Array.isArray(results) ? tallyResults(results) : (results as ResultTally);
   const verdict = (outcome: VerdictOutcome, reason: string): CheckVerdict => ({ check: check.name, outcome, reason });
-  if (latest?.unmeasurable) return verdict('error', latest.message);
+  if (latest?.unmeasurable) return { ...verdict('error', latest.message), ...(latest.lacking ? { lacking: latest.lacking } : {}) };
   const failures = failed + (check.onNoData === 'fail' ? noData : 0);
   if (failures > check.failureLimit) {
     const why = noData > 0 && check.onNoData === 'fail' ? ` (${failed} failed, ${noData} without data)` : '';
@@ -71,13 +74,26 @@ export function phaseVerdict(checks: readonly CheckVerdict[], newestFirst: reado
   if (checks.length === 0) return { outcome: 'pass', reason: 'the phase has no checks' };
   const ranked = [...checks].sort((a, b) => SEVERITY[b.outcome] - SEVERITY[a.outcome]);
   const worst = ranked[0] as CheckVerdict;
-  if (worst.outcome === 'pass') return { outcome: 'pass', reason: `all ${checks.length} checks passed` };
+  if (worst.outcome === 'pass') return { outcome: 'pass', reason: checks.length === 1 ? 'the 1 check passed' : `all ${checks.length} checks passed` };
   if (worst.outcome === 'pending') return { outcome: 'pending', reason: worst.reason, decidingCheck: worst.check };
   const found = newestFirst.find((m) => m.check === worst.check && m.result !== 'pass')?.message;
   const evidence = found === worst.reason ? undefined : found;
   const others = ranked.slice(1).filter((c) => c.outcome !== 'pass' && c.outcome !== 'pending');
   const reason = [`${worst.reason}${evidence ? ` (${evidence})` : ''}`, ...others.map((c) => c.reason)].join('; ');
+  if (ranked.every((c) => c.outcome === 'pass' || c.lacking !== undefined)) {
+    // Nothing could be measured for want of configuration: one sentence per thing lacking, each check named once.
+    return { outcome: worst.outcome, reason: lackingReason(ranked), decidingCheck: worst.check };
+  }
   return { outcome: worst.outcome, reason, decidingCheck: worst.check, ...(evidence ? { evidence } : {}) };
+}
+
+/** `4 checks cannot be measured (a, b, c, d): the service has no PROMETHEUS_URL`, once per thing lacking. */
+function lackingReason(checks: readonly CheckVerdict[]): string {
+  const byLack = new Map<string, string[]>();
+  for (const check of checks) {
+    if (check.lacking !== undefined) byLack.set(check.lacking, [...(byLack.get(check.lacking) ?? []), check.check]);
+  }
+  return [...byLack].map(([lacking, names]) => `${counted(names.length, 'check')} cannot be measured (${names.join(', ')}): ${lacking}`).join('; ');
 }
 
 /** A phase verdict that stops a promotion: anything decided that is not a pass (never promote on missing data). */
