@@ -127,6 +127,34 @@ describe('GET /v1/events', () => {
     feed.close();
   });
 
+  it("tells a scoped token positions among its own namespaces' events only (nextAfter, the stream's ready)", async () => {
+    const mine = await create('mcp', 'scoped-head');
+    const events = (await (await call('root', 'GET', `/v1/promotions/${mine}/events`)).json()) as { items: { id: number }[] };
+    const own = events.items.at(-1)?.id ?? 0;
+    // Activity elsewhere after the token's last event: its positions must not move, or it could count it.
+    for (const deployment of ['one', 'two', 'three']) await create('other', `scoped-head-${deployment}`);
+    const rootFeed = await open('root');
+    const globalHead = await readyOf(rootFeed);
+    rootFeed.close();
+    expect(globalHead).toBeGreaterThan(own);
+
+    const page = await call('mcpViewer', 'GET', `/v1/events?after=${own - 1}`);
+    const body = (await page.json()) as { items: FeedEvent[]; nextAfter: number };
+    expect(body.items.map((e) => e.event.id)).toEqual([own]);
+    expect(body.nextAfter).toBe(own);
+    const empty = (await (await call('mcpViewer', 'GET', `/v1/events?after=${own}`)).json()) as { items: FeedEvent[]; nextAfter: number };
+    expect(empty).toEqual({ items: [], nextAfter: own });
+
+    const scoped = await open('mcpViewer');
+    expect(await readyOf(scoped)).toBe(own);
+    // From its ready position the stream still sends what is new in its namespaces, and nothing else.
+    await create('other', 'scoped-head-four');
+    const next = await create('mcp', 'scoped-head-next');
+    await scoped.waitFor((e) => e.promotion.id === next);
+    expect(scoped.events.map((e) => e.promotion.target.namespace)).toEqual(['mcp']);
+    scoped.close();
+  });
+
   it('resumes after Last-Event-ID or after, and applies the namespace and deployment filters', async () => {
     const feed = await open('root', '?namespace=resume&deployment=a');
     await readyOf(feed);
@@ -159,9 +187,14 @@ describe('GET /v1/events', () => {
   });
 
   it('answers a page that matches the contract and refuses a Last-Event-ID that is no event id', async () => {
+    // One event of each side of the scope, so the page is never empty, even when this test runs alone.
+    await create('mcp', 'contract-page');
+    await create('other', 'contract-page');
     const page = await svc.app.inject({ method: 'GET', url: '/v1/events?after=0', headers: { authorization: `Bearer ${SECRETS.mcpViewer}` } });
     assertMatchesSpec('listEvents', page);
-    expect(page.json().items.every((e: FeedEvent) => e.promotion.target.namespace === 'mcp')).toBe(true);
+    const namespaces = page.json().items.map((e: FeedEvent) => e.promotion.target.namespace);
+    expect(namespaces).toContain('mcp');
+    expect(new Set(namespaces)).toEqual(new Set(['mcp']));
     const refused = await fetch(`${svc.url}/v1/events`, { headers: { authorization: `Bearer ${SECRETS.root}`, accept: 'text/event-stream', 'last-event-id': 'abc' } });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');

@@ -1,13 +1,14 @@
-/** POST/GET /v1/promotions through the real HTTP stack on a real database. */
+/** POST/GET /v1/promotions through the real HTTP stack on a real database: PostgreSQL and the embedded PGlite. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertMatchesSpec } from '../fixtures/contract.js';
+import type { TestEngine } from '../fixtures/database.js';
 import { samplePolicy, samplePromotion, startTestService, type TestService } from '../fixtures/service.js';
 
-describe('promotions API', () => {
+describe.each<TestEngine>(['postgres', 'pglite'])('promotions API on %s', (engine) => {
   let svc: TestService;
 
   beforeAll(async () => {
-    svc = await startTestService();
+    svc = await startTestService({ engine });
     const put = await svc.app.inject({ method: 'PUT', url: '/v1/policies/default', payload: samplePolicy() });
     expect(put.statusCode).toBe(201);
   });
@@ -101,6 +102,37 @@ describe('promotions API', () => {
       assertMatchesSpec(`${action}Promotion`, response);
       expect(response.json()).toMatchObject({ code: 'invalid-state' });
     }
+  });
+
+  it('answers a rollback of a succeeded promotion at once, and a finalize of a release that is done records nothing', async () => {
+    const promotion = (await create(samplePromotion({ target: target('after-success') }))).json();
+    // As the engine leaves a promotion that succeeded and released (no engine runs in this suite).
+    const release = { state: 'done', repository: 'app', version: '1.2.1', tag: 'v1.2.1', commit: 'c0ffee', at: new Date().toISOString() };
+    await svc.database.handle.db
+      .updateTable('promotions')
+      .set({ state: 'succeeded', resolved_image: 'registry.example.com/mcp/zai-proxy:1.2.1', previous_image: 'registry.example.com/mcp/zai-proxy:1.2.0', release: JSON.stringify(release) })
+      .where('id', '=', promotion.id)
+      .execute();
+    const eventCount = async () => (await svc.app.inject({ method: 'GET', url: `/v1/promotions/${promotion.id}/events` })).json().items.length as number;
+    const requested = async () =>
+      (await svc.database.handle.db.selectFrom('promotions').select('requested_action').where('id', '=', promotion.id).executeTakeFirstOrThrow()).requested_action;
+    const before = await eventCount();
+    for (let i = 0; i < 2; i++) {
+      const finalize = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${promotion.id}/finalize`, payload: { reason: 'again' } });
+      assertMatchesSpec('finalizePromotion', finalize);
+      expect(finalize.statusCode).toBe(200);
+      expect(finalize.json()).toMatchObject({ id: promotion.id, state: 'succeeded', release });
+    }
+    expect(await eventCount()).toBe(before);
+    expect(await requested()).toBe(null);
+    // The rollback request on the same (embedded: one connection) database answers and is recorded.
+    const rollback = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${promotion.id}/rollback`, payload: { reason: 'customer reports' } });
+    assertMatchesSpec('rollbackPromotion', rollback);
+    expect(rollback.statusCode).toBe(200);
+    expect(rollback.json()).toMatchObject({ state: 'succeeded' });
+    expect(await requested()).toBe('rollback');
+    expect(await eventCount()).toBe(before + 1);
+    expect((await svc.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 
   it('lists newest first with filters and cursor pagination', async () => {

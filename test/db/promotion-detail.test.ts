@@ -4,28 +4,19 @@
  * give: the same timestamps (to the millisecond), NaN and Infinity as null, integers as numbers, JSON
  * columns as objects, order by id, and empty lists, on both engines.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { PromotionRepository } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { checkResultView, eventView } from '../../services/promoter/src/adapters/db/views.js';
-import { createTestDatabase, newTestPromotion, putTestPolicy, TEST_POLICY, type TestDatabase, type TestEngine } from '../fixtures/database.js';
+import { newTestPromotion, TEST_POLICY, useSeededTestDatabase, type TestEngine } from '../fixtures/database.js';
 
 describe.each<TestEngine>(['postgres', 'pglite'])('promotion detail read on %s', (engine) => {
-  let database: TestDatabase;
-  let promotions: PromotionRepository;
+  const seeded = useSeededTestDatabase(engine);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    promotions = new PromotionRepository(database.handle.db);
-    await putTestPolicy(database.handle.db);
-  });
-  afterAll(() => database.drop());
-
-  const create = async (deployment: string) => (await promotions.create(newTestPromotion(deployment))).promotion.id;
+  const create = async (deployment: string) => (await seeded.promotions.create(newTestPromotion(deployment))).promotion.id;
 
   it('gives what reading the rows one by one gives', async () => {
     const id = await create('detail');
-    const db = database.handle.db;
+    const db = seeded.db;
     // Values JSON cannot carry, a microsecond timestamp, JSON columns, and rows out of insertion order by name.
     await sql`
       INSERT INTO check_results (promotion_id, check_name, phase, sample, result, value, baseline_value, bound, query, warnings, message, data, measured_at)
@@ -36,7 +27,7 @@ describe.each<TestEngine>(['postgres', 'pglite'])('promotion detail read on %s',
     await sql`INSERT INTO promotion_events (promotion_id, actor, type, from_state, to_state, reason, data, at)
       VALUES (${id}, 'engine', 'note', 'pending', NULL, 'why', '{"n":1.5}', '2026-11-26 16:00:02.000001+00')`.execute(db);
 
-    const detail = await promotions.getDetail(id);
+    const detail = await seeded.promotions.getDetail(id);
     const results = await db.selectFrom('check_results').selectAll().where('promotion_id', '=', id).orderBy('id').execute();
     const events = await db.selectFrom('promotion_events').selectAll().where('promotion_id', '=', id).orderBy('id').execute();
     expect(detail.checkResults).toEqual(results.map(checkResultView));
@@ -55,8 +46,8 @@ describe.each<TestEngine>(['postgres', 'pglite'])('promotion detail read on %s',
 
   it('gives empty lists for a promotion without results, and 404 for an unknown id', async () => {
     const id = await create('empty');
-    await sql`DELETE FROM promotion_events WHERE promotion_id = ${id}`.execute(database.handle.db);
-    expect(await promotions.getDetail(id)).toMatchObject({ id, checkResults: [], events: [] });
-    await expect(promotions.getDetail('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
+    await sql`DELETE FROM promotion_events WHERE promotion_id = ${id}`.execute(seeded.db);
+    expect(await seeded.promotions.getDetail(id)).toMatchObject({ id, checkResults: [], events: [] });
+    await expect(seeded.promotions.getDetail('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -1,6 +1,12 @@
 /**
  * Durability: two engine replicas on one database never step a promotion twice, and a service killed
  * with SIGKILL while verifying finishes the promotion after a restart with exactly one patch.
+ *
+ * PostgreSQL only, on purpose: both tests need a database shared by several users at once (two replicas
+ * contending with FOR UPDATE SKIP LOCKED; a service process and this test reading the same database),
+ * which the embedded PGlite, one process with one connection, cannot be. The crash on PGlite is covered
+ * by test/reliability/kill9.pglite.test.ts (its data directory on disk), one engine on PGlite by
+ * engine.pglite.e2e.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -171,3 +171,100 @@ export async function transitionTimes(db: Kysely<Database>, id: string): Promise
 
 /** The service as one process: see test/fixtures/process.ts. */
 export { startServiceProcess as startService } from '../fixtures/process.js';
+
+/**
+ * What the kill -9 suites read about a promotion, from wherever it can be read: straight from PostgreSQL
+ * (which outlives the service), or through the service's API on the embedded database (its data directory
+ * belongs to the one service process; the API answers whenever a process runs).
+ */
+export interface PromotionReader {
+  read(id: string): Promise<PromotionSnapshot & { readonly updatedAt: number }>;
+  /** Polls until the promotion is in one of `states` (and `extra` holds). */
+  waitFor(id: string, states: readonly string[], timeoutMs?: number, extra?: () => Promise<boolean>): Promise<PromotionSnapshot>;
+  events(id: string): Promise<string[]>;
+  checkCounts(id: string): Promise<Record<string, number>>;
+  transitionTimes(id: string): Promise<Record<string, number>>;
+  /** When each event and measurement was recorded (epoch ms). */
+  recordTimes(id: string): Promise<number[]>;
+  /** The state the promotion was in at `time` (from its transitions). */
+  stateAt(id: string, time: number): Promise<string | undefined>;
+}
+
+export function databaseReader(db: Kysely<Database>): PromotionReader {
+  return withWaitAndState({
+    read: async (id) => {
+      const row = await db.selectFrom('promotions').select(['id', 'state', 'state_reason', 'verdict', 'lease_owner', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      const { updated_at: updated, ...snapshot } = row;
+      return { ...snapshot, updatedAt: updated.getTime() };
+    },
+    events: (id) => eventsOf(db, id),
+    checkCounts: (id) => checkResultCounts(db, id),
+    transitionTimes: (id) => transitionTimes(db, id),
+    recordTimes: async (id) => {
+      const events = await db.selectFrom('promotion_events').select(['at']).where('promotion_id', '=', id).execute();
+      const checks = await db.selectFrom('check_results').select(['measured_at']).where('promotion_id', '=', id).execute();
+      return [...events.map((e) => e.at.getTime()), ...checks.map((c) => c.measured_at.getTime())];
+    },
+    transitions: async (id) => {
+      const rows = await db.selectFrom('promotion_events').select(['to_state', 'at']).where('promotion_id', '=', id).where('to_state', 'is not', null).orderBy('id').execute();
+      return rows.map((r) => ({ to: r.to_state as string, at: r.at.getTime() }));
+    },
+  });
+}
+
+interface ApiDetail {
+  readonly id: string;
+  readonly state: string;
+  readonly stateReason: string | null;
+  readonly verdict: string | null;
+  readonly updatedAt: string;
+  readonly events: readonly { readonly type: string; readonly from: string | null; readonly to: string | null; readonly reason: string | null; readonly at: string }[];
+  readonly checkResults: readonly { readonly phase: string; readonly result: string; readonly measuredAt: string }[];
+}
+
+/** Reads through `GET /v1/promotions/{id}` of the service running now (`url()`); leases are not in the API. */
+export function apiReader(url: () => string): PromotionReader {
+  const detail = async (id: string): Promise<ApiDetail> => {
+    const response = await fetch(`${url()}/v1/promotions/${id}`);
+    if (!response.ok) throw new Error(`GET /v1/promotions/${id}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as ApiDetail; // the contract's PromotionDetail, checked by the API suites
+  };
+  return withWaitAndState({
+    read: async (id) => {
+      const d = await detail(id);
+      return { id: d.id, state: d.state, state_reason: d.stateReason, verdict: d.verdict, lease_owner: null, updatedAt: Date.parse(d.updatedAt) };
+    },
+    events: async (id) => (await detail(id)).events.map((e) => `${e.type} ${e.from ?? ''} -> ${e.to ?? ''}: ${e.reason ?? ''}`),
+    checkCounts: async (id) => {
+      const counts: Record<string, number> = {};
+      for (const c of (await detail(id)).checkResults) counts[`${c.phase}:${c.result}`] = (counts[`${c.phase}:${c.result}`] ?? 0) + 1;
+      return counts;
+    },
+    transitionTimes: async (id) => Object.fromEntries((await detail(id)).events.filter((e) => e.to !== null).map((e) => [e.to as string, Date.parse(e.at)])),
+    recordTimes: async (id) => {
+      const d = await detail(id);
+      return [...d.events.map((e) => Date.parse(e.at)), ...d.checkResults.map((c) => Date.parse(c.measuredAt))];
+    },
+    transitions: async (id) => (await detail(id)).events.filter((e) => e.to !== null).map((e) => ({ to: e.to as string, at: Date.parse(e.at) })),
+  });
+}
+
+type ReaderBase = Omit<PromotionReader, 'waitFor' | 'stateAt'> & { transitions(id: string): Promise<{ to: string; at: number }[]> };
+
+function withWaitAndState(base: ReaderBase): PromotionReader {
+  return {
+    ...base,
+    waitFor: async (id, states, timeoutMs = 30_000, extra) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const last = await base.read(id);
+        if (states.includes(last.state) && (extra === undefined || (await extra()))) return last;
+        if (Date.now() > deadline) {
+          throw new Error(`promotion ${id} did not reach ${states.join('|')} within ${timeoutMs} ms; last: ${JSON.stringify(last)}\nevents:\n${(await base.events(id)).join('\n')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    stateAt: async (id, time) => (await base.transitions(id)).filter((t) => t.at <= time).at(-1)?.to,
+  };
+}

@@ -82,7 +82,8 @@ export interface paths {
          *     stands when the event is read, so a list can update its row from the event alone.
          *
          *     With `Accept: text/event-stream` they are streamed as server-sent events: first `event: ready` (`id` and
-         *     `data.after` = the position the stream starts after), then `event: feed-event` (`id` = event id, `data` = a
+         *     `data.after` = the position the stream starts after; for a token scoped to namespaces, a position among their
+         *     events), then `event: feed-event` (`id` = event id, `data` = a
          *     `FeedEvent`), and a comment every 15 s when nothing happens. The stream does not end by itself; it ends when the
          *     service shuts down, and `Last-Event-ID` (or `after`) resumes it. Without a position it starts at the newest
          *     event (only what happens from now on). An event committed out of order (another replica writing at the same
@@ -201,7 +202,7 @@ export interface paths {
         put?: never;
         /**
          * Finalize (again) the release of a succeeded promotion
-         * @description Writes the version file, the release commit and the annotated tag in the application's repository, as the policy's `afterSuccess.release` says (the runbook's Steps 5 and 6). The engine does this by itself after a success; this retries a finalization that failed. Idempotent: a tag that already points at this promotion's release commit is a success.
+         * @description Writes the version file, the release commit and the annotated tag in the application's repository, as the policy's `afterSuccess.release` says (the runbook's Steps 5 and 6). The engine does this by itself after a success; this retries a finalization that failed. Idempotent: a tag that already points at this promotion's release commit is a success, and a request for a release that is already `done` answers the promotion unchanged (200) and records nothing.
          */
         post: operations["finalizePromotion"];
         delete?: never;
@@ -665,7 +666,7 @@ export interface components {
         };
         FeedEventPage: {
             items: components["schemas"]["FeedEvent"][];
-            /** @description Pass as `after` for the next page (the last event id read, whether or not this token may see it). */
+            /** @description Pass as `after` for the next page: the last event id read among the namespaces this token may see (so it tells nothing about the others), or `after` when there was none. */
             nextAfter: number;
         };
         CheckResult: {

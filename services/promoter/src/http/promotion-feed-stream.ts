@@ -22,6 +22,12 @@ export interface FeedStreamOptions {
   readonly feed: PromotionEventFeed;
   /** Send events after this id (already resolved: the head when the client gave no position). */
   readonly after: number;
+  /**
+   * The position the `ready` message announces (default `after`). A scoped token that gave no position is
+   * told the newest event of its own namespaces, never the global head (that would count other namespaces'
+   * events); no event it may see lies between the two, so resuming from either sends the same events.
+   */
+  readonly readyAt?: number;
   /** Whether the caller may see (and asked for) an event of this target. */
   readonly visible: (event: ScannedEvent) => boolean;
   readonly pollMs: number;
@@ -38,7 +44,8 @@ export async function streamPromotionFeed(request: FastifyRequest, reply: Fastif
   raw.on('close', end);
   shutdown.addEventListener('abort', end, { once: true });
   const cursor = new FeedCursor(options.after, { holdMs: LATE_COMMIT_MS, maxMissing: 1_000 });
-  raw.write(`id: ${options.after}\nevent: ready\ndata: ${JSON.stringify({ after: options.after })}\n\n`);
+  const readyAt = options.readyAt ?? options.after;
+  raw.write(`id: ${readyAt}\nevent: ready\ndata: ${JSON.stringify({ after: readyAt })}\n\n`);
   let lastWrite = Date.now();
   try {
     while (!stop.signal.aborted) {

@@ -138,14 +138,16 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
           const release = deps.eventStreams.acquire(request.principal.name);
           try {
             // Without a position the stream starts now: a list reads the present by itself, the feed adds what changes.
-            const after = given ?? (await deps.feed.head());
-            return await streamPromotionFeed(request, reply, { feed: deps.feed, after, visible, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown });
+            const head = given === undefined ? await deps.feed.head(request.scope.namespaces) : { all: given, visible: given };
+            const options = { feed: deps.feed, after: head.all, readyAt: head.visible, visible, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown };
+            return await streamPromotionFeed(request, reply, options);
           } finally {
             release();
           }
         }
         const after = given ?? 0;
-        const scanned = await deps.feed.scan(after, [], FEED_BATCH);
+        // Scanned within the token's namespaces: `nextAfter` is then one of its own events, never another namespace's.
+        const scanned = await deps.feed.scan(after, [], FEED_BATCH, request.scope.namespaces);
         const items = await deps.feed.entries(scanned.filter(visible).map((event) => event.id));
         return { items, nextAfter: scanned.at(-1)?.id ?? after };
       },

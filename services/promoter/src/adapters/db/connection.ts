@@ -1,12 +1,14 @@
 /**
  * Opens the database: PostgreSQL through `pg` when a URL is given, otherwise an embedded PGlite database
- * kept in a folder, so the service runs with nothing else installed. Both speak the same SQL.
+ * kept in a folder, so the service runs with nothing else installed. Both speak the same SQL, and on both a
+ * query sent through the root handle from inside an open transaction throws (transaction-guard.ts).
  */
 import { mkdirSync } from 'node:fs';
-import { Kysely, PostgresDialect } from 'kysely';
+import { PostgresDialect, type Kysely } from 'kysely';
 import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { Database } from './schema.js';
+import { guardedKysely } from './transaction-guard.js';
 
 export type DatabaseEngine = 'postgres' | 'pglite';
 
@@ -19,6 +21,8 @@ export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly engine: DatabaseEngine;
   readonly scriptTransaction: ScriptTransaction;
+  /** PGlite only: the data directory as a tarball, to start another database from (tests clone a migrated one). */
+  readonly dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -27,6 +31,8 @@ export interface OpenDatabaseOptions {
   /** Folder for PGlite; `memory://` keeps it in memory (tests). */
   readonly dataDir?: string | undefined;
   readonly poolSize?: number;
+  /** PGlite only: start from this dump of a data directory (`dumpDataDir`) instead of an empty one. */
+  readonly loadDataDir?: Blob | undefined;
 }
 
 // bigint (int8) as a JS number: ids and counts here stay far below 2^53, and JSON has no bigint. Set on
@@ -40,7 +46,7 @@ const promoterTypes: pg.CustomTypesConfig = {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
-  return openPglite(options.dataDir ?? 'memory://');
+  return openPglite(options.dataDir ?? 'memory://', options.loadDataDir);
 }
 
 function openPostgres(connectionString: string, max: number): DatabaseHandle {
@@ -57,7 +63,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   // An idle client that loses its connection emits 'error' on the pool; without a listener that would
   // crash the process during a database outage instead of answering 503.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = guardedKysely<Database>(new PostgresDialect({ pool }));
   const scriptTransaction: ScriptTransaction = async (fn) => {
     const client = await pool.connect();
     try {
@@ -80,7 +86,7 @@ function openPostgres(connectionString: string, max: number): DatabaseHandle {
   return { db, engine: 'postgres', scriptTransaction, close: () => db.destroy() };
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, loadDataDir: Blob | undefined): Promise<DatabaseHandle> {
   const [{ PGlite, types }, { PGliteDialect }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('kysely-pglite-dialect'),
@@ -91,11 +97,11 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     // Before PGlite touches the folder: a second process on it would silently lose acknowledged writes.
     lock = lockDataDir(dataDir);
   }
-  const pglite = await PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => Number(value) } }).catch((error: unknown) => {
+  const pglite = await PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => Number(value) }, ...(loadDataDir ? { loadDataDir } : {}) }).catch((error: unknown) => {
     lock?.release();
     throw error;
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = guardedKysely<Database>(new PGliteDialect(pglite));
   const scriptTransaction: ScriptTransaction = (fn) =>
     pglite.transaction((tx) =>
       fn({
@@ -110,6 +116,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     db,
     engine: 'pglite',
     scriptTransaction,
+    dumpDataDir: () => pglite.dumpDataDir('none'),
     close: async () => {
       try {
         await db.destroy();

@@ -28,25 +28,40 @@ export class PromotionEventFeed {
     this.#db = db;
   }
 
-  /** The newest event id (0 when there is none): where a feed that wants only new events starts. */
-  async head(): Promise<number> {
+  /**
+   * Where a feed that wants only new events starts: `all`, the newest event id (0 when there is none), and
+   * `visible`, the newest among `namespaces` (a token's scope; undefined: every namespace). A scoped reader is
+   * told only `visible`: the global head would let it count other namespaces' activity. Both from one
+   * statement, so no event of the scope lies between them.
+   */
+  async head(namespaces?: readonly string[]): Promise<{ all: number; visible: number }> {
+    if (namespaces === undefined) {
+      const row = await this.#db.selectFrom('promotion_events').select((eb) => eb.fn.max('id').as('head')).executeTakeFirst();
+      const head = Number(row?.head ?? 0);
+      return { all: head, visible: head };
+    }
+    if (namespaces.length === 0) return { all: await this.head().then((h) => h.all), visible: 0 };
     const row = await this.#db
-      .selectFrom('promotion_events')
-      .select((eb) => eb.fn.max('id').as('head'))
+      .selectFrom('promotion_events as e')
+      .innerJoin('promotions as p', 'p.id', 'e.promotion_id')
+      .select((eb) => [eb.fn.max('e.id').as('all'), eb.fn.max('e.id').filterWhere('p.namespace', 'in', [...namespaces]).as('visible')])
       .executeTakeFirst();
-    return Number(row?.head ?? 0);
+    return { all: Number(row?.all ?? 0), visible: Number(row?.visible ?? 0) };
   }
 
-  /** Ids above `after`, plus the `missing` ones below it that have been committed since, oldest first. */
-  async scan(after: number, missing: readonly number[], limit: number): Promise<ScannedEvent[]> {
-    const rows = await this.#db
+  /**
+   * Ids above `after`, plus the `missing` ones below it that have been committed since, oldest first; with
+   * `namespaces`, only events of those namespaces (a page of a scoped reader ends at its own last event).
+   */
+  async scan(after: number, missing: readonly number[], limit: number, namespaces?: readonly string[]): Promise<ScannedEvent[]> {
+    if (namespaces !== undefined && namespaces.length === 0) return [];
+    let query = this.#db
       .selectFrom('promotion_events as e')
       .innerJoin('promotions as p', 'p.id', 'e.promotion_id')
       .select(['e.id', 'p.namespace', 'p.deployment'])
-      .where((eb) => (missing.length === 0 ? eb('e.id', '>', after) : eb.or([eb('e.id', '>', after), eb('e.id', 'in', [...missing])])))
-      .orderBy('e.id')
-      .limit(limit)
-      .execute();
+      .where((eb) => (missing.length === 0 ? eb('e.id', '>', after) : eb.or([eb('e.id', '>', after), eb('e.id', 'in', [...missing])])));
+    if (namespaces !== undefined) query = query.where('p.namespace', 'in', [...namespaces]);
+    const rows = await query.orderBy('e.id').limit(limit).execute();
     return rows.map((row) => ({ id: Number(row.id), namespace: row.namespace, deployment: row.deployment }));
   }
 

@@ -148,7 +148,12 @@ export class PromotionRepository {
   }
 
   async activeFor(namespace: string, deployment: string): Promise<PromotionView | undefined> {
-    const row = await this.#db
+    return this.#activeFor(this.#db, namespace, deployment);
+  }
+
+  /** `db` is the transaction when called from one: a query through the pool there wedges PGlite. */
+  async #activeFor(db: Kysely<Database>, namespace: string, deployment: string): Promise<PromotionView | undefined> {
+    const row = await db
       .selectFrom('promotions')
       .selectAll()
       .where('namespace', '=', namespace)
@@ -228,7 +233,8 @@ export class PromotionRepository {
   /**
    * A manual action (approve, abort, rollback, finalize). When no engine replica holds the promotion's lease and
    * the action needs no Kubernetes work (abort before any patch), it is applied here at once; otherwise it
-   * is recorded as requested and made due now, and the engine carries it out on its next step.
+   * is recorded as requested and made due now, and the engine carries it out on its next step. A finalize
+   * of a release that is already `done` changes and records nothing.
    */
   async requestAction(id: string, action: PromotionAction, actor: string, reason: string | undefined): Promise<PromotionView> {
     return this.#db.transaction().execute(async (trx) => {
@@ -238,8 +244,10 @@ export class PromotionRepository {
       if (!allowed.includes(state)) throw errors.invalidState(id, state, action, allowed);
       if ((action === 'rollback' || action === 'finalize') && row.dry_run) throw errors.invalidState(id, 'a dry run', action, ['a promotion that patched the Deployment']);
       if (action === 'finalize' && row.release === null) throw errors.invalidState(id, 'a promotion whose policy asks for no release', action, ['one whose policy has afterSuccess.release']);
+      // Finalizing a release that is done would only record another `release` event: the answer is the promotion as it is.
+      if (action === 'finalize' && row.release?.state === 'done') return promotionView(row);
       if (action === 'rollback') {
-        const active = await this.activeFor(row.namespace, row.deployment);
+        const active = await this.#activeFor(trx, row.namespace, row.deployment);
         if (active) throw errors.activePromotionExists(row.namespace, row.deployment, active.id);
       }
       const leased = row.lease_expires_at !== null && new Date(row.lease_expires_at).getTime() > Date.now();
