@@ -27,7 +27,7 @@ const FRESH_CLONE = 'run as written on a fresh clone by test/docs/fresh-clone.te
 
 /** Each shell block, by `file > heading`, and what checks it beyond its syntax. */
 const SHELL_BLOCKS: Readonly<Record<string, string>> = {
-  'README.md > promoter': `npm install && npm start: ${FRESH_CLONE}; npm test: the suite this test is part of`,
+  'README.md > promoter': `npm install && npm start: ${FRESH_CLONE}; npm run demo: test/demo/demo.test.ts; npm test: the suite this test is part of`,
   'README.md > Quick start': FRESH_CLONE,
   'README.md > SDK and CLI': FRESH_CLONE,
   'README.md > See it work: `npm run demo`': 'npm run demo -- --ci: run by test/demo/demo.test.ts, which checks its summary and that Ctrl-C leaves nothing behind',
