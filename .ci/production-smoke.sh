@@ -40,7 +40,10 @@ script=$(curl -sf "http://127.0.0.1:$port/ui/" | grep -o '/ui/assets/app-[A-Z0-9
 curl -sf -o /dev/null "http://127.0.0.1:$port$script" || { echo "the console's script $script is not served" >&2; exit 1; }
 # The CLI as the image puts it on PATH: a link to the bin, run from elsewhere, against the service.
 mkdir -p "$work/bin" && ln -s "$work/app/packages/cli/bin/promoter.js" "$work/bin/promoter"
-(cd "$work" && PATH="$work/bin:$PATH" promoter --help | grep -q 'Usage: promoter <command>') || { echo "promoter --help failed in the production layout" >&2; exit 1; }
+# Read whole, then matched: `| grep -q` closes the pipe at the first match, and the CLI, like any Unix tool,
+# then ends with 141 (a closed pipe), which pipefail would count as a failure.
+help=$(cd "$work" && PATH="$work/bin:$PATH" promoter --help) || { echo "promoter --help failed in the production layout" >&2; exit 1; }
+grep -q 'Usage: promoter <command>' <<<"$help" || { echo "promoter --help printed no usage: $help" >&2; exit 1; }
 listed=$(cd "$work" && PATH="$work/bin:$PATH" PROMOTER_URL="http://127.0.0.1:$port" PROMOTER_TOKEN=smoke-secret-0123456789 promoter list --json) \
   || { echo "promoter list failed in the production layout: $listed" >&2; exit 1; }
 echo "$listed" | grep -q '"items"' || { echo "promoter list --json printed no list: $listed" >&2; exit 1; }
