@@ -90,3 +90,82 @@ describe('phaseVerdict', () => {
     expect(phaseVerdict([])).toEqual({ outcome: 'pass', reason: 'the phase has no checks' });
   });
 });
+
+describe('checkVerdict at its boundaries (the first mutation run found these unpinned)', () => {
+  const R = (text: string) => text.split(',').filter(Boolean) as MeasurementResult[];
+
+  it.each([
+    // [overrides, results, complete, outcome, reason]
+    [{}, '', false, 'pending', 'err: 0 of 1 measurements'],
+    [{}, '', true, 'inconclusive', 'err was not measured'],
+    [{}, 'pass', false, 'pass', 'err passed 1 of 1 measurements'],
+    [{ failureLimit: 1 }, 'fail', true, 'pass', 'err passed 0 of 1 measurements'],
+    [{ failureLimit: 1 }, 'fail,fail', true, 'fail', 'err failed 2 of 2 measurements; 1 tolerated'],
+    [{ consecutiveErrorLimit: 2 }, 'pass,error,error', false, 'pass', 'err passed 1 of 1 measurements'],
+    [{ consecutiveErrorLimit: 2 }, 'pass,error,error,error', false, 'error', 'err could not be measured 3 times in a row; 2 tolerated'],
+    [{ consecutiveErrorLimit: 2 }, 'error,error', true, 'error', 'err could not be measured'],
+    [{ samples: 3 }, 'pass,pass', false, 'pending', 'err: 2 of 3 measurements'],
+    [{ samples: 3 }, 'pass,pass,pass', false, 'pass', 'err passed 3 of 3 measurements'],
+    [{ samples: 3 }, 'pass,error,pass', true, 'pass', 'err passed 2 of 2 measurements'],
+    [{ onNoData: 'fail' }, 'pass,inconclusive', true, 'fail', 'err failed 1 of 2 measurements (0 failed, 1 without data); 0 tolerated'],
+    [{ onNoData: 'fail', failureLimit: 2 }, 'fail,inconclusive', true, 'pass', 'err passed 0 of 2 measurements'],
+    [{ onNoData: 'inconclusive' }, 'pass,inconclusive', true, 'inconclusive', 'err had no data in 1 of 2 measurements'],
+    [{ onNoData: 'inconclusive' }, 'pass,pass', true, 'pass', 'err passed 2 of 2 measurements'],
+    [{ onNoData: 'pass' }, 'pass,inconclusive', true, 'pass', 'err passed 2 of 2 measurements'],
+  ] as const)('%j after %s (complete: %s) is %s: %s', (overrides, results, complete, outcome, reason) => {
+    expect(checkVerdict(check(overrides), R(results), complete)).toEqual({ check: 'err', outcome, reason });
+  });
+
+  it('is an error at once when the latest measurement cannot be measured, keeping what is lacking', () => {
+    const latest = { unmeasurable: true as const, message: 'err: the service has no PROMETHEUS_URL', lacking: 'the service has no PROMETHEUS_URL' };
+    expect(checkVerdict(check(), ['error'], false, latest)).toEqual({ check: 'err', outcome: 'error', reason: latest.message, lacking: latest.lacking });
+    expect(checkVerdict(check(), ['error'], false, { unmeasurable: true, message: 'm' })).toEqual({ check: 'err', outcome: 'error', reason: 'm' });
+    expect(checkVerdict(check(), ['pass'], false, { message: 'measured' })).toMatchObject({ outcome: 'pass' });
+  });
+});
+
+describe('phaseVerdict ranks and names', () => {
+  const v = (check: string, outcome: 'pass' | 'pending' | 'inconclusive' | 'error' | 'fail', reason = `${check} ${outcome}`) => ({ check, outcome, reason });
+
+  it('passes a phase with no checks, one check or many, in words', () => {
+    expect(phaseVerdict([])).toEqual({ outcome: 'pass', reason: 'the phase has no checks' });
+    expect(phaseVerdict([v('a', 'pass')])).toEqual({ outcome: 'pass', reason: 'the 1 check passed' });
+    expect(phaseVerdict([v('a', 'pass'), v('b', 'pass')])).toEqual({ outcome: 'pass', reason: 'all 2 checks passed' });
+  });
+
+  it('orders fail over error over inconclusive over pending, naming every stopping check worst first', () => {
+    expect(phaseVerdict([v('a', 'pending'), v('b', 'pass')])).toEqual({ outcome: 'pending', reason: 'a pending', decidingCheck: 'a' });
+    expect(phaseVerdict([v('a', 'inconclusive'), v('b', 'fail'), v('c', 'error'), v('d', 'pending')])).toEqual({
+      outcome: 'fail',
+      reason: 'b fail; c error; a inconclusive',
+      decidingCheck: 'b',
+    });
+    expect(phaseVerdict([v('a', 'inconclusive'), v('b', 'error')])).toMatchObject({ outcome: 'error', decidingCheck: 'b' });
+  });
+
+  it("adds the deciding check's latest non-passing measurement as evidence, unless it says the same", () => {
+    const measurements = [
+      { check: 'b', result: 'pass' as const, message: 'b = 0.01', value: 0.01, baselineValue: null, bound: '<= 0.05' },
+      { check: 'b', result: 'fail' as const, message: 'b = 0.3 > max 0.05', value: 0.3, baselineValue: null, bound: '<= 0.05' },
+      { check: 'a', result: 'fail' as const, message: 'a = 9', value: 9, baselineValue: null, bound: '<= 1' },
+    ];
+    expect(phaseVerdict([v('b', 'fail', 'b failed 1 of 2')], measurements)).toEqual({
+      outcome: 'fail',
+      reason: 'b failed 1 of 2 (b = 0.3 > max 0.05)',
+      decidingCheck: 'b',
+      evidence: 'b = 0.3 > max 0.05',
+    });
+    expect(phaseVerdict([v('b', 'fail', 'b = 0.3 > max 0.05')], measurements)).toEqual({ outcome: 'fail', reason: 'b = 0.3 > max 0.05', decidingCheck: 'b' });
+  });
+
+  it('says once per thing lacking which checks cannot be measured', () => {
+    const lacking = (check: string, what: string) => ({ check, outcome: 'error' as const, reason: `${check}: ${what}`, lacking: what });
+    expect(phaseVerdict([lacking('a', 'no PROMETHEUS_URL'), lacking('b', 'no PROMETHEUS_URL'), lacking('c', 'no Kubernetes'), v('d', 'pass')])).toEqual({
+      outcome: 'error',
+      reason: '2 checks cannot be measured (a, b): no PROMETHEUS_URL; 1 check cannot be measured (c): no Kubernetes',
+      decidingCheck: 'a',
+    });
+    // One check failing for a reason of its own: the ordinary reason, every check named.
+    expect(phaseVerdict([lacking('a', 'no PROMETHEUS_URL'), v('b', 'fail')]).reason).toBe('b fail; a: no PROMETHEUS_URL');
+  });
+});

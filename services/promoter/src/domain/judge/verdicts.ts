@@ -60,7 +60,8 @@ export function checkVerdict(
   if (noData > 0 && check.onNoData === 'inconclusive') {
     return verdict('inconclusive', `${check.name} had no data in ${noData} of ${measured} measurements`);
   }
-  return verdict('pass', `${check.name} passed ${measured - failures - (check.onNoData === 'pass' ? 0 : noData)} of ${measured} measurements`);
+  // `failures` already counts the measurements without data when onNoData is `fail`; with `pass` they passed.
+  return verdict('pass', `${check.name} passed ${measured - failures} of ${measured} measurements`);
 }
 
 const SEVERITY: Record<VerdictOutcome, number> = { pass: 0, pending: 1, inconclusive: 2, error: 3, fail: 4 };
