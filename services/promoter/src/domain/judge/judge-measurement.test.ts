@@ -147,6 +147,10 @@ describe('judgeBaseline', () => {
     expect(judgeBaseline(check({ maxIncrease: '10%' }), { value: 1 }, { value: 100 })).toMatchObject({ result: 'pass' });
   });
 
+  it('marks no change against a non-zero baseline as +0.0%', () => {
+    expect(judgeBaseline(check({ maxIncrease: '10%' }), { value: 100 }, { value: 100 })).toMatchObject({ message: 'c = 100 vs baseline 100 (+0.0%), within increase <= 10%' });
+  });
+
   it('describes a change from a zero baseline in absolute terms', () => {
     expect(judgeBaseline(check({ maxIncrease: 0.5 }), { value: 0 }, { value: 0 })).toMatchObject({ message: 'c = 0 vs baseline 0 (unchanged), within increase <= 0.5' });
     expect(judgeBaseline(check({ maxIncrease: 0.5 }), { value: 0.25 }, { value: 0 })).toMatchObject({ message: 'c = 0.25 vs baseline 0 (0.25 absolute), within increase <= 0.5' });
@@ -221,6 +225,9 @@ describe('judgeStatistical', () => {
     const judged = judgeStatistical({ name: 'latency', document: options }, { values: slower }, { values: baseline });
     expect(judged.bound).toBe('Mann-Whitney at 0.99 confidence, either, min effect 0.2');
     expect(judged.result).toBe('fail');
+    expect(typeof judged.data?.pValue).toBe('number');
+    expect(typeof judged.data?.method).toBe('string');
+    expect(judged.data?.effectSize).toEqual(expect.any(Object));
   });
 
   it('is an error when either side could not be read, saying which', () => {
