@@ -82,7 +82,7 @@ async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
  * The pointer of the first string (or key) holding U+0000, or undefined. A YAML body can alias itself
  * (`a: &a [*a]`): each object is visited once, so a cycle or a billion-laughs document costs one pass.
  */
-export function firstStringWithNul(value: unknown, pointer: string, seen = new WeakSet<object>()): string | undefined {
+function firstStringWithNul(value: unknown, pointer: string, seen = new WeakSet<object>()): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
