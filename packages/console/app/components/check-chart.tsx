@@ -117,7 +117,7 @@ export function CheckChart(props: { id: string; check: Check | undefined; name: 
   return (
     <figure class="chart">
       <div ref={box} class="chart-plot" data-chart={props.id} data-points={data.x.length} role="img" aria-label={`${props.name}: ${data.x.length} measurement${data.x.length === 1 ? '' : 's'}`} />
-      <figcaption class="muted">
+      <figcaption class="muted" data-volatile>
         {data.x.length} measurement{data.x.length === 1 ? '' : 's'}
         {data.boundLabel ? `; bound: ${data.boundLabel}` : ''}
         {data.noValueCounts.length > 0 ? `; ${noValueSummary(data.noValueCounts)}` : ''}
