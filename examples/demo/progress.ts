@@ -10,7 +10,7 @@ type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold';
 const coloured = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
 export const paint = (colour: Colour, text: string): string => (coloured ? styleText(colour, text) : text);
 
-const STATE_COLOUR: Readonly<Record<string, Colour>> = { succeeded: 'green', rejected: 'red', rolled_back: 'red', failed: 'red', aborted: 'red', rolling_back: 'yellow', awaiting_approval: 'yellow' };
+const STATE_COLOUR: Readonly<Record<string, Colour>> = { succeeded: 'green', rejected: 'red', rolled_back: 'red', failed: 'red', aborted: 'red', rolling_back: 'yellow', awaiting_approval: 'yellow', awaiting_merge: 'yellow' };
 
 /** `12:00:03  analyzing -> promoting  the gate passed: ...` or `12:00:05  rollout  2/3 replicas updated`. */
 export function eventLine(event: PromotionEvent): string {

@@ -12,6 +12,7 @@ export function stateStyle(styles: Styles, state: PromotionState | string): stri
     case 'aborted':
       return styles.red(state);
     case 'awaiting_approval':
+    case 'awaiting_merge':
     case 'rolling_back':
       return styles.yellow(state);
     default:
@@ -132,6 +133,15 @@ export function promotionSummary(styles: Styles, promotion: PromotionDetail | Pr
   return lines;
 }
 
+type PullRequest = NonNullable<NonNullable<Promotion['delivery']>['pullRequest']>;
+
+/** `#12 merged by alice: https://…` — where a pull request stands, and the page to open. */
+function pullRequestText(pr: PullRequest): string {
+  const who = pr.state === 'merged' && pr.mergedBy ? ` by ${pr.mergedBy}` : pr.state === 'closed' && pr.closedBy ? ` by ${pr.closedBy}` : '';
+  const waiting = pr.state === 'open' && pr.blockedBy ? ` (${pr.blockedBy})` : '';
+  return `#${pr.number} ${pr.state}${who}${waiting}: ${pr.url}`;
+}
+
 /**
  * What a Git delivery and the release left in Git: the repository and file, the promotion's commit, the
  * rollback's commit, and the release's tag, commit and version file, or why the release failed. Full
@@ -143,7 +153,9 @@ export function gitLines(styles: Styles, promotion: PromotionDetail | Promotion)
   if (delivery?.via === 'git') {
     lines.push(`  git       ${delivery.repository ?? '?'}${delivery.branch ? `@${delivery.branch}` : ''} ${delivery.file ?? ''}`.trimEnd());
     if (delivery.commit) lines.push(`  commit    ${delivery.commit}`);
+    if (delivery.pullRequest) lines.push(`  pull req  ${pullRequestText(delivery.pullRequest)}`);
     if (delivery.revertCommit) lines.push(`  reverted  ${delivery.revertCommit} (${delivery.revertMethod === 'restore' ? 'a commit restoring the previous image' : 'git revert'})`);
+    if (delivery.revertPullRequest) lines.push(`  revert PR ${pullRequestText(delivery.revertPullRequest)}`);
   }
   const release = promotion.release;
   if (release) {

@@ -77,6 +77,9 @@ export class PromotionProgress {
       if (event.to === 'awaiting_approval') {
         this.#permanent([this.#output.style.yellow(`  approve with: promoter approve ${this.#id}`)]);
       }
+      if (event.to === 'awaiting_merge') {
+        this.#permanent([this.#output.style.yellow(`  the repository takes changes through pull requests: review and merge it there, or stop with promoter abort ${this.#id}`)]);
+      }
       this.#showMeasurementsUntil(this.#nextUnprintedEventAt());
     });
   }

@@ -11,6 +11,7 @@ const STATE_TONE: Record<PromotionState, Tone> = {
   analyzing: 'active',
   awaiting_approval: 'waiting',
   promoting: 'active',
+  awaiting_merge: 'waiting',
   verifying: 'active',
   succeeded: 'good',
   rejected: 'bad',

@@ -9,6 +9,7 @@ import { isTerminalState, type CheckResult, type PromotionDetail, type Promotion
 import { ActionButton, type Action } from '../components/action-dialog.js';
 import { CheckPanel } from '../components/check-panel.js';
 import { ImageChange } from '../components/image-change.js';
+import { PullRequestFacts } from '../components/pull-requests.js';
 import { StateBadge } from '../components/state-badge.js';
 import { duration, parseDuration, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
@@ -17,7 +18,7 @@ import { may, type Session } from '../lib/session.js';
 
 const ACTIONS: Record<Action, readonly string[]> = {
   approve: ['awaiting_approval'],
-  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'verifying'],
+  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'awaiting_merge', 'verifying'],
   rollback: ['succeeded'],
 };
 
@@ -88,6 +89,7 @@ export function PromotionPage(props: { session: Session; id: string }) {
         </dd>
         <dt>Duration</dt>
         <dd data-volatile>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
+        <PullRequestFacts detail={detail} />
         <Progress detail={detail} />
       </dl>
       {live.error && (

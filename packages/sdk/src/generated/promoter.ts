@@ -460,7 +460,7 @@ export interface components {
             /** @description The event id sent as webhook-id / CloudEvents id: the same for every attempt and sink. */
             eventId: string;
             /** @enum {string} */
-            event: "awaiting_approval" | "promoting" | "succeeded" | "rejected" | "rolled_back" | "failed" | "aborted" | "check_failed";
+            event: "awaiting_approval" | "promoting" | "awaiting_merge" | "succeeded" | "rejected" | "rolled_back" | "failed" | "aborted" | "check_failed";
             sink: string;
             /** Format: uuid */
             promotionId: string;
@@ -493,7 +493,7 @@ export interface components {
         /** @description An OCI image reference, `[registry[:port]/]repository[:tag][@digest]`. */
         ImageReference: string;
         /** @enum {string} */
-        PromotionState: "pending" | "analyzing" | "awaiting_approval" | "promoting" | "verifying" | "succeeded" | "rejected" | "rolling_back" | "rolled_back" | "aborted" | "failed";
+        PromotionState: "pending" | "analyzing" | "awaiting_approval" | "promoting" | "awaiting_merge" | "verifying" | "succeeded" | "rejected" | "rolling_back" | "rolled_back" | "aborted" | "failed";
         Target: {
             namespace: components["schemas"]["DnsLabel"];
             deployment: components["schemas"]["DnsSubdomain"];
@@ -569,6 +569,27 @@ export interface components {
              * @enum {string}
              */
             revertMethod?: "revert" | "restore";
+            pullRequest?: components["schemas"]["PullRequest"];
+            revertPullRequest?: components["schemas"]["PullRequest"];
+        };
+        /** @description A pull request (GitHub) or merge request (GitLab) of a repository that takes changes through them: the promotion's own (`pullRequest`) or its rollback's (`revertPullRequest`), as it stood when the engine last looked. */
+        PullRequest: {
+            /** @description GitHub's number, GitLab's iid. */
+            number: number;
+            /** @description The page to review and merge it. */
+            url: string;
+            /** @description Its source branch, e.g. promoter/<promotion id>. */
+            branch: string;
+            /** @enum {string} */
+            state: "open" | "merged" | "closed";
+            /** @description The commit proposed (the branch tip the engine pushed). */
+            head?: string;
+            /** @description The commit the merge made on the target branch. */
+            mergeCommit?: string;
+            mergedBy?: string;
+            closedBy?: string;
+            /** @description Why the forge does not merge it yet (a required check, a review), while open. */
+            blockedBy?: string;
         };
         /** @description The release finalization (version file, commit and annotated tag) a policy asks for after success. */
         Release: {
@@ -652,10 +673,10 @@ export interface components {
             } | null;
         };
         /**
-         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), rollout (the rollout's replica counts changed), commit (a Git delivery's commit or its revert), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried).
+         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), rollout (the rollout's replica counts changed), commit (a Git delivery's commit or its revert), pull_request (a Git delivery's pull or merge request opened, merged, closed or rebased), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried).
          * @enum {string}
          */
-        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "rollout" | "commit" | "release" | "scale" | "retry";
+        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "rollout" | "commit" | "pull_request" | "release" | "scale" | "retry";
         PromotionEventList: {
             items: components["schemas"]["PromotionEvent"][];
         };
@@ -1820,13 +1841,14 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "too-many-streams", "headers-too-large", "request-timeout", "client-closed-request", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down", "notification-not-found"];
-export const notificationDeliveryEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["event"]> = ["awaiting_approval", "promoting", "succeeded", "rejected", "rolled_back", "failed", "aborted", "check_failed"];
+export const notificationDeliveryEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["event"]> = ["awaiting_approval", "promoting", "awaiting_merge", "succeeded", "rejected", "rolled_back", "failed", "aborted", "check_failed"];
 export const notificationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["status"]> = ["pending", "delivered", "dead"];
-export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
+export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "awaiting_merge", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];
+export const pullRequestStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PullRequest"]["state"]> = ["open", "merged", "closed"];
 export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed", "skipped"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "release", "scale", "retry"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "pull_request", "release", "scale", "retry"];
 export const checkOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckOutcome"]> = ["pass", "fail", "inconclusive", "error"];
 export const phaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Phase"]> = ["pre", "rollout", "post"];
 export const policyApprovalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Policy"]["approval"]> = ["none", "required"];

@@ -14,6 +14,23 @@ export interface GitDeliverySettings {
   readonly locator: ImageLocator;
 }
 
+/** A pull (merge) request of a repository that takes changes through them, as the engine last saw it. */
+export interface PullRequestRecord {
+  /** GitHub's number, GitLab's iid. */
+  readonly number: number;
+  readonly url: string;
+  /** Its source branch, `promoter/<promotion id>` (`…-rollback` for the revert). */
+  readonly branch: string;
+  readonly state: 'open' | 'merged' | 'closed';
+  /** The commit proposed: the branch tip the engine pushed. */
+  readonly head?: string;
+  readonly mergeCommit?: string;
+  readonly mergedBy?: string;
+  readonly closedBy?: string;
+  /** While open: what the forge still waits for (a required check, a review), in its words. */
+  readonly blockedBy?: string;
+}
+
 /** What the Git delivery did, kept beside its settings. */
 export interface GitDeliveryRecord {
   readonly branch?: string;
@@ -22,6 +39,10 @@ export interface GitDeliveryRecord {
   /** The rollback's commit, and whether it was a `git revert` or a commit restoring the previous image. */
   readonly revertCommit?: string;
   readonly revertMethod?: 'revert' | 'restore';
+  /** The promotion's pull request, when the repository takes changes through them. */
+  readonly pullRequest?: PullRequestRecord;
+  /** The rollback's pull request. */
+  readonly revertPullRequest?: PullRequestRecord;
 }
 
 export type Delivery = { readonly via: 'kubernetes' } | (GitDeliverySettings & GitDeliveryRecord);

@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'rollout',
   /** A Git delivery's commit: the promotion's own, or its revert. */
   'commit',
+  /** A pull (merge) request of a Git delivery: opened, merged, closed, rebased, or why it waits. */
+  'pull_request',
   /** The release finalization: the version commit and the annotated tag, or why they failed. */
   'release',
   /** The canary was scaled after a success. */

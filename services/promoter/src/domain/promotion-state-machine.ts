@@ -8,6 +8,7 @@ export const PROMOTION_STATES = [
   'analyzing',
   'awaiting_approval',
   'promoting',
+  'awaiting_merge',
   'verifying',
   'succeeded',
   'rejected',
@@ -24,6 +25,7 @@ export const ACTIVE_STATES = [
   'analyzing',
   'awaiting_approval',
   'promoting',
+  'awaiting_merge',
   'verifying',
   'rolling_back',
 ] as const satisfies readonly PromotionState[];
@@ -42,7 +44,11 @@ const TRANSITIONS: Readonly<Record<PromotionState, readonly PromotionState[]>> =
   pending: ['analyzing', 'aborted', 'failed'],
   analyzing: ['awaiting_approval', 'promoting', 'rejected', 'succeeded', 'aborted', 'failed'],
   awaiting_approval: ['promoting', 'aborted', 'failed'],
-  promoting: ['verifying', 'rolling_back', 'aborted', 'failed'],
+  // A repository that takes changes through pull requests: the change waits for the forge's merge.
+  promoting: ['awaiting_merge', 'verifying', 'rolling_back', 'aborted', 'failed'],
+  // Merged: the rollout is followed as after a push. Closed unmerged: nothing reached the branch. An abort
+  // closes the pull request through the rollback step (which reverts instead if it was merged meanwhile).
+  awaiting_merge: ['promoting', 'rolling_back', 'aborted', 'failed'],
   verifying: ['succeeded', 'rolling_back', 'failed'],
   // A succeeded promotion can be rolled back on request.
   succeeded: ['rolling_back'],
@@ -98,7 +104,7 @@ export const PROMOTION_ACTIONS = ['approve', 'abort', 'rollback', 'finalize'] as
 /** The manual actions of the API and the states in which each is accepted. */
 export const ACTION_ALLOWED_STATES = {
   approve: ['awaiting_approval'],
-  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'verifying'],
+  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'awaiting_merge', 'verifying'],
   rollback: ['succeeded'],
   // Finalization (the release commit and tag) runs after success, and again on request after a failure.
   finalize: ['succeeded'],

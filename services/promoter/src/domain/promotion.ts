@@ -28,6 +28,17 @@ export interface RollbackProgress {
   /** The revert was applied (or found already in place). */
   readonly patched?: boolean;
   readonly startedAt: number;
+  /** When the revert pull request was opened (repositories that take changes through pull requests). */
+  readonly proposedAt?: number;
+  /** Rebases of the revert pull request after conflicts. */
+  readonly rebases?: number;
+}
+
+/** One `pre` check's latest measurement when the gate passed: the evidence a pull request carries. */
+export interface GateEvidence {
+  readonly check: string;
+  readonly result: string;
+  readonly message: string;
 }
 
 /** What the engine keeps between steps, beside the promotion's columns. */
@@ -35,6 +46,12 @@ export interface PromotionProgress {
   /** Both images are recorded: from now on a crash may have left the patch applied. */
   readonly patchIntent?: boolean;
   readonly patchedAt?: string;
+  /** When the promotion's pull request was opened; the merge timeout counts from here. */
+  readonly proposedAt?: number;
+  /** Rebases of the promotion's pull request after conflicts. */
+  readonly rebases?: number;
+  /** The gate's evidence, kept for the pull request's description. */
+  readonly gateEvidence?: readonly GateEvidence[];
   readonly lastRolloutMeasureAt?: number;
   /** `updated/available/desired` replicas when last recorded as a rollout event (one event per change). */
   readonly lastRolloutCounts?: string;

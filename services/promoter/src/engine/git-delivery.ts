@@ -6,23 +6,38 @@
  */
 import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
 import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
-import { DeliveryError, type DeliveryResult, type ImageChangeRequest, type ImageDelivery } from './image-delivery.js';
+import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type ImageChangeRequest, type ImageDelivery, type ProposalProgress } from './image-delivery.js';
+import { PullRequestDelivery, type PullRequestOptions } from './pull-request-delivery.js';
 
 export class GitOpsDelivery implements ImageDelivery {
   readonly mode = 'git' as const;
   // The cluster runs the old image until the controller syncs the commit.
   readonly convergesLater = true;
   readonly #git: GitRepositories;
+  readonly #pullRequests: PullRequestDelivery | undefined;
+  readonly #now: () => number;
 
-  constructor(git: GitRepositories) {
+  /** `pullRequests`: how repositories that take changes through pull requests are reached (their forges). */
+  constructor(git: GitRepositories, pullRequests?: PullRequestOptions, now: () => number = Date.now) {
     this.#git = git;
+    this.#pullRequests = pullRequests ? new PullRequestDelivery(git, pullRequests) : undefined;
+    this.#now = now;
   }
 
-  async apply({ promotion, from, to, purpose }: ImageChangeRequest): Promise<DeliveryResult> {
+  async apply(request: ImageChangeRequest): Promise<DeliveryResult> {
+    const { promotion, from, to, purpose } = request;
     const delivery = promotion.delivery;
     if (delivery.via !== 'git') throw new DeliveryError(`promotion ${promotion.id} is not delivered through Git`, false);
     const where = `file ${delivery.file} in repository ${delivery.repository}`;
     try {
+      const settings = this.#pullRequests?.settingsFor(delivery.repository);
+      if (settings && this.#pullRequests) {
+        // A promotion whose own pull request was never merged has nothing on the branch to revert: its pull request is closed.
+        if (purpose === 'rollback' && delivery.pullRequest && delivery.pullRequest.state !== 'merged' && !delivery.commit) {
+          return await this.#withdraw(request, settings);
+        }
+        return await this.#pullRequests.propose(request, delivery, settings);
+      }
       if (purpose === 'promote') {
         const done = await this.#git.commitImage({
           repository: delivery.repository,
@@ -70,6 +85,50 @@ export class GitOpsDelivery implements ImageDelivery {
       }
       throw error;
     }
+  }
+
+  async followProposal(request: FollowProposalRequest): Promise<ProposalProgress> {
+    const delivery = request.promotion.delivery;
+    if (delivery.via !== 'git') throw new DeliveryError(`promotion ${request.promotion.id} is not delivered through Git`, false);
+    const settings = this.#pullRequests?.settingsFor(delivery.repository);
+    if (!settings || !this.#pullRequests) {
+      throw new DeliveryError(`repository ${delivery.repository} no longer takes changes through pull requests (changes: pull-request was removed from its configuration)`, false);
+    }
+    try {
+      return await this.#pullRequests.follow(request, delivery, settings, this.#now());
+    } catch (error) {
+      if (error instanceof GitError || error instanceof ImageEditError) {
+        throw new DeliveryError(`Git (${delivery.repository}): ${error.message}`, error instanceof GitError && error.retryable, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** The rollback of a promotion whose pull request is still open: merged meanwhile means a real revert, else it is closed. */
+  async #withdraw(request: ImageChangeRequest, settings: NonNullable<ReturnType<PullRequestDelivery['settingsFor']>>): Promise<DeliveryResult> {
+    const delivery = request.promotion.delivery;
+    if (delivery.via !== 'git' || !delivery.pullRequest || !this.#pullRequests) throw new DeliveryError('nothing to withdraw', false);
+    const pr = delivery.pullRequest;
+    const status = await settings.forge.status(pr.number).catch((error: unknown) => {
+      throw new DeliveryError(`${settings.forge.kind}: could not read pull request #${pr.number}: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
+    });
+    if (status.state === 'merged') {
+      // Merged at the last moment: the change is on the branch, so it is reverted like any other.
+      const mergedRecord = { commit: status.mergeCommit, pullRequest: { ...pr, state: 'merged' as const, mergeCommit: status.mergeCommit, ...(status.mergedBy ? { mergedBy: status.mergedBy } : {}) } };
+      const merged = { ...request, promotion: { ...request.promotion, delivery: { ...delivery, ...mergedRecord } } };
+      const reverted = await this.#pullRequests.propose(merged, merged.promotion.delivery, settings);
+      return reverted.outcome === 'conflict' ? reverted : { ...reverted, record: { ...mergedRecord, ...reverted.record } };
+    }
+    if (status.state === 'open') {
+      await settings.forge.close(pr.number, `promoter: ${request.why}`).catch((error: unknown) => {
+        throw new DeliveryError(`${settings.forge.kind}: could not close pull request #${pr.number}: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
+      });
+    }
+    return {
+      outcome: 'applied',
+      event: { type: 'pull_request', reason: `closed pull request #${pr.number} without merging (${request.why}): nothing reached ${settings.targetBranch}` },
+      record: { pullRequest: { ...pr, state: 'closed', closedBy: status.state === 'closed' ? (status.closedBy ?? 'someone') : 'promoter' } },
+    };
   }
 }
 

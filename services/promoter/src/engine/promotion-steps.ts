@@ -18,7 +18,7 @@ import type { Promotion, PromotionProgress, RollbackEnd } from '../domain/promot
 import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
-import { DeliveryError, type ImageDelivery } from './image-delivery.js';
+import { DeliveryError, type ImageDelivery, type ProposalProgress } from './image-delivery.js';
 import { UNCONFIGURED_RELEASES, type ReleaseFinalizer } from './release-finalizer.js';
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
 import { counted } from '../domain/counted.js';
@@ -37,6 +37,8 @@ export interface StepDeps {
   readonly rolloutPollMs?: number;
   /** Transient Kubernetes failures tolerated in a row before the promotion fails. */
   readonly maxKubeFailures?: number;
+  /** How often an open pull request is looked at. Default 5 s. */
+  readonly pullRequestPollMs?: number;
 }
 
 const APPROVAL_POLL_MS = 2_000;
@@ -76,6 +78,8 @@ export class PromotionSteps {
         return { nextRunInMs: APPROVAL_POLL_MS };
       case 'promoting':
         return this.#promote(promotion, policy);
+      case 'awaiting_merge':
+        return this.#awaitMerge(promotion);
       case 'verifying':
         return this.#verify(promotion, policy);
       case 'succeeded':
@@ -115,10 +119,13 @@ export class PromotionSteps {
         nextRunInMs: 0,
       };
     }
+    // Each check's latest measurement, for the description of a pull request (when the delivery makes one).
+    const gateEvidence = (outcome.measurements ?? []).map(({ measurement: m }) => ({ check: m.check, result: m.result, message: m.message }));
+    const passed = { ...outcome, progress: { ...outcome.progress, gateEvidence }, record: { verdict: 'pass' as const } };
     if (policy.approvalRequired) {
-      return { ...outcome, record: { verdict: 'pass' }, transition: { to: 'awaiting_approval', reason: `gate passed (${verdict.reason}); waiting for approval` }, nextRunInMs: APPROVAL_POLL_MS };
+      return { ...passed, transition: { to: 'awaiting_approval', reason: `gate passed (${verdict.reason}); waiting for approval` }, nextRunInMs: APPROVAL_POLL_MS };
     }
-    return { ...outcome, record: { verdict: 'pass' }, transition: { to: 'promoting', reason: `gate passed: ${verdict.reason}` }, nextRunInMs: 0 };
+    return { ...passed, transition: { to: 'promoting', reason: `gate passed: ${verdict.reason}` }, nextRunInMs: 0 };
   }
 
   /** For a dry run: the image it would set and the one it would replace, when the cluster can say. */
@@ -162,10 +169,21 @@ export class PromotionSteps {
         to: newImage,
         purpose: 'promote',
         why: `${promotion.reason ?? 'promote'} (${previousImage} -> ${newImage})`,
+        ...(progress.gateEvidence ? { evidence: progress.gateEvidence } : {}),
       });
       if (applied.outcome === 'conflict') {
         return {
           transition: { to: 'failed', reason: `the ${applied.where} now holds ${applied.found ?? '(no such container)'}, not ${previousImage}; someone else is changing it, so nothing was changed` },
+          nextRunInMs: 0,
+        };
+      }
+      if (applied.outcome === 'proposed') {
+        const pr = applied.record.pullRequest;
+        return {
+          events: [applied.event],
+          record: { delivery: applied.record },
+          progress: { proposedAt: this.#now().getTime(), rebases: 0, kubeFailures: 0 },
+          transition: { to: 'awaiting_merge', reason: `waiting for pull request #${pr?.number ?? '?'} to be merged${pr ? `: ${pr.url}` : ''}` },
           nextRunInMs: 0,
         };
       }
@@ -210,6 +228,34 @@ export class PromotionSteps {
     return { ...checks.outcome, nextRunInMs: Math.min(this.#deps.rolloutPollMs ?? 1_000, policy.intervalMs) };
   }
 
+  /** The promotion's pull request: merged leads back to `promoting` to follow the rollout; closed ends it. */
+  async #awaitMerge(promotion: Promotion): Promise<StepOutcome> {
+    const { progress } = promotion;
+    const followed = await this.#followProposal(promotion, 'promote', progress.proposedAt, progress.rebases);
+    const events = followed.event ? [followed.event] : [];
+    const record = followed.record ? { record: { delivery: followed.record } } : {};
+    switch (followed.kind) {
+      case 'merged':
+        return { events, ...record, progress: { patchedAt: this.#now().toISOString(), kubeFailures: 0 }, transition: { to: 'promoting', reason: `${followed.event.reason}; following the rollout` }, nextRunInMs: 0 };
+      case 'closed':
+        return { events, ...record, transition: { to: 'aborted', reason: `${followed.event.reason}; nothing was changed` }, nextRunInMs: 0 };
+      case 'failed':
+        return { events, ...record, transition: { to: 'failed', reason: `${followed.reason}; nothing was changed` }, nextRunInMs: 0 };
+      case 'waiting':
+        return { events, ...record, progress: { kubeFailures: 0, ...(followed.rebased ? { rebases: (progress.rebases ?? 0) + 1 } : {}) }, nextRunInMs: followed.rebased ? 0 : this.#pullRequestPollMs() };
+    }
+  }
+
+  #followProposal(promotion: Promotion, purpose: 'promote' | 'rollback', since: number | undefined, rebases: number | undefined): Promise<ProposalProgress> {
+    const delivery = this.#deps.deliveryFor(promotion);
+    if (!delivery.followProposal) throw new DeliveryError(`the ${delivery.mode} delivery makes no pull requests`, false);
+    return delivery.followProposal({ promotion, purpose, since: since ?? this.#now().getTime(), rebases: rebases ?? 0 });
+  }
+
+  #pullRequestPollMs(): number {
+    return this.#deps.pullRequestPollMs ?? 5_000;
+  }
+
   async #verify(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
     // Production must still run what this promotion set: never report success for an image it no longer runs.
     const running = containerImage(await this.#readTarget(promotion), promotion.target.container);
@@ -245,6 +291,28 @@ export class PromotionSteps {
     if (!previousImage || !resolvedImage) {
       return { transition: { to: rollback.finalState, reason: `${rollback.reason}; the Deployment was never patched` }, nextRunInMs: 0 };
     }
+    if (!rollback.patched && rollback.proposedAt !== undefined) {
+      // The revert pull request is open: the old image is back on the branch once it is merged.
+      const followed = await this.#followProposal(promotion, 'rollback', rollback.proposedAt, rollback.rebases);
+      const events = followed.event ? [followed.event] : [];
+      const record = followed.record ? { record: { delivery: followed.record } } : {};
+      switch (followed.kind) {
+        case 'merged':
+          return { events, ...record, progress: { rollback: { ...rollback, patched: true }, kubeFailures: 0 }, nextRunInMs: 0 };
+        case 'closed':
+        case 'failed': {
+          const why = followed.kind === 'closed' ? followed.event.reason : followed.reason;
+          return { events, ...record, transition: { to: 'failed', reason: `${rollback.reason}; not rolled back: ${why}; production still runs ${resolvedImage}` }, nextRunInMs: 0 };
+        }
+        case 'waiting':
+          return {
+            events,
+            ...record,
+            progress: { rollback: { ...rollback, ...(followed.rebased ? { rebases: (rollback.rebases ?? 0) + 1 } : {}) }, kubeFailures: 0 },
+            nextRunInMs: followed.rebased ? 0 : Math.min(this.#pullRequestPollMs(), this.#deps.rolloutPollMs ?? 1_000),
+          };
+      }
+    }
     if (!rollback.patched) {
       const reverted = await this.#deps.deliveryFor(promotion).apply({ promotion, from: resolvedImage, to: previousImage, purpose: 'rollback', why: `rollback (${rollback.reason})` });
       if (reverted.outcome === 'conflict') {
@@ -255,6 +323,9 @@ export class PromotionSteps {
           },
           nextRunInMs: 0,
         };
+      }
+      if (reverted.outcome === 'proposed') {
+        return { events: [reverted.event], record: { delivery: reverted.record }, progress: { rollback: { ...rollback, proposedAt: this.#now().getTime(), rebases: 0 }, kubeFailures: 0 }, nextRunInMs: 0 };
       }
       return {
         events: [reverted.event],

@@ -71,6 +71,7 @@ function cloudEvent(payload: NotificationPayload): Record<string, unknown> {
 const HEADLINES: Record<NotificationPayload['type'], string> = {
   awaiting_approval: ':raised_hand: Promotion waiting for approval',
   promoting: ':rocket: Promotion patching production',
+  awaiting_merge: ':inbox_tray: Promotion waiting for its pull request to be merged',
   succeeded: ':white_check_mark: Promotion succeeded',
   rejected: ':no_entry: Promotion rejected by its checks',
   rolled_back: ':rewind: Promotion rolled back',

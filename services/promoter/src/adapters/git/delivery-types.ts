@@ -53,6 +53,20 @@ export interface CommitImageRequest {
   readonly promotionId: string;
   /** Commit subject; default after the runbook: `chore: promote zai-proxy to v1.2.1`. */
   readonly message?: string;
+  /** Where the commit goes instead of the branch, for a pull request (see ProposalTarget). */
+  readonly proposal?: ProposalTarget;
+}
+
+/**
+ * A change proposed on a branch of its own (for a pull request) instead of pushed to the configured branch:
+ * the commit is made on the configured branch's tip and force-pushed to `branch`, which belongs to the
+ * promotion. A resumed step finds the promotion's own commit at the tip of that branch and pushes nothing,
+ * unless `rebase` asks for the change to be made again on the branch's current tip (after a conflict).
+ */
+export interface ProposalTarget {
+  /** e.g. `promoter/<promotion id>`. */
+  readonly branch: string;
+  readonly rebase?: boolean;
 }
 
 export interface CommitImageResult {
@@ -68,7 +82,7 @@ export interface CommitImageResult {
    * already-in-place: the file already held the new image without a commit of this promotion
    * (`commit` is then the last commit that touched the file).
    */
-  readonly outcome: 'committed' | 'found-own-commit' | 'already-in-place';
+  readonly outcome: 'committed' | 'found-own-commit' | 'already-in-place' | 'proposed' | 'found-own-proposal';
   /** Fetch-edit-push rounds it took (more than 1 when pushes lost races). */
   readonly attempts: number;
 }
@@ -83,6 +97,13 @@ export interface RevertImageRequest {
   readonly commit?: string;
   readonly file: string;
   readonly locator: ImageLocator;
+  /**
+   * Propose the rollback on this branch (for a pull request) instead of pushing it. `commit` is then the
+   * commit the promotion's pull request made on the branch (its merge commit, or the squashed commit):
+   * reverted as `git revert -m 1` when it is a merge. It need not carry the promotion's trailers (a forge's
+   * squash or merge writes its own message), but it must be on the branch.
+   */
+  readonly proposal?: ProposalTarget;
 }
 
 export interface RevertImageResult {
@@ -95,7 +116,7 @@ export interface RevertImageResult {
   readonly method: RollbackMethod;
   /** The image the file holds after the rollback. */
   readonly restoredImage: string;
-  readonly outcome: 'reverted' | 'restored' | 'found-own-commit' | 'already-in-place';
+  readonly outcome: 'reverted' | 'restored' | 'found-own-commit' | 'already-in-place' | 'proposed' | 'found-own-proposal';
   readonly attempts: number;
 }
 

@@ -28,6 +28,7 @@ import type {
   FinalizeReleaseResult,
   GitDeliveryOptions,
   GitLogger,
+  ProposalTarget,
   ReadImageRequest,
   RepositoryContentLimits,
   ReadImageResult,
@@ -40,6 +41,7 @@ import { ImageEditWorker } from './image-edit-pool.js';
 import { lookUpFile, readRepositoryFile, stageFile } from './repository-files.js';
 import { findRepository, workingCopyDir, type GitConfig, type GitRepositoryConfig } from './repositories-config.js';
 import { checkPromotionId, checkedFile, commitTrailers, fileNotFound, findOwnCommit, lastCommitTouching, remoteTagCommit } from './repository-history.js';
+import { checkedProposal, ownTip, syncProposalBranch } from './proposal-branch.js';
 import { RepositoryLocks, WorkingCopy } from './working-copy.js';
 
 const NO_LOGGER: GitLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
@@ -108,14 +110,17 @@ export class GitDelivery {
     const file = checkedFile(request.file, repository.name);
     checkPromotionId(request.promotionId, repository.name);
     const base = { repository: repository.name, branch: repository.branch, file };
+    const proposal = request.proposal && checkedProposal(request.proposal, repository);
     return this.#withWorkingCopy(repository, async (copy) => {
       for (let attempt = 1; ; attempt++) {
         await copy.sync();
-        const own = await findOwnCommit(copy, request.promotionId, 'promote');
+        const proposed = proposal && (await syncProposalBranch(copy, proposal.branch));
+        const own = (await findOwnCommit(copy, request.promotionId, 'promote')) ?? (proposed && !proposal.rebase ? await ownTip(copy, proposed, request.promotionId, 'promote') : undefined);
         if (own) {
           const before = await this.#read(copy, `${own.commit}^`, file);
           const previousImage = before !== undefined ? await this.#yaml.readImage(before, request.locator, file) : request.expectedCurrentImage;
-          return { ...base, commit: own.commit, previousImage, created: false, outcome: 'found-own-commit', attempts: attempt };
+          const outcome = own.commit === proposed ? 'found-own-proposal' : 'found-own-commit';
+          return { ...base, ...(proposal && { branch: proposal.branch }), commit: own.commit, previousImage, created: false, outcome, attempts: attempt };
         }
         const text = await this.#read(copy, 'HEAD', file);
         if (text === undefined) throw fileNotFound(repository, file);
@@ -132,8 +137,9 @@ export class GitDelivery {
         });
         await copy.git(['commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
         const commit = await copy.head();
-        if ((await this.#push(copy, [`HEAD:refs/heads/${repository.branch}`], attempt)) === 'pushed') {
-          this.#logger.info({ ...base, commit, promotionId: request.promotionId }, `committed and pushed ${request.newImage} to ${file}`);
+        if ((await this.#pushChange(copy, proposal, proposed, attempt)) === 'pushed') {
+          this.#logger.info({ ...base, commit, promotionId: request.promotionId, ...(proposal && { proposal: proposal.branch }) }, `committed and pushed ${request.newImage} to ${file}`);
+          if (proposal) return { ...base, branch: proposal.branch, commit, previousImage: edit.previousImage, created: true, outcome: 'proposed', attempts: attempt };
           return { ...base, commit, previousImage: edit.previousImage, created: true, outcome: 'committed', attempts: attempt };
         }
       }
@@ -148,16 +154,22 @@ export class GitDelivery {
       throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${request.commit}' is not a commit id`, retryable: false });
     }
     const base = { repository: repository.name, branch: repository.branch, file };
+    const proposal = request.proposal && checkedProposal(request.proposal, repository);
     return this.#withWorkingCopy(repository, async (copy) => {
       for (let attempt = 1; ; attempt++) {
         await copy.sync();
-        const own = await findOwnCommit(copy, request.promotionId, 'rollback');
+        const proposed = proposal && (await syncProposalBranch(copy, proposal.branch));
+        const own = (await findOwnCommit(copy, request.promotionId, 'rollback')) ?? (proposed && !proposal.rebase ? await ownTip(copy, proposed, request.promotionId, 'rollback') : undefined);
         if (own) {
           const after = await this.#read(copy, own.commit, file);
           const restoredImage = after !== undefined ? await this.#yaml.readImage(after, request.locator, file) : '';
-          return { ...base, commit: own.commit, created: false, method: own.method ?? 'revert', restoredImage, outcome: 'found-own-commit', attempts: attempt };
+          const outcome = own.commit === proposed ? 'found-own-proposal' : 'found-own-commit';
+          return { ...base, ...(proposal && { branch: proposal.branch }), commit: own.commit, created: false, method: own.method ?? 'revert', restoredImage, outcome, attempts: attempt };
         }
-        const target = request.commit !== undefined ? await this.#ownPromotionCommit(copy, repository, request, request.commit) : (await findOwnCommit(copy, request.promotionId, 'promote'))?.commit;
+        const target =
+          request.commit !== undefined
+            ? await this.#ownPromotionCommit(copy, repository, request, request.commit)
+            : (await findOwnCommit(copy, request.promotionId, 'promote'))?.commit;
         if (target === undefined) {
           // The promotion never committed (it stopped before its push): the file is as it was.
           const text = await this.#read(copy, 'HEAD', file);
@@ -173,7 +185,9 @@ export class GitDelivery {
         await lookUpFile(copy, 'HEAD', file);
 
         let method: RollbackMethod = 'revert';
-        const reverted = await copy.git(['revert', '--no-commit', '--no-edit', target], { allowFailure: true });
+        // A forge's merge commit is reverted against its first parent, the branch as it was before the merge.
+        const mainline = (await copy.git(['rev-list', '--parents', '-n', '1', target])).stdout.trim().split(' ').length > 2 ? ['-m', '1'] : [];
+        const reverted = await copy.git(['revert', '--no-commit', '--no-edit', ...mainline, target], { allowFailure: true });
         if (reverted.code !== 0) {
           // Later commits touched the same lines: undo the revert and set the previous image instead, which
           // keeps their changes. If the image itself was changed since, that is drift and nothing is written.
@@ -203,8 +217,9 @@ export class GitDelivery {
         });
         await copy.git(['commit', '--quiet', '--no-verify', '-F', '-'], { input: message });
         const commit = await copy.head();
-        if ((await this.#push(copy, [`HEAD:refs/heads/${repository.branch}`], attempt)) === 'pushed') {
-          this.#logger.info({ ...base, commit, promotionId: request.promotionId, method }, `rolled back ${file} to ${previous}`);
+        if ((await this.#pushChange(copy, proposal, proposed, attempt)) === 'pushed') {
+          this.#logger.info({ ...base, commit, promotionId: request.promotionId, method, ...(proposal && { proposal: proposal.branch }) }, `rolled back ${file} to ${previous}`);
+          if (proposal) return { ...base, branch: proposal.branch, commit, created: true, method, restoredImage: previous, outcome: 'proposed', attempts: attempt };
           return { ...base, commit, created: true, method, restoredImage: previous, outcome: method === 'revert' ? 'reverted' : 'restored', attempts: attempt };
         }
       }
@@ -278,18 +293,33 @@ export class GitDelivery {
   }
 
   /**
+   * Pushes the commit at HEAD: to the configured branch, or for a proposal to its own branch, replacing what
+   * this promotion pushed there before (`--force-with-lease` against the tip it fetched, so a push someone
+   * else made to that branch meanwhile is never overwritten unseen: the lease fails and the round repeats).
+   */
+  #pushChange(copy: WorkingCopy, proposal: ProposalTarget | undefined, fetchedTip: string | undefined, attempt: number): Promise<'pushed' | 'rejected'> {
+    if (!proposal) return this.#push(copy, [`HEAD:refs/heads/${copy.repository.branch}`], attempt);
+    return this.#push(copy, [`HEAD:refs/heads/${proposal.branch}`], attempt, [`--force-with-lease=refs/heads/${proposal.branch}:${fetchedTip ?? ''}`]);
+  }
+
+  /**
    * Pushes; 'rejected' when another push won the race (the caller fetches, re-applies and calls again),
    * a GitError for anything else, and `push-rejected` once the attempts are used up.
    */
-  async #push(copy: WorkingCopy, refspecs: readonly string[], attempt: number): Promise<'pushed' | 'rejected'> {
-    const result = await copy.git(['push', '--porcelain', 'origin', ...refspecs], { remote: true, allowFailure: true });
+  async #push(copy: WorkingCopy, refspecs: readonly string[], attempt: number, flags: readonly string[] = []): Promise<'pushed' | 'rejected'> {
+    const result = await copy.git(['push', '--porcelain', ...flags, 'origin', ...refspecs], { remote: true, allowFailure: true });
     if (result.code === 0) return 'pushed';
     const output = `${result.stdout}\n${result.stderr}`;
     const lost = /\[rejected\]|\[remote rejected\][^\n]*(failed to update ref|cannot lock ref|incorrect old value|stale info|failed to lock)/.test(output);
     if (!lost) {
       const refused = /\[remote rejected\][^\n]*/.exec(output);
       if (refused) {
-        throw new GitError({ code: 'push-refused', repository: copy.repository.name, message: `the server refused the push: ${refused[0].trim()}`, retryable: false });
+        // GitHub: "protected branch hook declined" (GH006); GitLab: "pre-receive hook declined" with "protected branches".
+        const protectedBranch = /protected branch|GH006|pre-receive hook declined/i.test(output);
+        const hint = protectedBranch
+          ? `; the branch is protected: give repository '${copy.repository.name}' changes: pull-request (and its forge) in the repositories file, so promotions go through pull requests`
+          : '';
+        throw new GitError({ code: 'push-refused', repository: copy.repository.name, message: `the server refused the push: ${refused[0].trim()}${hint}`, retryable: false });
       }
       throw classify('git push', result.stdout, result.stderr, copy.repository.name);
     }
@@ -313,6 +343,8 @@ export class GitDelivery {
     if (!onBranch) {
       throw new GitError({ code: 'not-own-commit', repository: repository.name, message: `commit ${given} is not on branch ${repository.branch}`, retryable: false });
     }
+    // A forge's merge (or squash) of the promotion's pull request writes its own message: on the branch is enough.
+    if (request.proposal) return commit;
     const trailers = await commitTrailers(copy, commit);
     if (!trailers.ids.includes(request.promotionId) || !trailers.actions.includes('promote')) {
       throw new GitError({

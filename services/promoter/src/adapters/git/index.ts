@@ -8,6 +8,7 @@ export type {
   RepositoryContentLimits,
   CommitImageRequest,
   CommitImageResult,
+  ProposalTarget,
   RevertImageRequest,
   RevertImageResult,
   FinalizeReleaseRequest,

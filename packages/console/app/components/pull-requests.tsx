@@ -1,0 +1,44 @@
+/**
+ * A Git delivery's pull requests (the promotion's own and its revert's) as rows of the facts list: number,
+ * where it stands and what it waits for, linked to the forge. The link comes from the forge's answer, so it
+ * is only a link when it is an http(s) URL; anything else is shown as text.
+ */
+import { Fragment } from 'preact';
+import type { PromotionDetail } from '@promoter/sdk';
+
+type PullRequest = NonNullable<NonNullable<PromotionDetail['delivery']>['pullRequest']>;
+
+export function PullRequestFacts(props: { detail: PromotionDetail }) {
+  const delivery = props.detail.delivery;
+  if (delivery?.via !== 'git') return null;
+  const rows: [string, PullRequest][] = [];
+  if (delivery.pullRequest) rows.push(['Pull request', delivery.pullRequest]);
+  if (delivery.revertPullRequest) rows.push(['Revert pull request', delivery.revertPullRequest]);
+  return (
+    <>
+      {rows.map(([label, pr]) => (
+        <Fragment key={label}>
+          <dt>{label}</dt>
+          <dd data-pull-request={pr.state}>
+            {safeLink(pr.url) ? <a href={pr.url}>#{pr.number}</a> : `#${pr.number}`} {standing(pr)}
+          </dd>
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+function standing(pr: PullRequest): string {
+  if (pr.state === 'merged') return `merged${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}`;
+  if (pr.state === 'closed') return `closed${pr.closedBy ? ` by ${pr.closedBy}` : ''}`;
+  return pr.blockedBy ? `open: ${pr.blockedBy}` : 'open';
+}
+
+function safeLink(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

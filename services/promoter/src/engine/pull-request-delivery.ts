@@ -1,0 +1,231 @@
+/**
+ * Delivery through pull requests, for a repository whose branch is protected: the change is committed to a
+ * branch of the promotion's own (`promoter/<id>`), proposed as a pull request (GitHub) or merge request
+ * (GitLab) whose description carries the gate's evidence, and reaches the branch when the forge merges it:
+ * promoter merges it itself when the repository says `merge: auto` and the forge reports it mergeable, or
+ * waits for a person (`merge: manual`) up to the merge timeout. A conflict is solved by making the change
+ * again on the target's new tip (a rebase) a bounded number of times. A rollback is a revert pull request,
+ * merged at once where the repository allows (`rollback: auto-merge`): a rollback must not wait for review.
+ *
+ * Each call is idempotent: the branch's tip is found by its trailers and the forge returns the open pull
+ * request of a branch instead of opening a second, so a step resumed after a crash repeats nothing.
+ */
+import type { GitDelivery as GitRepositories } from '../adapters/git/index.js';
+import { ForgeError, type ForgeClient, type PullRequestStatus } from '../adapters/forge/forge-client.js';
+import type { GitDeliveryRecord, GitDeliverySettings, PullRequestRecord } from '../domain/delivery.js';
+import { promotionPullRequest, revertPullRequest } from '../domain/gitops/pull-request-text.js';
+import { promoteSubject } from '../domain/gitops/commit-message.js';
+import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type ImageChangeRequest, type ProposalProgress } from './image-delivery.js';
+
+export interface ProposalSettings {
+  readonly forge: ForgeClient;
+  /** The protected branch the pull requests go into (the repository's configured branch). */
+  readonly targetBranch: string;
+  /** `auto`: promoter merges once the forge allows; `manual`: a person merges. */
+  readonly merge: 'auto' | 'manual';
+  /** How long a pull request may stay open before the promotion fails (it is closed, saying so). */
+  readonly mergeTimeoutMs: number;
+  /** `auto-merge`: the revert pull request is merged as soon as the forge allows; `pull-request`: as `merge` says. */
+  readonly rollback: 'auto-merge' | 'pull-request';
+}
+
+export interface PullRequestOptions {
+  /** The settings of a repository that takes changes through pull requests; undefined when it takes pushes. */
+  readonly settingsFor: (repository: string) => ProposalSettings | undefined;
+  /** The promotion's page, for the description. */
+  readonly promotionUrl?: (id: string) => string | undefined;
+  /** Rebases tried after conflicts before the promotion fails. Default 3. */
+  readonly maxRebases?: number;
+}
+
+type GitSettings = GitDeliverySettings & GitDeliveryRecord;
+
+/** The branch of a promotion's own pull request, and of its revert. */
+export function proposalBranch(promotionId: string, purpose: 'promote' | 'rollback'): string {
+  return purpose === 'promote' ? `promoter/${promotionId}` : `promoter/${promotionId}-rollback`;
+}
+
+export class PullRequestDelivery {
+  readonly #git: GitRepositories;
+  readonly #options: PullRequestOptions;
+
+  constructor(git: GitRepositories, options: PullRequestOptions) {
+    this.#git = git;
+    this.#options = options;
+  }
+
+  settingsFor(repository: string): ProposalSettings | undefined {
+    return this.#options.settingsFor(repository);
+  }
+
+  /** Commits the change to its branch and opens (or finds) its pull request. */
+  async propose(request: ImageChangeRequest, delivery: GitSettings, settings: ProposalSettings, rebase = false): Promise<DeliveryResult> {
+    const { promotion, purpose } = request;
+    const branch = proposalBranch(promotion.id, purpose);
+    const url = this.#options.promotionUrl?.(promotion.id);
+    if (purpose === 'promote') {
+      const done = await this.#git.commitImage({
+        repository: delivery.repository,
+        file: delivery.file,
+        locator: delivery.locator,
+        expectedCurrentImage: request.from,
+        newImage: request.to,
+        promotionId: promotion.id,
+        proposal: { branch, rebase },
+      });
+      if (done.outcome === 'already-in-place' || done.outcome === 'found-own-commit') {
+        // The target branch already holds the image (merged before a crash, or set by hand): nothing to propose.
+        const how = done.outcome === 'found-own-commit' ? 'found its own commit on the branch' : 'found the image already in place';
+        return {
+          outcome: 'applied',
+          event: { type: 'commit', reason: `${how}: ${delivery.file} ${request.from} -> ${request.to} in ${done.repository}@${settings.targetBranch} (${done.commit.slice(0, 12)})` },
+          record: { branch: settings.targetBranch, commit: done.commit },
+        };
+      }
+      const text = promotionPullRequest({
+        promotionId: promotion.id,
+        file: delivery.file,
+        previousImage: request.from,
+        newImage: request.to,
+        policy: { name: promotion.policy.name, version: promotion.policy.version },
+        evidence: request.evidence ?? [],
+        ...(url ? { promotionUrl: url } : {}),
+        merge: settings.merge,
+      });
+      return this.#open(settings, 'pullRequest', { branch, head: done.commit, rebase, title: text.title, body: text.body });
+    }
+    const promoted = delivery.pullRequest;
+    const done = await this.#git.revertImage({
+      repository: delivery.repository,
+      promotionId: promotion.id,
+      ...(delivery.commit ? { commit: delivery.commit } : {}),
+      file: delivery.file,
+      locator: delivery.locator,
+      proposal: { branch, rebase },
+    });
+    if (done.outcome === 'already-in-place' || done.outcome === 'found-own-commit') {
+      return {
+        outcome: 'applied',
+        event: { type: 'commit', reason: `found nothing to revert: ${delivery.file} already holds ${request.to} in ${done.repository}@${settings.targetBranch}` },
+        record: { revertCommit: done.commit, revertMethod: done.method },
+      };
+    }
+    const text = revertPullRequest({
+      promotionId: promotion.id,
+      file: delivery.file,
+      promotedImage: request.from,
+      previousImage: request.to,
+      reverts: promoted ? { number: promoted.number, url: promoted.url } : undefined,
+      reason: request.why,
+      ...(url ? { promotionUrl: url } : {}),
+    });
+    const opened = await this.#open(settings, 'revertPullRequest', { branch, head: done.commit, rebase, title: text.title, body: text.body });
+    return { ...opened, record: { ...opened.record, revertMethod: done.method } };
+  }
+
+  /** Opens (or finds) the pull request of a pushed branch and says so. */
+  async #open(
+    settings: ProposalSettings,
+    key: 'pullRequest' | 'revertPullRequest',
+    init: { readonly branch: string; readonly head: string; readonly rebase: boolean; readonly title: string; readonly body: string },
+  ): Promise<Extract<DeliveryResult, { outcome: 'proposed' }>> {
+    const what = key === 'pullRequest' ? 'pull request' : 'revert pull request';
+    const opened = await this.#forge(settings, `open the ${what}`, () =>
+      settings.forge.openPullRequest({ sourceBranch: init.branch, targetBranch: settings.targetBranch, title: init.title, body: init.body }),
+    );
+    const record: PullRequestRecord = { number: opened.number, url: opened.url, branch: init.branch, state: 'open', head: init.head };
+    return {
+      outcome: 'proposed',
+      event: { type: 'pull_request', reason: `${init.rebase ? 'rebased' : 'opened'} ${what} #${opened.number} (${init.branch} -> ${settings.targetBranch}): ${opened.url}`, data: { ...record } },
+      record: { [key]: record },
+    };
+  }
+
+  /** Where the pull request stands; merges it when the settings and the forge allow, rebases it after a conflict. */
+  async follow(request: FollowProposalRequest, delivery: GitSettings, settings: ProposalSettings, now: number): Promise<ProposalProgress> {
+    const { purpose, promotion } = request;
+    const key = purpose === 'promote' ? 'pullRequest' : 'revertPullRequest';
+    const pr = delivery[key];
+    if (!pr) throw new DeliveryError(`promotion ${promotion.id} has no ${purpose === 'promote' ? 'pull request' : 'revert pull request'} to follow`, false);
+    const what = `${purpose === 'promote' ? 'pull request' : 'revert pull request'} #${pr.number}`;
+    const status = await this.#forge(settings, `read ${what}`, () => settings.forge.status(pr.number));
+    const recorded = (update: Partial<PullRequestRecord>): GitDeliveryRecord => ({ [key]: { ...pr, ...update } });
+
+    if (status.state === 'merged') return this.#merged(purpose, pr, what, status.mergeCommit, status.mergedBy, recorded);
+    if (status.state === 'closed') {
+      return {
+        kind: 'closed',
+        closedBy: status.closedBy,
+        record: recorded({ state: 'closed', ...(status.closedBy ? { closedBy: status.closedBy } : {}) }),
+        event: { type: 'pull_request', reason: `${what} was closed without merging${status.closedBy ? ` by ${status.closedBy}` : ''}: ${pr.url}` },
+      };
+    }
+    if (now - request.since > settings.mergeTimeoutMs) {
+      const reason = `${what} was not merged within ${Math.round(settings.mergeTimeoutMs / 60_000)} minutes (${pr.url}); it was closed`;
+      await this.#forge(settings, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${reason}.`));
+      return { kind: 'failed', reason, record: recorded({ state: 'closed', closedBy: 'promoter' }) };
+    }
+    if (status.mergeable === 'conflict' || status.mergeable === 'behind') return this.#rebase(request, delivery, settings, pr, what, status);
+    if (status.headSha !== pr.head) {
+      // Someone pushed to the promotion's branch: promoter never merges a change it did not make and check.
+      return this.#waiting(pr, recorded, `the branch ${pr.branch} now holds ${status.headSha.slice(0, 12)}, not the commit promoter proposed; merge or close it by hand`);
+    }
+    const autoMerge = purpose === 'promote' ? settings.merge === 'auto' : settings.rollback === 'auto-merge' || settings.merge === 'auto';
+    if (status.mergeable !== 'clean' || !autoMerge) {
+      const why = status.mergeable === 'clean' ? 'waiting for a person to merge it' : status.mergeable === 'unknown' ? 'the forge is still computing whether it can be merged' : (status.blockedBy ?? 'the forge does not allow the merge yet');
+      return this.#waiting(pr, recorded, why);
+    }
+    const title = purpose === 'promote' ? `${promoteSubject(promotion.resolvedImage ?? '')} (#${pr.number})` : `Revert "${promoteSubject(promotion.resolvedImage ?? '')}" (#${pr.number})`;
+    const merged = await this.#forge(settings, `merge ${what}`, () => settings.forge.merge(pr.number, status.headSha, title));
+    if (merged.merged) return this.#merged(purpose, pr, what, merged.mergeCommit, 'promoter', recorded);
+    if (merged.conflict) return this.#rebase(request, delivery, settings, pr, what, status);
+    return this.#waiting(pr, recorded, `the merge was refused: ${merged.reason}`);
+  }
+
+  #merged(purpose: 'promote' | 'rollback', pr: PullRequestRecord, what: string, mergeCommit: string, mergedBy: string | undefined, recorded: (update: Partial<PullRequestRecord>) => GitDeliveryRecord): ProposalProgress {
+    if (!/^[0-9a-f]{7,64}$/.test(mergeCommit)) throw new DeliveryError(`the forge reported ${what} merged without a commit id`, false);
+    const pullRequest = recorded({ state: 'merged', mergeCommit, ...(mergedBy ? { mergedBy } : {}), blockedBy: undefined });
+    return {
+      kind: 'merged',
+      record: { ...pullRequest, ...(purpose === 'promote' ? { commit: mergeCommit } : { revertCommit: mergeCommit }) },
+      event: { type: 'pull_request', reason: `${what} was merged${mergedBy ? ` by ${mergedBy}` : ''} (${mergeCommit.slice(0, 12)}): ${pr.url}`, data: { number: pr.number, mergeCommit, mergedBy: mergedBy ?? null } },
+    };
+  }
+
+  /** An event only when the reason changes, so a long wait is one line in the timeline, not one per poll. */
+  #waiting(pr: PullRequestRecord, recorded: (update: Partial<PullRequestRecord>) => GitDeliveryRecord, why: string): ProposalProgress {
+    const blockedBy = why.length > 300 ? `${why.slice(0, 299)}…` : why;
+    if (pr.blockedBy === blockedBy) return { kind: 'waiting' };
+    return { kind: 'waiting', record: recorded({ blockedBy }), event: { type: 'pull_request', reason: `pull request #${pr.number} is not merged yet: ${blockedBy}` } };
+  }
+
+  async #rebase(request: FollowProposalRequest, delivery: GitSettings, settings: ProposalSettings, pr: PullRequestRecord, what: string, status: Extract<PullRequestStatus, { state: 'open' }>): Promise<ProposalProgress> {
+    const limit = this.#options.maxRebases ?? 3;
+    const conflict = status.mergeable === 'behind' ? `${settings.targetBranch} moved on` : `it conflicts with ${settings.targetBranch}`;
+    if (request.rebases >= limit) {
+      const reason = `${what} cannot be merged: ${conflict}, still after ${limit} rebases (${pr.url}); it was closed`;
+      await this.#forge(settings, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${reason}.`));
+      return { kind: 'failed', reason, record: { [request.purpose === 'promote' ? 'pullRequest' : 'revertPullRequest']: { ...pr, state: 'closed', closedBy: 'promoter' } } };
+    }
+    const { promotion } = request;
+    const images = request.purpose === 'promote' ? { from: promotion.previousImage ?? '', to: promotion.resolvedImage ?? '' } : { from: promotion.resolvedImage ?? '', to: promotion.previousImage ?? '' };
+    const again = await this.propose({ promotion, purpose: request.purpose, ...images, why: `rebase after: ${conflict}` }, delivery, settings, true);
+    if (again.outcome === 'conflict') throw new DeliveryError(`${what}: the file changed under the pull request`, false);
+    if (again.outcome === 'applied') {
+      // The target branch already holds the change (someone made it there): the pull request has nothing left to do.
+      await this.#forge(settings, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${settings.targetBranch} already holds this change.`));
+      const key = request.purpose === 'promote' ? 'pullRequest' : 'revertPullRequest';
+      return { kind: 'merged', record: { ...again.record, [key]: { ...pr, state: 'closed', closedBy: 'promoter' } }, event: again.event };
+    }
+    return { kind: 'waiting', rebased: true, ...(again.record ? { record: again.record } : {}), event: { ...again.event, reason: `${conflict}: ${again.event.reason}` } };
+  }
+
+  async #forge<T>(settings: ProposalSettings, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ForgeError) throw new DeliveryError(`${settings.forge.kind}: could not ${what}: ${error.message}`, error.retryable, { cause: error });
+      throw error;
+    }
+  }
+}
