@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config.js';
 import { findRepository, parseGitConfig } from './repositories-config.js';
@@ -102,6 +103,22 @@ describe('parseGitConfig: changes through pull requests', () => {
       DEFAULTS,
     );
     expect(config.repositories[0]?.pullRequests?.forge).toMatchObject({ apiUrl: 'https://gitlab.com/api/v4', project: '42' });
+  });
+
+  it("the README's protected-branch example is read as it says", () => {
+    const readme = readFileSync(new URL('../../../../../README.md', import.meta.url), 'utf8');
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((code) => code.includes('changes: pull-request'));
+    expect(block).toBeDefined();
+    const config = parseGitConfig(block ?? '', 'README.md', DEFAULTS);
+    expect(config.repositories[0]).toMatchObject({
+      changes: 'pull-request',
+      pullRequests: {
+        forge: { type: 'github', apiUrl: 'https://api.github.com', project: 'team/deploy', tokenFile: '/var/run/secrets/promoter-git/token', tokenEnv: undefined },
+        merge: 'auto',
+        mergeTimeoutMs: 86_400_000,
+        rollback: 'auto-merge',
+      },
+    });
   });
 
   it('push stays the default, without pull-request settings', () => {
