@@ -108,9 +108,16 @@ describe('ForgeHttp: statuses become ForgeErrors that say what to check', () => 
 
 describe('ForgeHttp: untrusted answers are bounded', () => {
   it('refuses a body over the bound announced by Content-Length without reading it', async () => {
+    // The body never comes: only the announced length can make the call end before the timeout.
+    const server = await serve({ 'GET /repos/team/deploy/pulls/1': { status: 200, headersOnly: true, headers: { 'content-type': 'application/json', 'content-length': '5000' } } });
+    const error = await failure(http(server.url, { maxResponseBytes: 1000, timeoutMs: 10_000 }).request(GET));
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('with more than 1000 bytes');
+  });
+
+  it('refuses a body over the bound that its Content-Length announces truthfully', async () => {
     const server = await serve({ 'GET /repos/team/deploy/pulls/1': { status: 200, raw: JSON.stringify({ pad: 'x'.repeat(5000) }) } });
     const error = await failure(http(server.url, { maxResponseBytes: 1000 }).request(GET));
-    expect(error.retryable).toBe(false);
     expect(error.message).toContain('with more than 1000 bytes');
   });
 

@@ -26,6 +26,8 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>;
   /** Never answer (a forge that hangs). */
   readonly hang?: boolean;
+  /** Send the status and headers, then nothing more (a body announced but never sent). */
+  readonly headersOnly?: boolean;
   /** Send this many bytes of JSON-looking filler in 64 KiB chunks, without a Content-Length. */
   readonly streamBytes?: number;
 }
@@ -76,6 +78,11 @@ export async function startForgeTestServer(routes: Routes): Promise<ForgeTestSer
 function send(res: ServerResponse, reply: Reply): void {
   if (reply.hang === true) return;
   const headers: Record<string, string> = { ...reply.headers };
+  if (reply.headersOnly === true) {
+    res.writeHead(reply.status, headers);
+    res.flushHeaders();
+    return;
+  }
   if (reply.streamBytes !== undefined) {
     res.writeHead(reply.status, { 'content-type': 'application/json', ...headers });
     const chunk = Buffer.alloc(64 * 1024, 0x20);

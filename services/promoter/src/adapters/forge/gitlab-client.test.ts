@@ -121,6 +121,7 @@ describe('GitLabClient.status', () => {
     ['has_conflicts behind another blocking status', { given: { detailed_merge_status: 'not_approved', has_conflicts: true }, want: open('conflict') }],
     ['need_rebase is behind', { given: { detailed_merge_status: 'need_rebase' }, want: open('behind') }],
     ['checking', { given: { detailed_merge_status: 'checking' }, want: open('unknown') }],
+    ['checking with a stale has_conflicts', { given: { detailed_merge_status: 'checking', has_conflicts: true }, want: open('unknown') }],
     ['unchecked', { given: { detailed_merge_status: 'unchecked' }, want: open('unknown') }],
     ['preparing', { given: { detailed_merge_status: 'preparing' }, want: open('unknown') }],
     ['locked (a merge in progress)', { given: { state: 'locked' }, want: open('unknown') }],

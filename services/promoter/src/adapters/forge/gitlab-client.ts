@@ -99,10 +99,11 @@ export class GitLabClient implements ForgeClient {
     // `locked` is the short moment of a merge in progress: not mergeable yet, not merged yet.
     if (body.state === 'locked') return { state: 'open', mergeable: 'unknown', headSha };
     const detailed = typeof body.detailed_merge_status === 'string' ? body.detailed_merge_status : legacyStatus(body.merge_status);
+    // has_conflicts is from the last check: while GitLab checks again it may be stale, so it waits too.
+    if (STILL_COMPUTING.has(detailed)) return { state: 'open', mergeable: 'unknown', headSha };
     if (detailed === 'conflict' || (body.has_conflicts === true && detailed !== 'mergeable')) return { state: 'open', mergeable: 'conflict', headSha };
     if (detailed === 'mergeable') return { state: 'open', mergeable: 'clean', headSha };
     if (detailed === 'need_rebase') return { state: 'open', mergeable: 'behind', headSha };
-    if (STILL_COMPUTING.has(detailed)) return { state: 'open', mergeable: 'unknown', headSha };
     return { state: 'open', mergeable: 'blocked', headSha, blockedBy: BLOCKED_BY[detailed] ?? text(detailed.replace(/_/g, ' ')) };
   }
 
