@@ -43,6 +43,7 @@ describe('SSH transport: options and failure paths without a server', () => {
       branch: 'main',
       auth: { type: 'ssh', privateKeyFile: key, knownHostsFile: knownHosts },
       author: { name: 'p', email: 'p@example.com' },
+      changes: 'push',
     });
     expect(secrets).toEqual([]);
     // What sh makes of it (git runs GIT_SSH_COMMAND through the shell).

@@ -20,11 +20,13 @@ export {
   findRepository,
   loadGitConfig,
   parseGitConfig,
+  type ForgeConfig,
   type GitAuth,
   type GitConfig,
   type GitConfigDefaults,
   type GitIdentity,
   type GitRepositoryConfig,
+  type PullRequestSettings,
 } from './repositories-config.js';
 export { deliveryRequestProblem, type DeliveryFieldPointers } from './request-problem.js';
 export { ImageEditError, locatorProblem, type ImageEditErrorCode, type ImageLocator } from '../../domain/gitops/image-edit.js';

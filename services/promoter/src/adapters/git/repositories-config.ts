@@ -19,12 +19,22 @@
  *     branch: main
  *     auth: { type: ssh, privateKeyFile: /var/run/secrets/promoter-git/id_ed25519, knownHostsFile: /var/run/secrets/promoter-git/known_hosts }
  *     author: { name: promoter, email: promoter@example.com }
+ *   - name: protected-deploy               # main is protected: changes go through pull requests
+ *     url: https://github.com/team/protected-deploy.git
+ *     auth: { type: token, tokenFile: /var/run/secrets/promoter-git/token }
+ *     author: { name: promoter, email: promoter@example.com }
+ *     changes: pull-request                # default: push
+ *     forge: { type: github, project: team/protected-deploy }   # token: the repository's unless tokenFile/tokenEnv
+ *     merge: auto                          # or manual: a person merges
+ *     mergeTimeout: 24h
+ *     rollback: auto-merge                 # or pull-request: the revert waits like a promotion
  * ```
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../config.js';
+import { parseDuration } from '../../domain/duration.js';
 import { GitError } from './git-error.js';
 
 export const GIT_REPOSITORIES_FILE_VARIABLE = 'PROMOTER_GIT_REPOSITORIES_FILE';
@@ -47,12 +57,41 @@ export interface GitIdentity {
   readonly email: string;
 }
 
+/** The forge API that holds a repository's pull requests. */
+export interface ForgeConfig {
+  readonly type: 'github' | 'gitlab';
+  /** The API root without a trailing slash: `https://api.github.com`, `https://gitlab.example.com/api/v4`. */
+  readonly apiUrl: string;
+  /** GitHub `owner/repo`; GitLab the project path (`group/sub/project`) or numeric id. */
+  readonly project: string;
+  /**
+   * Where the API token is read at each call: exactly one of the two is set. When the file gives neither,
+   * they are the repository's own `auth` token's.
+   */
+  readonly tokenFile: string | undefined;
+  readonly tokenEnv: string | undefined;
+}
+
+/** How a repository that takes changes through pull requests has them merged. */
+export interface PullRequestSettings {
+  readonly forge: ForgeConfig;
+  /** `auto`: the service merges when the forge says it may; `manual`: a person merges. */
+  readonly merge: 'auto' | 'manual';
+  /** How long a promotion waits for the merge before it fails. */
+  readonly mergeTimeoutMs: number;
+  /** `auto-merge`: the revert is merged at once where the forge allows; `pull-request`: it waits like a promotion. */
+  readonly rollback: 'auto-merge' | 'pull-request';
+}
+
 export interface GitRepositoryConfig {
   readonly name: string;
   readonly url: string;
   readonly branch: string;
   readonly auth: GitAuth;
   readonly author: GitIdentity;
+  /** `push`: commits are pushed to `branch`; `pull-request`: through a pull request (then `pullRequests` is set). */
+  readonly changes: 'push' | 'pull-request';
+  readonly pullRequests?: PullRequestSettings;
 }
 
 export interface GitConfig {
@@ -130,7 +169,7 @@ function parseRepository(entry: unknown, index: number, failFile: Fail): GitRepo
   const label = isRecord(entry) && typeof entry.name === 'string' ? `repositories[${index}] '${entry.name}'` : `repositories[${index}]`;
   const fail: Fail = (message) => failFile(`${label}: ${message}`);
   if (!isRecord(entry)) return fail('expected an object');
-  checkKeys(entry, ['name', 'url', 'branch', 'auth', 'author'], '', fail);
+  checkKeys(entry, ['name', 'url', 'branch', 'auth', 'author', ...PULL_REQUEST_KEYS], '', fail);
   const name = requiredString(entry, 'name', '', fail);
   if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(name) || name.includes('..')) fail('name must be letters, digits, dot, dash or underscore (it names a folder)');
   const url = requiredString(entry, 'url', '', fail);
@@ -145,7 +184,70 @@ function parseRepository(entry: unknown, index: number, failFile: Fail): GitRepo
   checkKeys(entry.author, ['name', 'email'], 'author.', fail);
   const author = { name: requiredString(entry.author, 'name', 'author.', fail), email: requiredString(entry.author, 'email', 'author.', fail) };
   if (/[<>\n]/.test(author.name) || !/^[^\s<>@]+@[^\s<>@]+$/.test(author.email)) fail('author needs a plain name and an email address like promoter@example.com');
-  return Object.freeze({ name, url, branch, auth, author: Object.freeze(author) });
+  const changes = entry.changes ?? 'push';
+  if (changes !== 'push' && changes !== 'pull-request') return fail(`changes must be push or pull-request, got '${String(changes)}'`);
+  if (changes === 'push') {
+    const stray = PULL_REQUEST_KEYS.filter((key) => key !== 'changes' && entry[key] !== undefined);
+    if (stray.length > 0) fail(`${stray.join(', ')} apply only with changes: pull-request`);
+    return Object.freeze({ name, url, branch, auth, author: Object.freeze(author), changes });
+  }
+  const pullRequests = parsePullRequests(entry, auth, fail);
+  return Object.freeze({ name, url, branch, auth, author: Object.freeze(author), changes, pullRequests });
+}
+
+const PULL_REQUEST_KEYS = ['changes', 'forge', 'merge', 'mergeTimeout', 'rollback'] as const;
+const DEFAULT_API_URL = { github: 'https://api.github.com', gitlab: 'https://gitlab.com/api/v4' } as const;
+const DEFAULT_MERGE_TIMEOUT = '24h';
+const MAX_MERGE_TIMEOUT_MS = 30 * 86_400_000;
+
+function parsePullRequests(entry: Record<string, unknown>, auth: GitAuth, fail: Fail): PullRequestSettings {
+  const raw = entry.forge;
+  if (!isRecord(raw)) return fail('changes: pull-request needs forge: { type: github | gitlab, project, apiUrl }');
+  checkKeys(raw, ['type', 'apiUrl', 'project', 'tokenFile', 'tokenEnv'], 'forge.', fail);
+  const type = raw.type;
+  if (type !== 'github' && type !== 'gitlab') return fail(`forge.type must be github or gitlab, got '${String(type)}'`);
+  const apiUrl = (optionalString(raw, 'apiUrl', 'forge.', fail) ?? DEFAULT_API_URL[type]).replace(/\/+$/, '');
+  if (!isApiUrl(apiUrl)) fail(`forge.apiUrl must be an http(s) URL without credentials, query or fragment, got '${apiUrl}'`);
+  const project = requiredString(raw, 'project', 'forge.', fail);
+  const projectPattern = type === 'github' ? /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/ : /^(?:[0-9]+|[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)+)$/;
+  if (!projectPattern.test(project) || project.split('/').some((part) => part === '.' || part === '..')) {
+    fail(`forge.project must be ${type === 'github' ? 'owner/repo' : 'the project path (group/project) or numeric id'}, got '${project}'`);
+  }
+  let tokenFile = optionalString(raw, 'tokenFile', 'forge.', fail);
+  let tokenEnv = optionalString(raw, 'tokenEnv', 'forge.', fail);
+  if (tokenFile !== undefined && tokenEnv !== undefined) fail('forge needs at most one of tokenFile or tokenEnv');
+  if (tokenFile !== undefined && !isAbsolute(tokenFile)) fail(`forge.tokenFile must be an absolute path, got '${tokenFile}'`);
+  if (tokenEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) fail(`forge.tokenEnv must be an environment variable name, got '${tokenEnv}'`);
+  if (tokenFile === undefined && tokenEnv === undefined) {
+    // The Git token usually is the forge token (a GitHub App or project access token can do both).
+    if (auth.type !== 'token') fail('forge needs tokenFile or tokenEnv: the repository has no auth token to reuse');
+    else ({ tokenFile, tokenEnv } = auth);
+  }
+  const merge = entry.merge ?? 'auto';
+  if (merge !== 'auto' && merge !== 'manual') return fail(`merge must be auto or manual, got '${String(merge)}'`);
+  const rollback = entry.rollback ?? 'auto-merge';
+  if (rollback !== 'auto-merge' && rollback !== 'pull-request') return fail(`rollback must be auto-merge or pull-request, got '${String(rollback)}'`);
+  const timeoutText = entry.mergeTimeout ?? DEFAULT_MERGE_TIMEOUT;
+  const mergeTimeoutMs = typeof timeoutText === 'string' ? parseDuration(timeoutText) : undefined;
+  if (mergeTimeoutMs === undefined || mergeTimeoutMs < 1000 || mergeTimeoutMs > MAX_MERGE_TIMEOUT_MS) {
+    fail(`mergeTimeout must be a duration from 1s to 30d like 30m or 24h, got '${String(timeoutText)}'`);
+  }
+  return Object.freeze({
+    forge: Object.freeze({ type, apiUrl, project, tokenFile, tokenEnv }),
+    merge,
+    mergeTimeoutMs: mergeTimeoutMs as number,
+    rollback,
+  });
+}
+
+function isApiUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.search === '' && url.hash === '' && !text.includes('?') && !text.includes('#');
 }
 
 type Scheme = 'https' | 'ssh' | 'file';
