@@ -23,6 +23,7 @@ import { WebhookClient } from './adapters/webhook/webhook-client.js';
 import { loadOpenApiDocument, type OpenApiDocument } from './contract/openapi.js';
 import { KubernetesDelivery } from './engine/kubernetes-delivery.js';
 import { GitOpsDelivery, UNCONFIGURED_GIT } from './engine/git-delivery.js';
+import { pullRequestRoutes } from './engine/pull-request-routes.js';
 import { GitReleaseFinalizer } from './engine/release-finalizer.js';
 import { GitDelivery, loadGitConfig, type GitLogger } from './adapters/git/index.js';
 import { join } from 'node:path';
@@ -145,6 +146,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
         pollMs: config.enginePollMs,
         concurrency: config.engineConcurrency,
         ...(planner ? { notifications: planner } : {}),
+        publicUrl: config.publicUrl,
         ...parts.engine,
       })
     : undefined;
@@ -188,13 +190,21 @@ export interface EngineParts {
   readonly maxKubeFailures?: number;
   /** Plans the notifications each state change causes (written with it). */
   readonly notifications?: NotificationPlanner;
+  /** PROMOTER_PUBLIC_URL, for links to a promotion from its pull requests. */
+  readonly publicUrl?: string | undefined;
+  /** Where forge tokens named by `tokenEnv` are read; the process environment by default. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** How often an open pull request is looked at (default 5 s). */
+  readonly pullRequestPollMs?: number;
 }
 
 /** The promotion engine over a database, a cluster and Prometheus: the one place it is assembled. */
 export function createEngine(parts: EngineParts): PromotionEngine {
   const runner = parts.checkRunner ?? new CheckRunner({ prometheus: parts.prometheus, deployments: parts.kube });
   const patch = new KubernetesDelivery(parts.kube);
-  const commit = parts.git ? new GitOpsDelivery(parts.git) : UNCONFIGURED_GIT;
+  const commit = parts.git
+    ? new GitOpsDelivery(parts.git, pullRequestRoutes(parts.git, { environment: parts.environment ?? process.env, publicUrl: parts.publicUrl }))
+    : UNCONFIGURED_GIT;
   const steps = new PromotionSteps({
     kube: parts.kube,
     deliveryFor: (promotion) => (promotion.delivery.via === 'git' ? commit : patch),
@@ -204,6 +214,7 @@ export function createEngine(parts: EngineParts): PromotionEngine {
     ...(parts.rolloutPollMs === undefined ? {} : { rolloutPollMs: parts.rolloutPollMs }),
     ...(parts.clock ? { clock: parts.clock } : {}),
     ...(parts.maxKubeFailures === undefined ? {} : { maxKubeFailures: parts.maxKubeFailures }),
+    ...(parts.pullRequestPollMs === undefined ? {} : { pullRequestPollMs: parts.pullRequestPollMs }),
   });
   return new PromotionEngine({
     store: new PromotionStore(parts.db, parts.notifications),

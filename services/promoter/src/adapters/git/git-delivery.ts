@@ -82,6 +82,11 @@ export class GitDelivery {
     return this.#config.repositories.map((r) => r.name);
   }
 
+  /** A configured repository's settings (how it takes changes, its forge); a GitError when there is none of that name. */
+  repositoryConfig(name: string): GitRepositoryConfig {
+    return findRepository(this.#config, name);
+  }
+
   /** The installed git's version; rejects if it is older than the 2.32 this adapter needs (GIT_CONFIG_GLOBAL). */
   async checkGitVersion(): Promise<string> {
     const { stdout } = await this.#runner.run(['--version']);
