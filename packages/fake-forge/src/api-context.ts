@@ -6,6 +6,8 @@ export interface ApiContext {
   readonly state: ForgeState;
   /** The API's base URL (GitHub: the root; GitLab: without `/api/v4`), for `url` and `html_url` fields. */
   readonly baseUrl: string;
+  /** The repository's smart-HTTP clone URL (served by the git server, on its own port). */
+  gitUrl(fullName: string): string;
   /** Stores a branch rule and rewrites the repository's push protection to match. */
   saveRule(repository: RepositoryRecord, rule: BranchRule): Promise<void>;
 }

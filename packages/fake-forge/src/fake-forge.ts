@@ -39,6 +39,7 @@ export interface LoggedForgeRequest {
   readonly method: string;
   /** URL path without the query. */
   readonly path: string;
+  /** The query string, less any token parameter. */
   readonly query: string;
   readonly status: number;
   /** The authenticated login, if any. */
@@ -299,7 +300,7 @@ export class FakeForge implements ApiContext {
     const method = (req.method ?? 'GET').toUpperCase();
     const user = this.#authenticate(req);
     const log = (status: number, injected = false) =>
-      this.#requests.push({ method, path: url.pathname, query: url.search.slice(1), status, user: user?.login, injected });
+      this.#requests.push({ method, path: url.pathname, query: withoutTokens(url.searchParams), status, user: user?.login, injected });
 
     const fault = this.#faults.take(method, url.pathname);
     if (fault) {
@@ -384,6 +385,13 @@ export class FakeForge implements ApiContext {
     res.writeHead(response.status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...response.headers });
     res.end(text);
   }
+}
+
+/** The query string for the log, without credentials a client may put there (GitLab's `private_token`). */
+function withoutTokens(query: URLSearchParams): string {
+  const kept = new URLSearchParams(query);
+  for (const name of ['private_token', 'access_token', 'job_token']) kept.delete(name);
+  return kept.toString();
 }
 
 /** Starts a fake forge on 127.0.0.1 (API and git on ephemeral ports). Call `close()` when done. */

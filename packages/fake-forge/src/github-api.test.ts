@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { REPO, useFakeForge, type Harness } from './test-harness.js';
+import { openPromotion, REPO, useFakeForge } from './test-harness.js';
 
 const h = useFakeForge('github');
 const PULLS = `/repos/${REPO}/pulls`;
-
-/** Pushes a change on promoter/p1 and opens a pull request from it; returns its number and head. */
-async function openPromotion(harness: Harness, files: Record<string, string> = { 'app.yaml': 'image: web:2\n' }): Promise<{ number: number; head: string }> {
-  const head = await harness.forge.commit(REPO, files, 'promote web:2', 'promoter/p1');
-  const created = await harness.call('POST', PULLS, { title: 'Promote web:2', head: 'promoter/p1', base: 'main', body: 'Promotion p1' });
-  expect(created.status).toBe(201);
-  return { number: created.body.number, head };
-}
 
 describe('pull requests', () => {
   it('opens one with the real shape, lists it by head and base, and refuses a duplicate with 422', async () => {

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { REPO, useFakeForge, type Harness } from './test-harness.js';
+import { openPromotion, REPO, useFakeForge } from './test-harness.js';
 
 const h = useFakeForge('gitlab');
 const PROJECT = `/projects/${encodeURIComponent(REPO)}`;
 const MRS = `${PROJECT}/merge_requests`;
 
-async function openPromotion(harness: Harness, files: Record<string, string> = { 'app.yaml': 'image: web:2\n' }): Promise<{ iid: number; head: string }> {
-  const head = await harness.forge.commit(REPO, files, 'promote web:2', 'promoter/p1');
-  const created = await harness.call('POST', MRS, { source_branch: 'promoter/p1', target_branch: 'main', title: 'Promote web:2', description: 'Promotion p1' });
-  expect(created.status).toBe(201);
-  return { iid: created.body.iid, head };
-}
-
 describe('merge requests', () => {
   it('opens one with the real shape (by path or id), lists it, and answers 409 to a second', async () => {
-    const { iid, head } = await openPromotion(h);
+    const { number: iid, head } = await openPromotion(h);
     const mr = (await h.call('GET', `${MRS}/${iid}`)).body;
     expect(mr).toMatchObject({
       iid: 1,
@@ -48,7 +41,7 @@ describe('merge requests', () => {
   it('pipelines must succeed: ci_still_running, ci_must_pass, then a real merge commit', async () => {
     const put = await h.call('PUT', PROJECT, { only_allow_merge_if_pipeline_succeeds: true });
     expect(put.body.only_allow_merge_if_pipeline_succeeds).toBe(true);
-    const { iid, head } = await openPromotion(h);
+    const { number: iid, head } = await openPromotion(h);
     const mainBefore = await h.forge.branchSha(REPO, 'main');
     expect((await h.call('GET', `${MRS}/${iid}`)).body.detailed_merge_status).toBe('ci_must_pass');
 
@@ -78,7 +71,7 @@ describe('merge requests', () => {
   it('approvals required: not_approved until someone other than the author approves', async () => {
     const rule = await h.call('POST', `${PROJECT}/approval_rules`, { name: 'release', approvals_required: 1 });
     expect(rule).toMatchObject({ status: 201, body: { approvals_required: 1 } });
-    const { iid, head } = await openPromotion(h);
+    const { number: iid, head } = await openPromotion(h);
     expect((await h.call('GET', `${MRS}/${iid}`)).body.detailed_merge_status).toBe('not_approved');
     expect((await h.call('PUT', `${MRS}/${iid}/merge`, { sha: head })).status).toBe(405);
     expect(await h.call('POST', `${MRS}/${iid}/approve`, {})).toMatchObject({ status: 401, body: { message: '401 Unauthorized' } });
@@ -91,7 +84,7 @@ describe('merge requests', () => {
   });
 
   it('answers 409 with the current head when the sha does not match, 406 on a conflict', async () => {
-    const { iid, head } = await openPromotion(h);
+    const { number: iid, head } = await openPromotion(h);
     const newer = await h.forge.commit(REPO, { 'app.yaml': 'image: web:3\n' }, 'someone pushed', 'promoter/p1');
     const stale = await h.call('PUT', `${MRS}/${iid}/merge`, { sha: head });
     expect(stale).toMatchObject({ status: 409, body: { message: `SHA does not match HEAD of source branch: ${newer}` } });
@@ -103,7 +96,7 @@ describe('merge requests', () => {
 
   it('need_rebase when fast-forward only and main moved; checking for the next N reads', async () => {
     h.forge.configureProject(REPO, { requireUpToDate: true });
-    const { iid } = await openPromotion(h);
+    const { number: iid } = await openPromotion(h);
     await h.forge.commit(REPO, { 'other.yaml': 'a: 2\n' }, 'unrelated', 'main');
     h.forge.mergeabilityUnknownFor(REPO, iid, 1);
     expect((await h.call('GET', `${MRS}/${iid}`)).body).toMatchObject({ detailed_merge_status: 'checking', merge_status: 'checking' });
@@ -111,7 +104,7 @@ describe('merge requests', () => {
   });
 
   it('closes with closed_by (API and a named person), takes notes, and a human merge names the merger', async () => {
-    const { iid } = await openPromotion(h);
+    const { number: iid } = await openPromotion(h);
     const note = await h.call('POST', `${MRS}/${iid}/notes`, { body: 'Rolled back' });
     expect(note).toMatchObject({ status: 201, body: { body: 'Rolled back', author: { username: 'promoter' }, noteable_iid: iid } });
     const closed = await h.call('PUT', `${MRS}/${iid}`, { state_event: 'close' });
@@ -140,7 +133,7 @@ describe('protected branches, auth and faults', () => {
   });
 
   it('401 for a wrong token (PRIVATE-TOKEN or Bearer), 404 for an unknown project', async () => {
-    for (const headers of [{ 'PRIVATE-TOKEN': 'nope' }, { Authorization: 'Bearer nope' }]) {
+    for (const headers of [{ 'PRIVATE-TOKEN': 'nope' }, { Authorization: 'Bearer nope' }] as Record<string, string>[]) {
       const wrong = await fetch(`${h.forge.apiUrl}${MRS}`, { headers });
       expect(wrong.status).toBe(401);
       expect(await wrong.json()).toEqual({ message: '401 Unauthorized' });

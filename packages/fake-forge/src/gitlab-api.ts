@@ -83,7 +83,7 @@ function missing(names: readonly string[]): ApiResponse {
 }
 
 async function getProject(ctx: ApiContext, project: RepositoryRecord): Promise<ApiResponse> {
-  return { status: 200, body: projectJson(ctx.baseUrl, project) };
+  return { status: 200, body: projectJson(ctx.baseUrl, project, ctx.gitUrl(project.fullName)) };
 }
 
 async function updateProject(ctx: ApiContext, project: RepositoryRecord, req: ApiRequest): Promise<ApiResponse> {
@@ -91,7 +91,7 @@ async function updateProject(ctx: ApiContext, project: RepositoryRecord, req: Ap
   if (pipelines !== undefined) project.pipelinesMustSucceed = pipelines;
   const method = stringField(req.body, 'merge_method');
   if (method !== undefined) project.requireUpToDate = method === 'ff' || method === 'rebase_merge';
-  return { status: 200, body: projectJson(ctx.baseUrl, project) };
+  return { status: 200, body: projectJson(ctx.baseUrl, project, ctx.gitUrl(project.fullName)) };
 }
 
 async function createMergeRequest(ctx: ApiContext, project: RepositoryRecord, req: ApiRequest): Promise<ApiResponse> {

@@ -161,7 +161,7 @@ export function protectedBranchJson(rule: BranchRule): Record<string, unknown> {
   };
 }
 
-export function projectJson(base: string, repository: RepositoryRecord): Record<string, unknown> {
+export function projectJson(base: string, repository: RepositoryRecord, gitUrl: string): Record<string, unknown> {
   const name = repository.fullName.split('/').at(-1) ?? '';
   return {
     id: repository.id,
@@ -170,7 +170,7 @@ export function projectJson(base: string, repository: RepositoryRecord): Record<
     path_with_namespace: repository.fullName,
     default_branch: repository.defaultBranch,
     web_url: `${base}/${repository.fullName}`,
-    http_url_to_repo: `${base}/${repository.fullName}.git`,
+    http_url_to_repo: gitUrl,
     only_allow_merge_if_pipeline_succeeds: repository.pipelinesMustSucceed,
     merge_method: repository.requireUpToDate ? 'ff' : 'merge',
     approvals_before_merge: repository.approvalsRequired,

@@ -5,7 +5,7 @@
  * forge's own merges pass the branch protection that refuses direct pushes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -61,10 +61,36 @@ async function gitOk(gitDir: string, args: readonly string[], options: RunOption
   return result.stdout;
 }
 
-/** The commit a branch points at, or undefined when there is no such branch. */
+/**
+ * The commit a branch points at, or undefined when there is no such branch. Read from the ref files
+ * (loose, then packed-refs) rather than by starting git: every API read needs two of these.
+ */
 export async function branchSha(gitDir: string, branch: string): Promise<string | undefined> {
-  const result = await runGit(gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
-  return result.code === 0 ? result.stdout.trim() : undefined;
+  const ref = `refs/heads/${branch}`;
+  if (branch === '' || branch.split('/').some((part) => part === '' || part === '.' || part === '..')) return undefined;
+  const loose = await readFile(join(gitDir, ref), 'utf8').catch(() => undefined);
+  if (loose !== undefined) return OBJECT_ID.test(loose.trim()) ? loose.trim() : undefined;
+  const packed = await readFile(join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  for (const line of packed.split('\n')) {
+    const [sha, name] = line.split(' ');
+    if (name === ref && sha !== undefined && OBJECT_ID.test(sha)) return sha;
+  }
+  return undefined;
+}
+
+const OBJECT_ID = /^[0-9a-f]{40}$/;
+
+/**
+ * Answers about two commits never change, so they are remembered (bounded): a forge asked for the same
+ * request again and again should not start git each time.
+ */
+const remembered = new Map<string, unknown>();
+async function remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  if (remembered.has(key)) return remembered.get(key) as T;
+  const value = await compute();
+  if (remembered.size >= 10_000) remembered.clear();
+  remembered.set(key, value);
+  return value;
 }
 
 /** Whether the repository has this commit. */
@@ -73,8 +99,8 @@ export async function commitExists(gitDir: string, sha: string): Promise<boolean
 }
 
 /** Whether `ancestor` is reachable from `descendant` (the branch is up to date with its base). */
-export async function isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
-  return (await runGit(gitDir, ['merge-base', '--is-ancestor', ancestor, descendant])).code === 0;
+export function isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
+  return remember(`${gitDir}\0ancestor\0${ancestor}\0${descendant}`, async () => (await runGit(gitDir, ['merge-base', '--is-ancestor', ancestor, descendant])).code === 0);
 }
 
 /** How many commits `head` has that `base` has not. */
@@ -83,11 +109,13 @@ export async function commitsAhead(gitDir: string, base: string, head: string): 
 }
 
 /** The tree of merging `head` into `base`, or `conflict` (merge-tree exits 1 and writes no usable tree). */
-export async function mergeTree(gitDir: string, base: string, head: string): Promise<{ tree: string } | 'conflict'> {
-  const result = await runGit(gitDir, ['merge-tree', '--write-tree', '--no-messages', base, head]);
-  if (result.code === 1) return 'conflict';
-  if (result.code !== 0) throw new Error(`git merge-tree exited ${result.code}: ${result.stderr.trim()}`);
-  return { tree: result.stdout.split('\n')[0]?.trim() ?? '' };
+export function mergeTree(gitDir: string, base: string, head: string): Promise<{ tree: string } | 'conflict'> {
+  return remember(`${gitDir}\0merge\0${base}\0${head}`, async () => {
+    const result = await runGit(gitDir, ['merge-tree', '--write-tree', '--no-messages', base, head]);
+    if (result.code === 1) return 'conflict' as const;
+    if (result.code !== 0) throw new Error(`git merge-tree exited ${result.code}: ${result.stderr.trim()}`);
+    return { tree: result.stdout.split('\n')[0]?.trim() ?? '' };
+  });
 }
 
 /** Writes a commit of `tree` with these parents (two for a merge, one for a squash) and returns it. */

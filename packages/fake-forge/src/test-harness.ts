@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { DEFAULT_USER, startFakeForge, type FakeForge, type ForgeKind } from './index.js';
 
 export const REPO = 'acme/deploy';
@@ -80,4 +80,18 @@ export async function cloneEditPush(forge: FakeForge, refspec: string, login = D
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Commits a change on promoter/p1 (as another engineer) and opens a pull (merge) request from it into main
+ * through the API; returns its number (GitHub `number`, GitLab `iid`) and the head commit.
+ */
+export async function openPromotion(harness: Harness, files: Record<string, string> = { 'app.yaml': 'image: web:2\n' }): Promise<{ number: number; head: string }> {
+  const head = await harness.forge.commit(REPO, files, 'promote web:2', 'promoter/p1');
+  const created =
+    harness.forge.kind === 'github'
+      ? await harness.call('POST', `/repos/${REPO}/pulls`, { title: 'Promote web:2', head: 'promoter/p1', base: 'main', body: 'Promotion p1' })
+      : await harness.call('POST', `/projects/${encodeURIComponent(REPO)}/merge_requests`, { source_branch: 'promoter/p1', target_branch: 'main', title: 'Promote web:2', description: 'Promotion p1' });
+  expect(created.status).toBe(201);
+  return { number: harness.forge.kind === 'github' ? created.body.number : created.body.iid, head };
 }
