@@ -25,6 +25,11 @@ const run = promisify(execFile);
 export interface GitServerOptions {
   /** When set, every request needs Basic auth with this password (any user name). */
   readonly token?: string;
+  /**
+   * Instead of one token, decides each Basic-auth pair (a fake forge gives every user a token of their own).
+   * Takes precedence over `token`.
+   */
+  readonly authenticate?: (user: string, password: string) => boolean;
 }
 
 export interface GitRequestLog {
@@ -52,15 +57,16 @@ export class GitServer {
   readonly root: string;
   readonly requests: GitRequestLog[] = [];
   readonly #server: Server;
-  readonly #token: string | undefined;
+  readonly #authenticate: ((user: string, password: string) => boolean) | undefined;
   readonly #scratch: string;
   readonly #hooks: { match: RequestMatch; action: () => Promise<unknown> | unknown }[] = [];
   #port = 0;
 
-  private constructor(root: string, scratch: string, token: string | undefined) {
+  private constructor(root: string, scratch: string, options: GitServerOptions) {
     this.root = root;
     this.#scratch = scratch;
-    this.#token = token;
+    const { token, authenticate } = options;
+    this.#authenticate = authenticate ?? (token === undefined ? undefined : (_user, password) => password === token);
     this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
@@ -68,7 +74,7 @@ export class GitServer {
     const base = await mkdtemp(join(tmpdir(), 'git-server-'));
     await mkdir(join(base, 'repos'));
     await mkdir(join(base, 'scratch'));
-    const server = new GitServer(join(base, 'repos'), join(base, 'scratch'), options.token);
+    const server = new GitServer(join(base, 'repos'), join(base, 'scratch'), options);
     await new Promise<void>((resolve) => server.#server.listen(0, '127.0.0.1', resolve));
     server.#port = (server.#server.address() as AddressInfo).port;
     return server;
@@ -161,7 +167,7 @@ export class GitServer {
     const user = basicUser(req.headers.authorization);
     const log = (status: number) => this.requests.push({ method, path: url.pathname, query: url.search.slice(1), status, user: user?.name, gzip });
 
-    if (this.#token !== undefined && user?.password !== this.#token) {
+    if (this.#authenticate !== undefined && (user === undefined || !this.#authenticate(user.name, user.password))) {
       log(401);
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"', 'Content-Type': 'text/plain' });
       res.end('authentication required\n');
