@@ -117,6 +117,11 @@ export class FakeForge implements ApiContext {
     return this.#git.httpUrl(fullName);
   }
 
+  /** The bare repository on disk (for a GitOps controller that reads it directly). */
+  barePath(fullName: string): string {
+    return this.#git.barePath(fullName);
+  }
+
   /** `gitUrl` with credentials in it, for `git clone`/`push` in tests. */
   gitUrlWithToken(fullName: string, login = DEFAULT_USER): string {
     const url = new URL(this.gitUrl(fullName));

@@ -1,0 +1,251 @@
+/**
+ * Pull-request delivery through the whole service (issue 23): the real API and engine on PostgreSQL, a real
+ * Prometheus, the fake GitHub (packages/fake-forge: REST v3 over real bare repositories whose `main` is
+ * protected inside git), a GitOps controller that syncs `main` to the fake Kubernetes API. Each scenario has
+ * its own namespace and repository.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeForge, type FakeForge } from '@promoter/fake-forge';
+import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
+import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
+import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
+import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
+import { createEngine } from '../../services/promoter/src/service.js';
+import { assertMatchesSpec } from '../fixtures/contract.js';
+import { waitForState } from '../fixtures/engine.js';
+import { startExporter, type Exporter } from '../fixtures/exporter.js';
+import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
+import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
+import { startTestService, type TestService } from '../fixtures/service.js';
+import { MANIFEST, makeDelivery, poll, writeTokenFile, type DeliverySetup } from './support.js';
+
+const OLD = 'ronaldraygun/zai-proxy:1.2.0';
+const CANARY = 'ronaldraygun/zai-proxy:1.2.1-canary';
+const NEW = 'ronaldraygun/zai-proxy:1.2.1';
+const FILE = 'apps/zai-proxy.yaml';
+/** Scenario -> how its repository takes changes. */
+const SCENARIOS = {
+  automerge: { merge: 'auto' },
+  human: { merge: 'manual' },
+  closed: { merge: 'manual' },
+  conflict: { merge: 'manual' },
+  rollback: { merge: 'auto' },
+  pushed: undefined,
+} as const;
+type Scenario = keyof typeof SCENARIOS;
+const TERMINAL = ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'];
+
+const POLICY = {
+  interval: '1s',
+  bake: '2s',
+  rolloutTimeout: '20s',
+  checks: [{ name: 'error-rate', phases: ['pre', 'rollout', 'post'], query: 'max(app_error_ratio{namespace="{{namespace}}",variant="{{variant}}"})', max: 0.05 }],
+};
+
+describe('promotions through pull requests on a protected branch (fake GitHub)', () => {
+  let exporter: Exporter;
+  let prometheus: PrometheusInstance;
+  let kube: FakeKube;
+  let forge: FakeForge;
+  let controller: GitOpsController;
+  let git: DeliverySetup;
+  let svc: TestService;
+  let engine: PromotionEngine;
+
+  beforeAll(async () => {
+    exporter = await startExporter();
+    kube = await startFakeKube();
+    forge = await startFakeForge({ kind: 'github', users: [{ login: 'alice' }, { login: 'bob' }] });
+    const tokenFile = await writeTokenFile(forge.tokenOf('promoter'));
+    for (const ns of Object.keys(SCENARIOS) as Scenario[]) {
+      exporter.set('app_error_ratio', { namespace: ns, variant: 'canary' }, 0.01);
+      exporter.set('app_error_ratio', { namespace: ns, variant: 'production' }, 0.01);
+      kube.addDeployment({ namespace: ns, name: 'zai-proxy', containers: [{ name: 'proxy', image: OLD }], replicas: 2 });
+      kube.addDeployment({ namespace: ns, name: 'zai-proxy-test', containers: [{ name: 'proxy', image: CANARY }], replicas: 1 });
+      await forge.createRepository(`acme/${ns}`, { [FILE]: MANIFEST.replace('namespace: mcp', `namespace: ${ns}`) });
+      await forge.protectBranch(`acme/${ns}`, 'main', { requiredChecks: ['ci'] });
+    }
+    controller = startGitOpsController({
+      kubeConfig: kube.kubeConfig(),
+      intervalMs: 100,
+      applications: (Object.keys(SCENARIOS) as Scenario[]).map((ns) => ({ name: ns, repository: forge.barePath(`acme/${ns}`), file: FILE, target: { namespace: ns, deployment: 'zai-proxy', container: 'proxy' } })),
+    });
+    git = await makeDelivery(
+      (Object.entries(SCENARIOS) as [Scenario, (typeof SCENARIOS)[Scenario]][]).map(([name, pr]) => ({
+        name,
+        url: forge.gitUrl(`acme/${name}`),
+        auth: { type: 'token', tokenFile, username: 'promoter' },
+        ...(pr ? { changes: 'pull-request', forge: { type: 'github', apiUrl: forge.apiUrl, project: `acme/${name}` }, merge: pr.merge, rollback: 'auto-merge' } : {}),
+      })),
+    );
+    prometheus = await startPrometheus({ targets: [exporter.target] });
+    await prometheus.waitForSeries('app_error_ratio{namespace="pushed",variant="canary"}');
+    const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
+    svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), git: git.delivery });
+    expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/via-pr', payload: POLICY })).statusCode).toBe(201);
+    engine = createEngine({
+      db: svc.database.handle.db,
+      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }),
+      prometheus: promClient,
+      checkRunner: svc.checkRunner,
+      git: git.delivery,
+      log: svc.app.log,
+      rolloutPollMs: 100,
+      pullRequestPollMs: 200,
+      pollMs: 50,
+      publicUrl: 'https://promoter.example',
+    });
+    engine.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.stop();
+    await svc?.close();
+    await controller?.stop();
+    await prometheus?.stop();
+    await forge?.close();
+    await kube?.close();
+    await exporter?.close();
+  });
+
+  const promote = async (namespace: Scenario) => {
+    const response = await svc.app.inject({
+      method: 'POST',
+      url: '/v1/promotions',
+      payload: {
+        target: { namespace, deployment: 'zai-proxy', container: 'proxy' },
+        source: { deployment: 'zai-proxy-test', tagSuffixToStrip: '-canary' },
+        policy: 'via-pr',
+        reason: `promote 1.2.1 (${namespace})`,
+        delivery: { via: 'git', repository: namespace, file: FILE },
+      },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json().id as string;
+  };
+  const detail = async (id: string) => {
+    const response = await svc.app.inject({ method: 'GET', url: `/v1/promotions/${id}` });
+    assertMatchesSpec('getPromotion', response);
+    return response.json() as { state: string; stateReason: string; delivery: Record<string, any>; events: { type: string; reason: string }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON record read field by field
+  };
+  const deployedImage = (namespace: string) => kube.getDeployment(namespace, 'zai-proxy')?.spec.template.spec.containers[0]?.image;
+  /** The promotion once its pull request is open, and that pull request as the forge has it. */
+  const openPullRequest = async (id: string, namespace: Scenario) => {
+    await waitForState(svc, id, ['awaiting_merge', ...TERMINAL], 30_000);
+    const record = await detail(id);
+    expect(record.state, record.stateReason).toBe('awaiting_merge');
+    const number = record.delivery.pullRequest.number as number;
+    return { record, number, pull: forge.pull(`acme/${namespace}`, number) };
+  };
+
+  it('opens a pull request with the gate evidence, waits for the required check, merges it itself and verifies', async () => {
+    const id = await promote('automerge');
+    const { record, number, pull } = await openPullRequest(id, 'automerge');
+    expect(pull.title).toBe('chore: promote zai-proxy to v1.2.1');
+    expect(pull.body).toContain('| error-rate | pass |');
+    expect(pull.body).toContain('policy `via-pr` v1');
+    expect(pull.body).toContain(`https://promoter.example/ui/promotions/${id}`);
+    expect(record.delivery.pullRequest).toMatchObject({ number, branch: `promoter/${id}`, state: 'open' });
+    expect(record.stateReason).toContain(`pull request #${number}`);
+    // The required check has not run: the forge blocks the merge, the promotion waits and says why.
+    const blocked = await poll(async () => ((await detail(id)).delivery.pullRequest.blockedBy ? detail(id) : undefined));
+    expect(blocked.state).toBe('awaiting_merge');
+    expect(deployedImage('automerge')).toBe(OLD);
+    forge.setStatus('acme/automerge', record.delivery.pullRequest.head as string, 'ci', 'failure');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await detail(id)).state).toBe('awaiting_merge');
+    forge.setStatus('acme/automerge', record.delivery.pullRequest.head as string, 'ci', 'success');
+    const done = await waitForState(svc, id, TERMINAL, 45_000);
+    expect(done.state, String(done.stateReason)).toBe('succeeded');
+    expect(deployedImage('automerge')).toBe(NEW);
+    const merged = forge.pull('acme/automerge', number);
+    expect(merged.state).toBe('merged');
+    const final = await detail(id);
+    expect(final.delivery.pullRequest).toMatchObject({ state: 'merged', mergedBy: 'promoter' });
+    expect(final.delivery.commit).toBe(merged.mergeCommitSha);
+    expect(await forge.readFile('acme/automerge', FILE, 'main')).toContain(`image: ${NEW}`);
+    expect(final.events.filter((e) => e.type === 'pull_request').map((e) => e.reason).join('\n')).toMatch(/opened pull request #\d+[\s\S]*was merged by promoter/);
+  }, 90_000);
+
+  it('with merge: manual waits for a person, then follows the rollout of their merge', async () => {
+    const id = await promote('human');
+    const { number, record } = await openPullRequest(id, 'human');
+    forge.setStatus('acme/human', record.delivery.pullRequest.head as string, 'ci', 'success');
+    const waiting = await poll(async () => ((await detail(id)).delivery.pullRequest.blockedBy?.includes('person') ? detail(id) : undefined));
+    expect(waiting.state).toBe('awaiting_merge');
+    expect(forge.pull('acme/human', number).state).toBe('open');
+    await forge.mergeAs('acme/human', number, 'alice');
+    const done = await waitForState(svc, id, TERMINAL, 45_000);
+    expect(done.state, String(done.stateReason)).toBe('succeeded');
+    expect((await detail(id)).delivery.pullRequest).toMatchObject({ state: 'merged', mergedBy: 'alice' });
+    expect(deployedImage('human')).toBe(NEW);
+  }, 90_000);
+
+  it('ends aborted, naming who closed the pull request, and changes nothing', async () => {
+    const id = await promote('closed');
+    const { number } = await openPullRequest(id, 'closed');
+    forge.closeAs('acme/closed', number, 'bob');
+    const done = await waitForState(svc, id, TERMINAL, 30_000);
+    expect(done.state).toBe('aborted');
+    expect(done.stateReason).toMatch(new RegExp(`pull request #${number} was closed without merging by bob`));
+    expect(deployedImage('closed')).toBe(OLD);
+    expect(await forge.readFile('acme/closed', FILE, 'main')).toContain(`image: ${OLD}`);
+  }, 60_000);
+
+  it('rebases a pull request that conflicts with a change merged meanwhile, and the rebased one merges', async () => {
+    const id = await promote('conflict');
+    const { number, record } = await openPullRequest(id, 'conflict');
+    const firstHead = record.delivery.pullRequest.head as string;
+    // Someone else changes the line next to the image on main: the pull request now conflicts.
+    await forge.commit('acme/conflict', { [FILE]: (text) => text.replace('# promoted by promoter', '# promoted by promoter (pinned by SRE)') }, 'ops: note', 'main');
+    const rebased = await poll(async () => {
+      const now = await detail(id);
+      return now.delivery.pullRequest.head !== firstHead ? now : undefined;
+    });
+    expect(rebased.events.some((e) => e.type === 'pull_request' && /rebased pull request/.test(e.reason))).toBe(true);
+    const head = rebased.delivery.pullRequest.head as string;
+    expect(await forge.branchSha('acme/conflict', `promoter/${id}`)).toBe(head);
+    forge.setStatus('acme/conflict', head, 'ci', 'success');
+    await forge.mergeAs('acme/conflict', number, 'alice');
+    const done = await waitForState(svc, id, TERMINAL, 45_000);
+    expect(done.state, String(done.stateReason)).toBe('succeeded');
+    const file = await forge.readFile('acme/conflict', FILE, 'main');
+    expect(file).toContain(`image: ${NEW}`);
+    expect(file).toContain('(pinned by SRE)');
+  }, 90_000);
+
+  it('rolls back through a revert pull request merged at once, and the record shows both pull requests', async () => {
+    const id = await promote('rollback');
+    const { record } = await openPullRequest(id, 'rollback');
+    forge.setStatus('acme/rollback', record.delivery.pullRequest.head as string, 'ci', 'success');
+    await waitForState(svc, id, ['verifying', ...TERMINAL], 45_000);
+    // Production breaks after the merge: the post-rollout check fails.
+    exporter.set('app_error_ratio', { namespace: 'rollback', variant: 'production' }, 0.4);
+    const revert = await poll(async () => {
+      const now = await detail(id);
+      return now.delivery.revertPullRequest ? now : undefined;
+    });
+    const revertPr = revert.delivery.revertPullRequest as { number: number; head: string; branch: string };
+    expect(revertPr.branch).toBe(`promoter/${id}-rollback`);
+    expect(forge.pull('acme/rollback', revertPr.number).title).toBe('Revert "chore: promote zai-proxy to v1.2.1"');
+    // The revert needs the required check too (the forge's rule): CI passes on it, and promoter merges at once.
+    forge.setStatus('acme/rollback', revertPr.head, 'ci', 'success');
+    const done = await waitForState(svc, id, TERMINAL, 45_000);
+    expect(done.state, String(done.stateReason)).toBe('rolled_back');
+    expect(deployedImage('rollback')).toBe(OLD);
+    const final = await detail(id);
+    expect(final.delivery.pullRequest).toMatchObject({ state: 'merged' });
+    expect(final.delivery.revertPullRequest).toMatchObject({ state: 'merged', mergedBy: 'promoter' });
+    expect(final.delivery.revertCommit).toBe(forge.pull('acme/rollback', revertPr.number).mergeCommitSha);
+    expect(await forge.readFile('acme/rollback', FILE, 'main')).toContain(`image: ${OLD}`);
+  }, 120_000);
+
+  it('a direct push refused by branch protection fails the promotion and says to configure pull requests', async () => {
+    const id = await promote('pushed');
+    const done = await waitForState(svc, id, TERMINAL, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.stateReason).toMatch(/protected branch hook declined/);
+    expect(done.stateReason).toContain("give repository 'pushed' changes: pull-request");
+    expect(deployedImage('pushed')).toBe(OLD);
+  }, 60_000);
+});
