@@ -65,24 +65,37 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
       await forge.createRepository(`acme/${ns}`, { [FILE]: MANIFEST.replace('namespace: mcp', `namespace: ${ns}`) });
       await forge.protectBranch(`acme/${ns}`, 'main', { requiredChecks: ['ci'] });
     }
+    // The application's source repository: protected too (no required check), so the release goes through a pull request.
+    await forge.createRepository('acme/app-source', { VERSION: '1.2.0\n', 'README.md': '# zai-proxy\n' });
+    await forge.protectBranch('acme/app-source', 'main');
     controller = startGitOpsController({
       kubeConfig: kube.kubeConfig(),
       intervalMs: 100,
       applications: (Object.keys(SCENARIOS) as Scenario[]).map((ns) => ({ name: ns, repository: forge.barePath(`acme/${ns}`), file: FILE, target: { namespace: ns, deployment: 'zai-proxy', container: 'proxy' } })),
     });
     git = await makeDelivery(
-      (Object.entries(SCENARIOS) as [Scenario, (typeof SCENARIOS)[Scenario]][]).map(([name, pr]) => ({
+      (Object.entries(SCENARIOS) as [Scenario, (typeof SCENARIOS)[Scenario]][]).map<Record<string, unknown>>(([name, pr]) => ({
         name,
         url: forge.gitUrl(`acme/${name}`),
         auth: { type: 'token', tokenFile, username: 'promoter' },
         ...(pr ? { changes: 'pull-request', forge: { type: 'github', apiUrl: forge.apiUrl, project: `acme/${name}` }, merge: pr.merge, rollback: 'auto-merge' } : {}),
-      })),
+      })).concat([
+        {
+          name: 'app-source',
+          url: forge.gitUrl('acme/app-source'),
+          auth: { type: 'token', tokenFile, username: 'promoter' },
+          changes: 'pull-request',
+          forge: { type: 'github', apiUrl: forge.apiUrl, project: 'acme/app-source' },
+        },
+      ]),
     );
     prometheus = await startPrometheus({ targets: [exporter.target] });
     await prometheus.waitForSeries('app_error_ratio{namespace="pushed",variant="canary"}');
     const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
     svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), git: git.delivery });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/via-pr', payload: POLICY })).statusCode).toBe(201);
+    const withRelease = { ...POLICY, afterSuccess: { release: { repository: 'app-source' } } };
+    expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/via-pr-release', payload: withRelease })).statusCode).toBe(201);
     engine = createEngine({
       db: svc.database.handle.db,
       kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }),
@@ -108,14 +121,14 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     await exporter?.close();
   });
 
-  const promote = async (namespace: Scenario) => {
+  const promote = async (namespace: Scenario, policy = 'via-pr') => {
     const response = await svc.app.inject({
       method: 'POST',
       url: '/v1/promotions',
       payload: {
         target: { namespace, deployment: 'zai-proxy', container: 'proxy' },
         source: { deployment: 'zai-proxy-test', tagSuffixToStrip: '-canary' },
-        policy: 'via-pr',
+        policy,
         reason: `promote 1.2.1 (${namespace})`,
         delivery: { via: 'git', repository: namespace, file: FILE },
       },
@@ -126,7 +139,7 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
   const detail = async (id: string) => {
     const response = await svc.app.inject({ method: 'GET', url: `/v1/promotions/${id}` });
     assertMatchesSpec('getPromotion', response);
-    return response.json() as { state: string; stateReason: string; delivery: Record<string, any>; events: { type: string; reason: string }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON record read field by field
+    return response.json() as { state: string; stateReason: string; delivery: Record<string, any>; release: Record<string, any> | null; events: { type: string; reason: string }[] }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON record read field by field
   };
   const deployedImage = (namespace: string) => kube.getDeployment(namespace, 'zai-proxy')?.spec.template.spec.containers[0]?.image;
   /** The promotion once its pull request is open, and that pull request as the forge has it. */
@@ -138,12 +151,12 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     return { record, number, pull: forge.pull(`acme/${namespace}`, number) };
   };
 
-  it('opens a pull request with the gate evidence, waits for the required check, merges it itself and verifies', async () => {
-    const id = await promote('automerge');
+  it('opens a pull request with the gate evidence, waits for the required check, merges it itself, verifies, and releases through a pull request', async () => {
+    const id = await promote('automerge', 'via-pr-release');
     const { record, number, pull } = await openPullRequest(id, 'automerge');
     expect(pull.title).toBe('chore: promote zai-proxy to v1.2.1');
     expect(pull.body).toContain('| error-rate | pass |');
-    expect(pull.body).toContain('policy `via-pr` v1');
+    expect(pull.body).toContain('policy `via-pr-release` v1');
     expect(pull.body).toContain(`https://promoter.example/ui/promotions/${id}`);
     expect(record.delivery.pullRequest).toMatchObject({ number, branch: `promoter/${id}`, state: 'open' });
     expect(record.stateReason).toContain(`pull request #${number}`);
@@ -165,7 +178,19 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     expect(final.delivery.commit).toBe(merged.mergeCommitSha);
     expect(await forge.readFile('acme/automerge', FILE, 'main')).toContain(`image: ${NEW}`);
     expect(final.events.filter((e) => e.type === 'pull_request').map((e) => e.reason).join('\n')).toMatch(/opened pull request #\d+[\s\S]*was merged by promoter/);
-  }, 90_000);
+
+    // The release: VERSION through its own pull request (main is protected), the tag on that pull request's merge.
+    const released = await poll(async () => {
+      const now = await detail(id);
+      return now.release?.state === 'done' || now.release?.state === 'failed' ? now : undefined;
+    }, 45_000);
+    expect(released.release, JSON.stringify(released.release)).toMatchObject({ state: 'done', version: '1.2.1', tag: 'v1.2.1', pullRequest: { state: 'merged', branch: `promoter/${id}-release` } });
+    const releasePull = forge.pull('acme/app-source', released.release!.pullRequest.number as number);
+    expect(releasePull.title).toBe('chore: release zai-proxy v1.2.1');
+    expect(released.release!.commit).toBe(releasePull.mergeCommitSha);
+    expect((await forge.gitIn('acme/app-source', ['rev-parse', 'v1.2.1^{commit}'])).trim()).toBe(releasePull.mergeCommitSha);
+    expect(await forge.readFile('acme/app-source', 'VERSION', 'main')).toBe('1.2.1\n');
+  }, 120_000);
 
   it('with merge: manual waits for a person, then follows the rollout of their merge', async () => {
     const id = await promote('human');

@@ -202,13 +202,12 @@ export interface EngineParts {
 export function createEngine(parts: EngineParts): PromotionEngine {
   const runner = parts.checkRunner ?? new CheckRunner({ prometheus: parts.prometheus, deployments: parts.kube });
   const patch = new KubernetesDelivery(parts.kube);
-  const commit = parts.git
-    ? new GitOpsDelivery(parts.git, pullRequestRoutes(parts.git, { environment: parts.environment ?? process.env, publicUrl: parts.publicUrl }))
-    : UNCONFIGURED_GIT;
+  const routes = parts.git ? pullRequestRoutes(parts.git, { environment: parts.environment ?? process.env, publicUrl: parts.publicUrl }) : undefined;
+  const commit = parts.git ? new GitOpsDelivery(parts.git, routes) : UNCONFIGURED_GIT;
   const steps = new PromotionSteps({
     kube: parts.kube,
     deliveryFor: (promotion) => (promotion.delivery.via === 'git' ? commit : patch),
-    ...(parts.git ? { releases: new GitReleaseFinalizer(parts.git) } : {}),
+    ...(parts.git ? { releases: new GitReleaseFinalizer(parts.git, routes) } : {}),
     runner,
     prometheus: parts.prometheus,
     ...(parts.rolloutPollMs === undefined ? {} : { rolloutPollMs: parts.rolloutPollMs }),

@@ -599,6 +599,11 @@ export interface components {
              */
             state: "pending" | "done" | "failed" | "skipped";
             repository: string;
+            pullRequest?: components["schemas"]["PullRequest"];
+            /** @description When the release pull request was opened (ms since the epoch). */
+            proposedAt?: number;
+            /** @description Rebases of the release pull request after conflicts. */
+            rebases?: number;
             /** @description Why it failed (POST /v1/promotions/{id}/finalize retries) or was skipped. */
             reason?: string;
             version?: string;

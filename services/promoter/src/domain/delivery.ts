@@ -67,6 +67,11 @@ export type ReleaseState = 'pending' | 'done' | 'failed' | 'skipped';
 export interface ReleaseRecord {
   readonly state: ReleaseState;
   readonly repository: string;
+  /** The release's pull request, when its repository takes changes through them (the tag goes on its merge). */
+  readonly pullRequest?: PullRequestRecord;
+  /** When that pull request was opened (ms since the epoch), and its rebases after conflicts. */
+  readonly proposedAt?: number;
+  readonly rebases?: number;
   readonly reason?: string;
   readonly version?: string;
   readonly commit?: string;

@@ -8,6 +8,7 @@ import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/i
 import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
 import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type ImageChangeRequest, type ImageDelivery, type ProposalProgress } from './image-delivery.js';
 import { PullRequestDelivery, type PullRequestOptions } from './pull-request-delivery.js';
+import { forgeCall } from './pull-request-progress.js';
 
 export class GitOpsDelivery implements ImageDelivery {
   readonly mode = 'git' as const;
@@ -109,9 +110,7 @@ export class GitOpsDelivery implements ImageDelivery {
     const delivery = request.promotion.delivery;
     if (delivery.via !== 'git' || !delivery.pullRequest || !this.#pullRequests) throw new DeliveryError('nothing to withdraw', false);
     const pr = delivery.pullRequest;
-    const status = await settings.forge.status(pr.number).catch((error: unknown) => {
-      throw new DeliveryError(`${settings.forge.kind}: could not read pull request #${pr.number}: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
-    });
+    const status = await forgeCall(settings.forge, `read pull request #${pr.number}`, () => settings.forge.status(pr.number));
     if (status.state === 'merged') {
       // Merged at the last moment: the change is on the branch, so it is reverted like any other.
       const mergedRecord = { commit: status.mergeCommit, pullRequest: { ...pr, state: 'merged' as const, mergeCommit: status.mergeCommit, ...(status.mergedBy ? { mergedBy: status.mergedBy } : {}) } };
@@ -120,9 +119,7 @@ export class GitOpsDelivery implements ImageDelivery {
       return reverted.outcome === 'conflict' ? reverted : { ...reverted, record: { ...mergedRecord, ...reverted.record } };
     }
     if (status.state === 'open') {
-      await settings.forge.close(pr.number, `promoter: ${request.why}`).catch((error: unknown) => {
-        throw new DeliveryError(`${settings.forge.kind}: could not close pull request #${pr.number}: ${error instanceof Error ? error.message : String(error)}`, true, { cause: error });
-      });
+      await forgeCall(settings.forge, `close pull request #${pr.number}`, () => settings.forge.close(pr.number, `promoter: ${request.why}`));
     }
     return {
       outcome: 'applied',

@@ -359,8 +359,16 @@ export class PromotionSteps {
     });
     try {
       const done = await (this.#deps.releases ?? UNCONFIGURED_RELEASES).finalize(promotion, settings);
+      if (!done.done) {
+        // The release's pull request is open: the action stays requested, so the step comes back to it.
+        return {
+          record: { release: { state: 'pending', repository: done.repository, pullRequest: done.pullRequest, proposedAt: done.proposedAt, rebases: done.rebases } },
+          events: done.event ? [done.event] : [],
+          nextRunInMs: this.#pullRequestPollMs(),
+        };
+      }
       return {
-        record: { release: { state: 'done', repository: done.repository, version: done.version, commit: done.commit, tag: done.tag, at } },
+        record: { release: { state: 'done', repository: done.repository, version: done.version, commit: done.commit, tag: done.tag, at, ...(done.pullRequest ? { pullRequest: done.pullRequest } : {}) } },
         events: [
           {
             type: 'release',

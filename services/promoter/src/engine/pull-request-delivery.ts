@@ -11,7 +11,8 @@
  * request of a branch instead of opening a second, so a step resumed after a crash repeats nothing.
  */
 import type { GitDelivery as GitRepositories } from '../adapters/git/index.js';
-import { ForgeError, type ForgeClient, type PullRequestStatus } from '../adapters/forge/forge-client.js';
+import type { ForgeClient } from '../adapters/forge/forge-client.js';
+import { advancePullRequest, forgeCall } from './pull-request-progress.js';
 import type { GitDeliveryRecord, GitDeliverySettings, PullRequestRecord } from '../domain/delivery.js';
 import { promotionPullRequest, revertPullRequest } from '../domain/gitops/pull-request-text.js';
 import { promoteSubject } from '../domain/gitops/commit-message.js';
@@ -130,7 +131,7 @@ export class PullRequestDelivery {
     init: { readonly branch: string; readonly head: string; readonly rebase: boolean; readonly title: string; readonly body: string },
   ): Promise<Extract<DeliveryResult, { outcome: 'proposed' }>> {
     const what = key === 'pullRequest' ? 'pull request' : 'revert pull request';
-    const opened = await this.#forge(settings, `open the ${what}`, () =>
+    const opened = await forgeCall(settings.forge, `open the ${what}`, () =>
       settings.forge.openPullRequest({ sourceBranch: init.branch, targetBranch: settings.targetBranch, title: init.title, body: init.body }),
     );
     const record: PullRequestRecord = { number: opened.number, url: opened.url, branch: init.branch, state: 'open', head: init.head };
@@ -146,65 +147,43 @@ export class PullRequestDelivery {
     const { purpose, promotion } = request;
     const key = purpose === 'promote' ? 'pullRequest' : 'revertPullRequest';
     const pr = delivery[key];
-    if (!pr) throw new DeliveryError(`promotion ${promotion.id} has no ${purpose === 'promote' ? 'pull request' : 'revert pull request'} to follow`, false);
-    const what = `${purpose === 'promote' ? 'pull request' : 'revert pull request'} #${pr.number}`;
-    const status = await this.#forge(settings, `read ${what}`, () => settings.forge.status(pr.number));
-    const recorded = (update: Partial<PullRequestRecord>): GitDeliveryRecord => ({ [key]: { ...pr, ...update } });
-
-    if (status.state === 'merged') return this.#merged(purpose, pr, what, status.mergeCommit, status.mergedBy, recorded);
-    if (status.state === 'closed') {
-      return {
-        kind: 'closed',
-        closedBy: status.closedBy,
-        record: recorded({ state: 'closed', ...(status.closedBy ? { closedBy: status.closedBy } : {}) }),
-        event: { type: 'pull_request', reason: `${what} was closed without merging${status.closedBy ? ` by ${status.closedBy}` : ''}: ${pr.url}` },
-      };
+    const label = purpose === 'promote' ? 'pull request' : 'revert pull request';
+    if (!pr) throw new DeliveryError(`promotion ${promotion.id} has no ${label} to follow`, false);
+    const what = `${label} #${pr.number}`;
+    const subject = promoteSubject(promotion.resolvedImage ?? '');
+    const step = await advancePullRequest(settings.forge, pr, {
+      what,
+      targetBranch: settings.targetBranch,
+      autoMerge: purpose === 'promote' ? settings.merge === 'auto' : settings.rollback === 'auto-merge' || settings.merge === 'auto',
+      mergeTitle: purpose === 'promote' ? `${subject} (#${pr.number})` : `Revert "${subject}" (#${pr.number})`,
+      since: request.since,
+      now,
+      timeoutMs: settings.mergeTimeoutMs,
+    });
+    switch (step.kind) {
+      case 'merged':
+        return {
+          kind: 'merged',
+          record: { [key]: step.pr, ...(purpose === 'promote' ? { commit: step.mergeCommit } : { revertCommit: step.mergeCommit }) },
+          event: { type: 'pull_request', reason: step.reason, data: { number: pr.number, mergeCommit: step.mergeCommit, mergedBy: step.pr.mergedBy ?? null } },
+        };
+      case 'closed':
+        return { kind: 'closed', closedBy: step.closedBy, record: { [key]: step.pr }, event: { type: 'pull_request', reason: step.reason } };
+      case 'timed-out':
+        return { kind: 'failed', reason: step.reason, record: { [key]: step.pr } };
+      case 'conflict':
+        return this.#rebase(request, delivery, settings, pr, what, step.conflict);
+      case 'waiting':
+        // An event only when the reason changes, so a long wait is one line in the timeline, not one per poll.
+        return step.changed ? { kind: 'waiting', record: { [key]: step.pr }, event: { type: 'pull_request', reason: step.reason } } : { kind: 'waiting' };
     }
-    if (now - request.since > settings.mergeTimeoutMs) {
-      const reason = `${what} was not merged within ${Math.round(settings.mergeTimeoutMs / 60_000)} minutes (${pr.url}); it was closed`;
-      await this.#forge(settings, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${reason}.`));
-      return { kind: 'failed', reason, record: recorded({ state: 'closed', closedBy: 'promoter' }) };
-    }
-    if (status.mergeable === 'conflict' || status.mergeable === 'behind') return this.#rebase(request, delivery, settings, pr, what, status);
-    if (status.headSha !== pr.head) {
-      // Someone pushed to the promotion's branch: promoter never merges a change it did not make and check.
-      return this.#waiting(pr, recorded, `the branch ${pr.branch} now holds ${status.headSha.slice(0, 12)}, not the commit promoter proposed; merge or close it by hand`);
-    }
-    const autoMerge = purpose === 'promote' ? settings.merge === 'auto' : settings.rollback === 'auto-merge' || settings.merge === 'auto';
-    if (status.mergeable !== 'clean' || !autoMerge) {
-      const why = status.mergeable === 'clean' ? 'waiting for a person to merge it' : status.mergeable === 'unknown' ? 'the forge is still computing whether it can be merged' : (status.blockedBy ?? 'the forge does not allow the merge yet');
-      return this.#waiting(pr, recorded, why);
-    }
-    const title = purpose === 'promote' ? `${promoteSubject(promotion.resolvedImage ?? '')} (#${pr.number})` : `Revert "${promoteSubject(promotion.resolvedImage ?? '')}" (#${pr.number})`;
-    const merged = await this.#forge(settings, `merge ${what}`, () => settings.forge.merge(pr.number, status.headSha, title));
-    if (merged.merged) return this.#merged(purpose, pr, what, merged.mergeCommit, 'promoter', recorded);
-    if (merged.conflict) return this.#rebase(request, delivery, settings, pr, what, status);
-    return this.#waiting(pr, recorded, `the merge was refused: ${merged.reason}`);
   }
 
-  #merged(purpose: 'promote' | 'rollback', pr: PullRequestRecord, what: string, mergeCommit: string, mergedBy: string | undefined, recorded: (update: Partial<PullRequestRecord>) => GitDeliveryRecord): ProposalProgress {
-    if (!/^[0-9a-f]{7,64}$/.test(mergeCommit)) throw new DeliveryError(`the forge reported ${what} merged without a commit id`, false);
-    const pullRequest = recorded({ state: 'merged', mergeCommit, ...(mergedBy ? { mergedBy } : {}), blockedBy: undefined });
-    return {
-      kind: 'merged',
-      record: { ...pullRequest, ...(purpose === 'promote' ? { commit: mergeCommit } : { revertCommit: mergeCommit }) },
-      event: { type: 'pull_request', reason: `${what} was merged${mergedBy ? ` by ${mergedBy}` : ''} (${mergeCommit.slice(0, 12)}): ${pr.url}`, data: { number: pr.number, mergeCommit, mergedBy: mergedBy ?? null } },
-    };
-  }
-
-  /** An event only when the reason changes, so a long wait is one line in the timeline, not one per poll. */
-  #waiting(pr: PullRequestRecord, recorded: (update: Partial<PullRequestRecord>) => GitDeliveryRecord, why: string): ProposalProgress {
-    const blockedBy = why.length > 300 ? `${why.slice(0, 299)}…` : why;
-    if (pr.blockedBy === blockedBy) return { kind: 'waiting' };
-    return { kind: 'waiting', record: recorded({ blockedBy }), event: { type: 'pull_request', reason: `pull request #${pr.number} is not merged yet: ${blockedBy}` } };
-  }
-
-  async #rebase(request: FollowProposalRequest, delivery: GitSettings, settings: ProposalSettings, pr: PullRequestRecord, what: string, status: Extract<PullRequestStatus, { state: 'open' }>): Promise<ProposalProgress> {
+  async #rebase(request: FollowProposalRequest, delivery: GitSettings, settings: ProposalSettings, pr: PullRequestRecord, what: string, conflict: string): Promise<ProposalProgress> {
     const limit = this.#options.maxRebases ?? 3;
-    const conflict = status.mergeable === 'behind' ? `${settings.targetBranch} moved on` : `it conflicts with ${settings.targetBranch}`;
     if (request.rebases >= limit) {
       const reason = `${what} cannot be merged: ${conflict}, still after ${limit} rebases (${pr.url}); it was closed`;
-      await this.#forge(settings, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${reason}.`));
+      await forgeCall(settings.forge, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${reason}.`));
       return { kind: 'failed', reason, record: { [request.purpose === 'promote' ? 'pullRequest' : 'revertPullRequest']: { ...pr, state: 'closed', closedBy: 'promoter' } } };
     }
     const { promotion } = request;
@@ -213,19 +192,10 @@ export class PullRequestDelivery {
     if (again.outcome === 'conflict') throw new DeliveryError(`${what}: the file changed under the pull request`, false);
     if (again.outcome === 'applied') {
       // The target branch already holds the change (someone made it there): the pull request has nothing left to do.
-      await this.#forge(settings, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${settings.targetBranch} already holds this change.`));
+      await forgeCall(settings.forge, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${settings.targetBranch} already holds this change.`));
       const key = request.purpose === 'promote' ? 'pullRequest' : 'revertPullRequest';
       return { kind: 'merged', record: { ...again.record, [key]: { ...pr, state: 'closed', closedBy: 'promoter' } }, event: again.event };
     }
     return { kind: 'waiting', rebased: true, ...(again.record ? { record: again.record } : {}), event: { ...again.event, reason: `${conflict}: ${again.event.reason}` } };
-  }
-
-  async #forge<T>(settings: ProposalSettings, what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof ForgeError) throw new DeliveryError(`${settings.forge.kind}: could not ${what}: ${error.message}`, error.retryable, { cause: error });
-      throw error;
-    }
   }
 }

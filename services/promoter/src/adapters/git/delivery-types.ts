@@ -133,6 +133,10 @@ export interface FinalizeReleaseRequest {
   readonly tag?: string;
   /** Default: the runbook's "Validated via canary testing, promoted from canary to production" + the id. */
   readonly tagMessage?: string;
+  /** Propose the release commit on this branch (for a pull request) instead of pushing and tagging it. */
+  readonly proposal?: ProposalTarget;
+  /** Tag this commit (the merge of the release's pull request; it must be on the branch) instead of making one. */
+  readonly releaseCommit?: string;
 }
 
 export interface FinalizeReleaseResult {
@@ -142,7 +146,10 @@ export interface FinalizeReleaseResult {
   readonly commit: string;
   readonly tag: string;
   readonly created: boolean;
-  /** released: this call pushed the tag; tag-exists: the tag already pointed at this promotion's release commit. */
-  readonly outcome: 'released' | 'tag-exists';
+  /**
+   * released: this call pushed the tag; tag-exists: the tag already pointed at this promotion's release commit;
+   * proposed / found-own-proposal: the release commit is on the proposal branch, untagged, for a pull request.
+   */
+  readonly outcome: 'released' | 'tag-exists' | 'proposed' | 'found-own-proposal';
   readonly attempts: number;
 }

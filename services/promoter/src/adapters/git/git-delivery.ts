@@ -248,6 +248,10 @@ export class GitDelivery {
     }
     const tagMessage = request.tagMessage ?? defaultTagMessage(request.promotionId);
     const base = { repository: repository.name, branch: repository.branch, tag };
+    const proposal = request.proposal && checkedProposal(request.proposal, repository);
+    if (request.releaseCommit !== undefined && !/^[0-9a-f]{7,64}$/.test(request.releaseCommit)) {
+      throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${request.releaseCommit.slice(0, 80)}' is not a commit id`, retryable: false });
+    }
     return this.#withWorkingCopy(repository, async (copy) => {
       for (let attempt = 1; ; attempt++) {
         await copy.sync();
@@ -255,7 +259,7 @@ export class GitDelivery {
         if (existing) {
           await copy.git(['fetch', '--no-tags', 'origin', `+refs/tags/${tag}:refs/tags/${tag}`], { remote: true });
           const trailers = await commitTrailers(copy, existing);
-          if (trailers.ids.includes(request.promotionId) && trailers.actions.includes('release')) {
+          if (existing === request.releaseCommit || (trailers.ids.includes(request.promotionId) && trailers.actions.includes('release'))) {
             return { ...base, commit: existing, created: false, outcome: 'tag-exists', attempts: attempt };
           }
           throw new GitError({
@@ -265,15 +269,20 @@ export class GitDelivery {
             retryable: false,
           });
         }
-        let commit = (await findOwnCommit(copy, request.promotionId, 'release'))?.commit;
+        let commit = request.releaseCommit !== undefined ? await this.#commitOnBranch(copy, request.releaseCommit) : (await findOwnCommit(copy, request.promotionId, 'release'))?.commit;
         if (commit === undefined) {
+          const proposed = proposal && (await syncProposalBranch(copy, proposal.branch));
+          const own = proposed && !proposal.rebase ? await ownTip(copy, proposed, request.promotionId, 'release') : undefined;
+          if (proposal && own) return { ...base, branch: proposal.branch, commit: own.commit, created: false, outcome: 'found-own-proposal', attempts: attempt };
           // A VERSION that is a link (or under one) stops the release here: nothing is committed or tagged.
           await stageFile(copy, versionFile, `${request.version}\n`);
           const message = commitMessage({ subject: releaseSubject(request.name, request.version), promotionId: request.promotionId, action: 'release' });
           // --allow-empty: the release commit exists (and carries the trailer) even if VERSION already said so.
           await copy.git(['commit', '--quiet', '--no-verify', '--allow-empty', '-F', '-'], { input: message });
-          if ((await this.#push(copy, [`HEAD:refs/heads/${repository.branch}`], attempt)) === 'rejected') continue;
+          if ((await this.#pushChange(copy, proposal, proposed, attempt)) === 'rejected') continue;
           commit = await copy.head();
+          // Through a pull request the tag waits for the merge: it goes on the merge commit (releaseCommit).
+          if (proposal) return { ...base, branch: proposal.branch, commit, created: true, outcome: 'proposed', attempts: attempt };
         }
         // --force replaces only a local leftover of a crashed attempt; the push below never forces.
         await copy.git(['tag', '--force', '--annotate', '--file=-', tag, commit], { input: tagMessage });
@@ -338,6 +347,16 @@ export class GitDelivery {
     }
     this.#logger.warn({ repository: copy.repository.name, branch: copy.repository.branch, attempt, attempts }, 'push rejected: the branch moved; fetching and re-applying');
     return 'rejected';
+  }
+
+  /** The full id of `given`, checked to be on the configured branch (a commit a forge reported merged there). */
+  async #commitOnBranch(copy: WorkingCopy, given: string): Promise<string> {
+    const resolved = await copy.git(['rev-parse', '--verify', '--quiet', `${given}^{commit}`], { allowFailure: true });
+    const commit = resolved.stdout.trim();
+    if (resolved.code !== 0 || (await copy.git(['merge-base', '--is-ancestor', commit, copy.upstream], { allowFailure: true })).code !== 0) {
+      throw new GitError({ code: 'not-own-commit', repository: copy.repository.name, message: `commit ${given.slice(0, 12)} is not on branch ${copy.repository.branch}`, retryable: false });
+    }
+    return commit;
   }
 
   /** The full id of the commit to revert, checked to be on the branch and to be this promotion's own. */
