@@ -30,6 +30,7 @@ const SCENARIOS = {
   closed: { merge: 'manual' },
   conflict: { merge: 'manual' },
   rollback: { merge: 'auto' },
+  abort: { merge: 'manual' },
   pushed: undefined,
 } as const;
 type Scenario = keyof typeof SCENARIOS;
@@ -163,6 +164,7 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     // The required check has not run: the forge blocks the merge, the promotion waits and says why.
     const blocked = await poll(async () => ((await detail(id)).delivery.pullRequest.blockedBy ? detail(id) : undefined));
     expect(blocked.state).toBe('awaiting_merge');
+    expect(blocked.delivery.pullRequest.blockedBy).toBe('required check ci has not reported');
     expect(deployedImage('automerge')).toBe(OLD);
     forge.setStatus('acme/automerge', record.delivery.pullRequest.head as string, 'ci', 'failure');
     await new Promise((resolve) => setTimeout(resolve, 600));
@@ -264,6 +266,21 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     expect(final.delivery.revertCommit).toBe(forge.pull('acme/rollback', revertPr.number).mergeCommitSha);
     expect(await forge.readFile('acme/rollback', FILE, 'main')).toContain(`image: ${OLD}`);
   }, 120_000);
+
+  it('an abort while the pull request waits closes it, with the reason, and changes nothing', async () => {
+    const id = await promote('abort');
+    const { number } = await openPullRequest(id, 'abort');
+    const asked = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${id}/abort`, payload: { reason: 'release freeze' } });
+    expect(asked.statusCode, asked.body).toBe(200);
+    const done = await waitForState(svc, id, TERMINAL, 30_000);
+    expect(done.state, String(done.stateReason)).toBe('aborted');
+    const pull = forge.pull('acme/abort', number);
+    expect(pull).toMatchObject({ state: 'closed', closedBy: 'promoter' });
+    expect(forge.comments('acme/abort', number).join('\n')).toContain('aborted on request');
+    expect((await detail(id)).delivery.pullRequest).toMatchObject({ state: 'closed', closedBy: 'promoter' });
+    expect(deployedImage('abort')).toBe(OLD);
+    expect(await forge.readFile('acme/abort', FILE, 'main')).toContain(`image: ${OLD}`);
+  }, 60_000);
 
   it('a direct push refused by branch protection fails the promotion and says to configure pull requests', async () => {
     const id = await promote('pushed');

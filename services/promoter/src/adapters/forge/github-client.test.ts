@@ -133,7 +133,8 @@ describe('GitHubClient.status', () => {
       headSha: HEAD_SHA,
       blockedBy: 'check continuous-integration/jenkins failure; check e2e in progress; check unit timed_out; changes requested by dave',
     });
-    expect(server.requests).toHaveLength(4);
+    // The pull request, the status, the check runs, the reviews, and the branch's protection (404 here: no admin rights).
+    expect(server.requests).toHaveLength(5);
   });
 
   it('blocked with every check green and no approval says a review is missing', async () => {
@@ -143,7 +144,18 @@ describe('GitHubClient.status', () => {
       [`GET ${REPO}/commits/${HEAD_SHA}/check-runs`]: { status: 200, json: { total_count: 0, check_runs: [] } },
       [`GET ${REPO}/pulls/1347/reviews`]: { status: 200, json: [] },
     });
-    expect(await client.status(1347)).toMatchObject({ mergeable: 'blocked', blockedBy: 'no approving review' });
+    expect(await client.status(1347)).toMatchObject({ mergeable: 'blocked', blockedBy: 'no check has reported on the head yet; no approving review' });
+  });
+
+  it('blocked, with the branch protection readable, names the required check that has not reported and not a review it does not require', async () => {
+    const { client } = await github({
+      [`GET ${REPO}/pulls/1347`]: { status: 200, json: pull({ mergeable_state: 'blocked' }) },
+      [`GET ${REPO}/commits/${HEAD_SHA}/status`]: { status: 200, json: { state: 'pending', statuses: [] } },
+      [`GET ${REPO}/commits/${HEAD_SHA}/check-runs`]: { status: 200, json: { total_count: 1, check_runs: [{ name: 'lint', status: 'completed', conclusion: 'success' }] } },
+      [`GET ${REPO}/pulls/1347/reviews`]: { status: 200, json: [] },
+      [`GET ${REPO}/branches/main/protection`]: { status: 200, json: { required_status_checks: { strict: false, contexts: ['ci/build', 'lint'], checks: [{ context: 'ci/build', app_id: null }] } } },
+    });
+    expect(await client.status(1347)).toMatchObject({ mergeable: 'blocked', blockedBy: 'required check ci/build has not reported' });
   });
 
   it('blocked stays blocked, with a generic reason, when the checks cannot be read', async () => {

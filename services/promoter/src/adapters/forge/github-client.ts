@@ -99,7 +99,7 @@ export class GitHubClient implements ForgeClient {
       case 'draft':
         return { state: 'open', mergeable: 'blocked', headSha, blockedBy: 'the pull request is a draft' };
       default:
-        return { state: 'open', mergeable: 'blocked', headSha, blockedBy: await this.#blockedBy(number, headSha) };
+        return { state: 'open', mergeable: 'blocked', headSha, blockedBy: await this.#blockedBy(number, headSha, isRecord(body.base) && typeof body.base.ref === 'string' ? body.base.ref : undefined) };
     }
   }
 
@@ -137,15 +137,21 @@ export class GitHubClient implements ForgeClient {
    * required set itself is in branch protection, which needs admin rights to read, so the text names what
    * is not green rather than what is required. Best effort: a failure here leaves a generic sentence.
    */
-  async #blockedBy(number: number, headSha: string): Promise<string> {
+  async #blockedBy(number: number, headSha: string, base: string | undefined): Promise<string> {
     const generic = 'a branch protection rule is not met (a required check or review)';
     try {
-      const [combined, checks, reviews] = await Promise.all([
+      const [combined, checks, reviews, protection] = await Promise.all([
         this.#http.request({ method: 'GET', path: `${this.#base}/commits/${encodeURIComponent(headSha)}/status` }),
         this.#http.request({ method: 'GET', path: `${this.#base}/commits/${encodeURIComponent(headSha)}/check-runs`, query: { per_page: '100' } }),
         this.#http.request({ method: 'GET', path: `${this.#base}/pulls/${number}/reviews`, query: { per_page: '100' } }),
+        // Reading the rule needs admin rights: without them (403/404) the sentence names what is not green instead.
+        base === undefined ? Promise.resolve(undefined) : this.#http.request({ method: 'GET', path: `${this.#base}/branches/${encodeURIComponent(base)}/protection` }).catch(() => undefined),
       ]);
-      const parts = [...statusProblems(combined.body), ...checkRunProblems(checks.body), ...reviewProblems(reviews.body)];
+      const required = requiredContexts(protection?.body);
+      const reported = reportedContexts(combined.body, checks.body);
+      const missing = required.filter((context) => !reported.has(context)).map((context) => `required check ${context} has not reported`);
+      const nothingReported = required.length === 0 && reported.size === 0 ? ['no check has reported on the head yet'] : [];
+      const parts = [...missing, ...nothingReported, ...statusProblems(combined.body), ...checkRunProblems(checks.body), ...reviewProblems(reviews.body, requiredApprovals(protection?.body))];
       return parts.length === 0 ? generic : combined.text(parts.join('; '));
     } catch (error) {
       if (error instanceof ForgeError) return generic;
@@ -170,7 +176,32 @@ function checkRunProblems(body: unknown): string[] {
   return problems;
 }
 
-function reviewProblems(body: unknown): string[] {
+/** The contexts branch protection requires (`required_status_checks.contexts` or `.checks[].context`). */
+function requiredContexts(body: unknown): string[] {
+  if (!isRecord(body) || !isRecord(body.required_status_checks)) return [];
+  const rule = body.required_status_checks;
+  const contexts = Array.isArray(rule.contexts) ? rule.contexts.filter((c): c is string => typeof c === 'string') : [];
+  const checks = Array.isArray(rule.checks) ? rule.checks.filter(isRecord).map((c) => c.context).filter((c): c is string => typeof c === 'string') : [];
+  return [...new Set([...contexts, ...checks])];
+}
+
+/** Approvals branch protection requires; undefined when the rule could not be read. */
+function requiredApprovals(body: unknown): number | undefined {
+  if (!isRecord(body)) return undefined;
+  const reviews = body.required_pull_request_reviews;
+  return isRecord(reviews) && typeof reviews.required_approving_review_count === 'number' ? reviews.required_approving_review_count : 0;
+}
+
+/** Names of the statuses and check runs reported on the head, whatever their state. */
+function reportedContexts(status: unknown, checkRuns: unknown): Set<string> {
+  const names = new Set<string>();
+  if (isRecord(status) && Array.isArray(status.statuses)) for (const s of status.statuses.filter(isRecord)) if (typeof s.context === 'string') names.add(s.context);
+  if (isRecord(checkRuns) && Array.isArray(checkRuns.check_runs)) for (const r of checkRuns.check_runs.filter(isRecord)) if (typeof r.name === 'string') names.add(r.name);
+  return names;
+}
+
+/** `requiredApprovals` 0: reviews are not required, so a missing approval is not why it waits. */
+function reviewProblems(body: unknown, requiredApprovals: number | undefined): string[] {
   if (!Array.isArray(body)) return [];
   // A reviewer's latest review is the one that counts; comments do not change an approval or a request.
   const latest = new Map<string, string>();
@@ -180,6 +211,7 @@ function reviewProblems(body: unknown): string[] {
   }
   const requesting = [...latest].filter(([, state]) => state === 'CHANGES_REQUESTED').map(([who]) => who);
   if (requesting.length > 0) return [`changes requested by ${requesting.join(', ')}`];
+  if (requiredApprovals === 0) return [];
   return [...latest.values()].includes('APPROVED') ? [] : ['no approving review'];
 }
 
