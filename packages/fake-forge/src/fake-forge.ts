@@ -94,6 +94,9 @@ export class FakeForge implements ApiContext {
     const git = await startGitServer({ authenticate: (_user, password) => forge?.state.userByToken(password) !== undefined });
     forge = new FakeForge(options, git);
     const server = forge.#server;
+    // A client that stops sending mid-body must not hold a test forever.
+    server.requestTimeout = 10_000;
+    server.headersTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());

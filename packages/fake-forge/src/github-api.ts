@@ -14,6 +14,7 @@ import {
   protectionJson,
   pullJson,
   pullListJson,
+  repoJson,
   reviewJson,
   ruleViolation,
   statusJson,
@@ -56,6 +57,7 @@ export async function handleGitHub(ctx: ApiContext, req: ApiRequest): Promise<Ap
   if (first !== 'repos' || owner === undefined || name === undefined) return NOT_FOUND();
   const repository = ctx.state.repositories.get(`${owner}/${name}`);
   if (!repository) return NOT_FOUND();
+  if (rest.length === 0 && req.method === 'GET') return { status: 200, body: repoJson(ctx.baseUrl, ctx.state, repository) };
   for (const [method, pattern, handler] of ROUTES) {
     if (method !== req.method) continue;
     const params = matchPath(pattern, rest);
