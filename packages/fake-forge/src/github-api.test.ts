@@ -163,8 +163,11 @@ describe('humans and closing', () => {
     await h.forge.protectBranch(REPO, 'main', { requiredApprovals: 1 });
     const { number } = await openPromotion(h);
     expect(await h.forge.mergeAs(REPO, number, 'bob')).toMatchObject({ merged: false, why: 'rules' });
-    const merged = await h.forge.mergeAs(REPO, number, 'bob', { bypassRules: true });
-    expect(merged.merged).toBe(true);
+    const mainBefore = await h.forge.branchSha(REPO, 'main');
+    const merged = await h.forge.mergeAs(REPO, number, 'bob', { bypassRules: true, method: 'squash' });
+    if (!merged.merged) throw new Error(`not merged: ${merged.why}`);
+    // A squash: one parent, the previous main, authored by the person who merged.
+    expect((await h.forge.gitIn(REPO, ['log', '-1', '--format=%P|%an|%s', merged.sha])).trim()).toBe(`${mainBefore}|Bob|Promote web:2 (#1)`);
     expect((await h.call('GET', `${PULLS}/${number}`)).body.merged_by.login).toBe('bob');
     expect((await h.call('GET', `/repos/${REPO}/issues/${number}`)).body).toMatchObject({ state: 'closed', closed_by: { login: 'bob' } });
   });
