@@ -138,10 +138,12 @@ describe('merging through required checks and reviews', () => {
   });
 
   it('reports a conflict as dirty / not mergeable, and behind when strict and main moved', async () => {
-    await h.forge.protectBranch(REPO, 'main', { strict: true, requiredChecks: [] });
-    const { number } = await openPromotion(h);
+    await h.forge.protectBranch(REPO, 'main', { strict: true, requiredChecks: ['ci'] });
+    const { number, head } = await openPromotion(h);
+    h.forge.setStatus(REPO, head, 'ci', 'success');
     await h.forge.commit(REPO, { 'other.yaml': 'a: 2\n' }, 'unrelated change on main', 'main');
     expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('behind');
+    expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: head })).body.message).toBe('Required status check "ci" is expected.');
     await h.forge.commit(REPO, { 'app.yaml': 'image: web:hotfix\n' }, 'hotfix on main', 'main');
     const pr = (await h.call('GET', `${PULLS}/${number}`)).body;
     expect(pr).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });

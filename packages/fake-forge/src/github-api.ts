@@ -178,7 +178,10 @@ async function mergePullRoute(ctx: ApiContext, repository: RepositoryRecord, req
       const assessment = outcome.assessment;
       const why = assessment ? ruleViolation(assessment) : undefined;
       if (why !== undefined) return githubError(405, why, {}, docs);
-      return githubError(405, 'Head branch is out of date. Review and try the merge again.', {}, docs);
+      // Behind under `strict`: GitHub counts every required check as expected again ("6 of 6 required status checks are expected.").
+      const required = repository.rules.get(pull.target)?.requiredChecks ?? [];
+      const expected = ruleViolation({ approvals: [], approvalsRequired: 0, missingChecks: required, pendingChecks: [], failingChecks: [] });
+      return githubError(405, expected ?? 'Head branch is out of date. Review and try the merge again.', {}, docs);
     }
     case 'not-open':
     case 'conflict':
