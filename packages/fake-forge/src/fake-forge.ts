@@ -71,6 +71,7 @@ export class FakeForge implements ApiContext {
   readonly #server: Server;
   readonly #faults = new Faults();
   readonly #requests: LoggedForgeRequest[] = [];
+  readonly #internalErrors: Error[] = [];
   readonly #maxBody: number;
   #url = '';
 
@@ -82,7 +83,9 @@ export class FakeForge implements ApiContext {
     for (const seed of options.users ?? []) this.addUser(seed);
     this.#server = createServer((req, res) => {
       this.#serve(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.#send(res, this.#serverError(500, String(err)));
+        // A bug in the fake answers 500 like the forge would, and stays readable in `internalErrors`.
+        this.#internalErrors.push(err instanceof Error ? err : new Error(String(err)));
+        if (!res.headersSent) this.#send(res, this.#serverError(500));
         else res.destroy();
       });
     });
@@ -130,6 +133,11 @@ export class FakeForge implements ApiContext {
 
   get requests(): readonly LoggedForgeRequest[] {
     return this.#requests;
+  }
+
+  /** Errors the fake itself threw while serving (answered 500); a test can assert there were none. */
+  get internalErrors(): readonly Error[] {
+    return this.#internalErrors;
   }
 
   addUser(seed: UserSeed): ForgeUser {
@@ -364,8 +372,8 @@ export class FakeForge implements ApiContext {
     return { ...this.#serverError(rule.status), headers };
   }
 
-  #serverError(status: number, _cause?: string): ApiResponse {
-    // The cause stays in the fake: neither forge echoes internals.
+  #serverError(status: number): ApiResponse {
+    // Neither forge echoes internals in a 5xx.
     return this.kind === 'github' ? githubError(status, 'Server Error') : gitlabMessage(status, `${status} ${status === 500 ? 'Internal Server Error' : 'Server Error'}`);
   }
 

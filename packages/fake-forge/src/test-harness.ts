@@ -39,7 +39,9 @@ export function useFakeForge(kind: ForgeKind): Harness {
     };
   });
   afterEach(async () => {
+    const errors = harness.forge.internalErrors;
     await harness.forge.close();
+    expect(errors, 'the fake answered 500 for a bug of its own').toEqual([]);
   });
   return harness;
 }
