@@ -198,6 +198,8 @@ describe('auth, errors and faults', () => {
     const missing = await h.call('GET', `${PULLS}/99`);
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe('Not Found');
+    expect((await h.call('GET', '/repos/acme/%E0%A4%A')).status).toBe(404);
+    expect((await h.call('GET', `/repos/${REPO}`)).body).toMatchObject({ full_name: REPO, default_branch: 'main' });
   });
 
   it('injects a 429 with Retry-After and a 502, once each, and logs requests without tokens', async () => {
