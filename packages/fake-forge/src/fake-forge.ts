@@ -167,6 +167,7 @@ export class FakeForge implements ApiContext {
       pipelinesMustSucceed: false,
       approvalsRequired: 0,
       requireUpToDate: false,
+      resetApprovalsOnPush: true,
     };
     this.state.repositories.set(fullName, repository);
     return repository;
@@ -221,12 +222,19 @@ export class FakeForge implements ApiContext {
     await writeProtectionRules(this.kind, repository);
   }
 
-  /** GitLab project settings: pipelines must succeed, approvals required (an approval rule), fast-forward only. */
-  configureProject(fullName: string, settings: { pipelinesMustSucceed?: boolean; approvalsRequired?: number; requireUpToDate?: boolean }): void {
+  /**
+   * GitLab project settings: pipelines must succeed, approvals required (an approval rule), fast-forward
+   * only, and whether a push drops approvals (default true).
+   */
+  configureProject(
+    fullName: string,
+    settings: { pipelinesMustSucceed?: boolean; approvalsRequired?: number; requireUpToDate?: boolean; resetApprovalsOnPush?: boolean },
+  ): void {
     const repository = this.state.repository(fullName);
     if (settings.pipelinesMustSucceed !== undefined) repository.pipelinesMustSucceed = settings.pipelinesMustSucceed;
     if (settings.approvalsRequired !== undefined) repository.approvalsRequired = settings.approvalsRequired;
     if (settings.requireUpToDate !== undefined) repository.requireUpToDate = settings.requireUpToDate;
+    if (settings.resetApprovalsOnPush !== undefined) repository.resetApprovalsOnPush = settings.resetApprovalsOnPush;
   }
 
   /**

@@ -111,6 +111,8 @@ export interface RepositoryRecord {
   pipelinesMustSucceed: boolean;
   /** GitLab approval rule `approvals_required` (project-wide). */
   approvalsRequired: number;
+  /** GitLab `reset_approvals_on_push` (on by default): approvals of an older head do not count. */
+  resetApprovalsOnPush: boolean;
   /** GitLab `merge_method: ff`-like: the source must contain the target's head (`need_rebase`). */
   requireUpToDate: boolean;
 }
