@@ -52,6 +52,8 @@ export interface ProtectionSeed {
   readonly requiredChecks?: readonly string[];
   /** GitHub required approving reviews. */
   readonly requiredApprovals?: number;
+  /** GitHub `dismiss_stale_reviews`: a push drops earlier approvals. */
+  readonly dismissStaleReviews?: boolean;
   /** GitHub `strict`: the head must contain the base. */
   readonly strict?: boolean;
   /** GitLab push access level; default 0 ("No one"). */
@@ -210,6 +212,7 @@ export class FakeForge implements ApiContext {
       branch,
       requiredChecks: [...(seed.requiredChecks ?? [])],
       requiredApprovals: seed.requiredApprovals ?? 0,
+      dismissStaleReviews: seed.dismissStaleReviews ?? false,
       strict: seed.strict ?? false,
       pushAccessLevel: seed.pushAccessLevel ?? 0,
       mergeAccessLevel: 30,

@@ -64,6 +64,7 @@ describe('what a direct push to a protected branch prints', () => {
     branch: 'main',
     requiredChecks: [],
     requiredApprovals: 0,
+    dismissStaleReviews: false,
     strict: false,
     pushAccessLevel: 0,
     mergeAccessLevel: 30,

@@ -107,7 +107,7 @@ describe('merging through required checks and reviews', () => {
     const put = await h.call('PUT', `/repos/${REPO}/branches/main/protection`, {
       required_status_checks: null,
       enforce_admins: null,
-      required_pull_request_reviews: { required_approving_review_count: 1 },
+      required_pull_request_reviews: { required_approving_review_count: 1, dismiss_stale_reviews: true },
       restrictions: null,
     });
     expect(put.status).toBe(200);
@@ -126,7 +126,12 @@ describe('merging through required checks and reviews', () => {
     expect(review.body).toMatchObject({ state: 'APPROVED', user: { login: 'alice' }, commit_id: head });
     expect((await h.call('GET', `${PULLS}/${number}/reviews`)).body).toHaveLength(1);
     expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('clean');
-    expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: head })).status).toBe(200);
+
+    // dismiss_stale_reviews: a push drops the approval.
+    const newer = await h.forge.commit(REPO, { 'app.yaml': 'image: web:3\n' }, 'fixup', 'promoter/p1');
+    expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('blocked');
+    await h.forge.approve(REPO, number, 'bob');
+    expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: newer })).status).toBe(200);
   });
 
   it('answers 409 when the head moved past the sha the client checked', async () => {

@@ -319,6 +319,7 @@ async function putProtection(ctx: ApiContext, repository: RepositoryRecord, req:
     requiredChecks: contexts,
     strict: checks?.strict === true,
     requiredApprovals: reviews ? (numberField(reviews, 'required_approving_review_count') ?? 1) : 0,
+    dismissStaleReviews: reviews?.dismiss_stale_reviews === true,
     pushAccessLevel: 0,
     mergeAccessLevel: 30,
     id: repository.rules.get(branch)?.id ?? ctx.state.nextId(),

@@ -201,7 +201,7 @@ export function protectionJson(base: string, repository: RepositoryRecord, rule:
         ? null
         : {
             url: `${url}/required_pull_request_reviews`,
-            dismiss_stale_reviews: false,
+            dismiss_stale_reviews: rule.dismissStaleReviews,
             require_code_owner_reviews: false,
             require_last_push_approval: false,
             required_approving_review_count: rule.requiredApprovals,

@@ -266,6 +266,7 @@ async function protectBranch(ctx: ApiContext, project: RepositoryRecord, req: Ap
     branch: name,
     requiredChecks: [],
     requiredApprovals: 0,
+    dismissStaleReviews: false,
     strict: false,
     pushAccessLevel: numberField(req.body, 'push_access_level') ?? 40,
     mergeAccessLevel: numberField(req.body, 'merge_access_level') ?? 40,

@@ -82,7 +82,7 @@ export async function assess(kind: ForgeKind, repository: RepositoryRecord, pull
     pendingChecks,
     failingChecks,
     otherChecksNotPassing,
-    approvals: approvers(repository, pull.number, kind === 'gitlab' && repository.resetApprovalsOnPush ? headSha : undefined),
+    approvals: approvers(repository, pull.number, (kind === 'gitlab' ? repository.resetApprovalsOnPush : rule?.dismissStaleReviews === true) ? headSha : undefined),
     approvalsRequired,
   };
 }
