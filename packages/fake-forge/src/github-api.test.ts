@@ -149,6 +149,14 @@ describe('merging through required checks and reviews', () => {
     await h.forge.commit(REPO, { 'other.yaml': 'a: 2\n' }, 'unrelated change on main', 'main');
     expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('behind');
     expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: head })).body.message).toBe('Required status check "ci" is expected.');
+
+    // "Update branch" merges main into the head; the new head needs its check again.
+    const update = await h.call('PUT', `${PULLS}/${number}/update-branch`, { expected_head_sha: head });
+    expect(update).toMatchObject({ status: 202, body: { message: 'Updating pull request branch.' } });
+    const updated = (await h.call('GET', `${PULLS}/${number}`)).body;
+    expect(updated.head.sha).not.toBe(head);
+    expect(updated.mergeable_state).toBe('blocked');
+    expect((await h.call('PUT', `${PULLS}/${number}/update-branch`, { expected_head_sha: head })).status).toBe(422);
     await h.forge.commit(REPO, { 'app.yaml': 'image: web:hotfix\n' }, 'hotfix on main', 'main');
     const pr = (await h.call('GET', `${PULLS}/${number}`)).body;
     expect(pr).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });

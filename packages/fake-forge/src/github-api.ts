@@ -23,7 +23,7 @@ import {
 } from './github-json.js';
 import { matchPath, numberField, stringField, type ApiRequest, type ApiResponse } from './http.js';
 import { currentHead } from './mergeability.js';
-import { mergePull, type MergeMethod } from './merge.js';
+import { mergePull, updateBranch, type MergeMethod } from './merge.js';
 import { branchSha, commitExists } from './repository-git.js';
 import { statusOutcome, type BranchRule, type PullRecord, type RepositoryRecord } from './forge-state.js';
 
@@ -39,6 +39,7 @@ const ROUTES: readonly (readonly [string, string, Handler])[] = [
   ['PATCH', 'pulls/:number', updatePull],
   ['PUT', 'pulls/:number/merge', mergePullRoute],
   ['GET', 'pulls/:number/merge', isMerged],
+  ['PUT', 'pulls/:number/update-branch', updateBranchRoute],
   ['POST', 'pulls/:number/reviews', createReview],
   ['GET', 'pulls/:number/reviews', listReviews],
   ['GET', 'issues/:number', getIssue],
@@ -187,6 +188,23 @@ async function mergePullRoute(ctx: ApiContext, repository: RepositoryRecord, req
     case 'conflict':
     case 'no-target':
       return githubError(405, 'Pull Request is not mergeable', {}, docs);
+  }
+}
+
+async function updateBranchRoute(ctx: ApiContext, repository: RepositoryRecord, req: ApiRequest, params: Record<string, string>): Promise<ApiResponse> {
+  const pull = findPull(repository, params);
+  if (!pull) return NOT_FOUND();
+  const docs = `${PULLS_DOCS}#update-a-pull-request-branch`;
+  const outcome = await updateBranch(ctx.kind, repository, pull, req.user, stringField(req.body, 'expected_head_sha'));
+  if (outcome.updated) return { status: 202, body: { message: 'Updating pull request branch.', url: `${ctx.baseUrl}/${repository.fullName}/pull/${pull.number}` } };
+  switch (outcome.why) {
+    case 'head-changed':
+      return githubError(422, "expected head sha didn't match current head ref.", {}, docs);
+    case 'conflict':
+      return githubError(422, 'merge conflict between base and head', {}, docs);
+    case 'not-open':
+    case 'no-target':
+      return githubError(422, 'Pull request is not open', {}, docs);
   }
 }
 

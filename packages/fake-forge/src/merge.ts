@@ -71,3 +71,28 @@ function defaultMessage(kind: ForgeKind, repository: RepositoryRecord, pull: Pul
   if (method === 'squash') return pull.title;
   return `Merge branch '${pull.source}' into '${pull.target}'\n\n${pull.title}\n\nSee merge request ${repository.fullName}!${pull.number}`;
 }
+
+export type UpdateBranchOutcome = { readonly updated: true; readonly sha: string } | { readonly updated: false; readonly why: 'not-open' | 'head-changed' | 'conflict' | 'no-target' };
+
+/**
+ * GitHub's "Update branch": merges the base into the head branch with a merge commit by `by`, so a request
+ * that is `behind` under `strict` can become mergeable (its checks then run again on the new head).
+ */
+export async function updateBranch(
+  kind: ForgeKind,
+  repository: RepositoryRecord,
+  pull: PullRecord,
+  by: ForgeUser,
+  expectedHeadSha?: string,
+): Promise<UpdateBranchOutcome> {
+  if (pull.state !== 'open') return { updated: false, why: 'not-open' };
+  const assessment = await assess(kind, repository, pull);
+  if (expectedHeadSha !== undefined && expectedHeadSha !== assessment.headSha) return { updated: false, why: 'head-changed' };
+  if (assessment.baseSha === undefined) return { updated: false, why: 'no-target' };
+  const merged = await mergeTree(repository.gitDir, assessment.headSha, assessment.baseSha);
+  if (merged === 'conflict') return { updated: false, why: 'conflict' };
+  const message = `Merge branch '${pull.target}' into ${pull.source}`;
+  const sha = await commitTree(repository.gitDir, merged.tree, [assessment.headSha, assessment.baseSha], message, { name: by.name, email: by.email });
+  if (!(await moveBranch(repository.gitDir, pull.source, sha, assessment.headSha))) return { updated: false, why: 'head-changed' };
+  return { updated: true, sha };
+}
