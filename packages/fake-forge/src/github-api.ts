@@ -23,7 +23,7 @@ import {
 } from './github-json.js';
 import { matchPath, numberField, stringField, type ApiRequest, type ApiResponse } from './http.js';
 import { currentHead } from './mergeability.js';
-import { mergePull, updateBranch, type MergeMethod } from './merge.js';
+import { commitMessage, defaultMessage, mergePull, updateBranch } from './merge.js';
 import { branchSha, commitExists } from './repository-git.js';
 import { statusOutcome, type BranchRule, type PullRecord, type RepositoryRecord } from './forge-state.js';
 
@@ -160,14 +160,13 @@ async function mergePullRoute(ctx: ApiContext, repository: RepositoryRecord, req
   if (method !== 'merge' && method !== 'squash') return validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'merge_method' }], docs);
   const title = stringField(req.body, 'commit_title');
   const message = stringField(req.body, 'commit_message');
-  const defaultTitle = method === 'merge' ? `Merge pull request #${pull.number} from ${repository.fullName.split('/')[0] ?? ''}/${pull.source}` : `${pull.title} (#${pull.number})`;
-  const defaultBody = method === 'merge' ? pull.title : '';
-  const commitMessage = title === undefined && message === undefined ? undefined : [title ?? defaultTitle, message ?? defaultBody].filter((part) => part !== '').join('\n\n');
+  // commit_title and commit_message each replace their part of GitHub's default message.
+  const fallback = defaultMessage(ctx.kind, repository, pull, method);
   const outcome = await mergePull(ctx.kind, ctx.state, repository, pull, {
     by: req.user,
     expectedHeadSha: stringField(req.body, 'sha'),
-    method: method as MergeMethod,
-    message: commitMessage,
+    method,
+    message: title === undefined && message === undefined ? undefined : commitMessage(title ?? fallback.title, message ?? fallback.body),
   });
   if (outcome.merged) return { status: 200, body: { sha: outcome.sha, merged: true, message: 'Pull Request successfully merged' } };
   switch (outcome.why) {
