@@ -9,11 +9,10 @@ import { startGitServer, type FileEdit, type GitServer } from '@promoter/local-s
 import type { ApiContext } from './api-context.js';
 import { closePull, recordComment, recordReview, recordStatus } from './forge-operations.js';
 import { ForgeState, type BranchRule, type CheckRunRecord, type ForgeKind, type ForgeUser, type PullRecord, type RepositoryRecord } from './forge-state.js';
-import { githubError } from './github-json.js';
+import { authenticate, bodyRefused, injectedResponse, notFound, pathSegments, send, serverError, unauthorized, withoutTokens } from './forge-responses.js';
 import { handleGitHub } from './github-api.js';
-import { gitlabMessage } from './gitlab-json.js';
 import { handleGitLab } from './gitlab-api.js';
-import { Faults, MAX_BODY_BYTES, readBody, type ApiResponse, type FaultRule } from './http.js';
+import { Faults, MAX_BODY_BYTES, readBody, type FaultRule } from './http.js';
 import { assess, type Assessment } from './mergeability.js';
 import { mergePull, type MergeMethod, type MergeOutcome } from './merge.js';
 import { installProtectionHook, writeProtectionRules } from './protection-hook.js';
@@ -53,6 +52,8 @@ export interface ProtectionSeed {
   readonly requiredChecks?: readonly string[];
   /** GitHub required approving reviews. */
   readonly requiredApprovals?: number;
+  /** GitHub `dismiss_stale_reviews`: a push drops earlier approvals. */
+  readonly dismissStaleReviews?: boolean;
   /** GitHub `strict`: the head must contain the base. */
   readonly strict?: boolean;
   /** GitLab push access level; default 0 ("No one"). */
@@ -71,6 +72,7 @@ export class FakeForge implements ApiContext {
   readonly #server: Server;
   readonly #faults = new Faults();
   readonly #requests: LoggedForgeRequest[] = [];
+  readonly #internalErrors: Error[] = [];
   readonly #maxBody: number;
   #url = '';
 
@@ -82,7 +84,9 @@ export class FakeForge implements ApiContext {
     for (const seed of options.users ?? []) this.addUser(seed);
     this.#server = createServer((req, res) => {
       this.#serve(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.#send(res, this.#serverError(500, String(err)));
+        // A bug in the fake answers 500 like the forge would, and stays readable in `internalErrors`.
+        this.#internalErrors.push(err instanceof Error ? err : new Error(String(err)));
+        if (!res.headersSent) send(res, serverError(this.kind, 500));
         else res.destroy();
       });
     });
@@ -94,6 +98,9 @@ export class FakeForge implements ApiContext {
     const git = await startGitServer({ authenticate: (_user, password) => forge?.state.userByToken(password) !== undefined });
     forge = new FakeForge(options, git);
     const server = forge.#server;
+    // A client that stops sending mid-body must not hold a test forever.
+    server.requestTimeout = 10_000;
+    server.headersTimeout = 10_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -134,6 +141,11 @@ export class FakeForge implements ApiContext {
     return this.#requests;
   }
 
+  /** Errors the fake itself threw while serving (answered 500); a test can assert there were none. */
+  get internalErrors(): readonly Error[] {
+    return this.#internalErrors;
+  }
+
   addUser(seed: UserSeed): ForgeUser {
     const user: ForgeUser = { id: this.state.nextId(), login: seed.login, name: seed.name ?? seed.login, email: `${seed.login}@users.example`, token: seed.token ?? `${seed.login}-token` };
     this.state.users.set(user.login, user);
@@ -162,6 +174,7 @@ export class FakeForge implements ApiContext {
       pipelinesMustSucceed: false,
       approvalsRequired: 0,
       requireUpToDate: false,
+      resetApprovalsOnPush: true,
     };
     this.state.repositories.set(fullName, repository);
     return repository;
@@ -204,6 +217,7 @@ export class FakeForge implements ApiContext {
       branch,
       requiredChecks: [...(seed.requiredChecks ?? [])],
       requiredApprovals: seed.requiredApprovals ?? 0,
+      dismissStaleReviews: seed.dismissStaleReviews ?? false,
       strict: seed.strict ?? false,
       pushAccessLevel: seed.pushAccessLevel ?? 0,
       mergeAccessLevel: 30,
@@ -216,12 +230,19 @@ export class FakeForge implements ApiContext {
     await writeProtectionRules(this.kind, repository);
   }
 
-  /** GitLab project settings: pipelines must succeed, approvals required (an approval rule), fast-forward only. */
-  configureProject(fullName: string, settings: { pipelinesMustSucceed?: boolean; approvalsRequired?: number; requireUpToDate?: boolean }): void {
+  /**
+   * GitLab project settings: pipelines must succeed, approvals required (an approval rule), fast-forward
+   * only, and whether a push drops approvals (default true).
+   */
+  configureProject(
+    fullName: string,
+    settings: { pipelinesMustSucceed?: boolean; approvalsRequired?: number; requireUpToDate?: boolean; resetApprovalsOnPush?: boolean },
+  ): void {
     const repository = this.state.repository(fullName);
     if (settings.pipelinesMustSucceed !== undefined) repository.pipelinesMustSucceed = settings.pipelinesMustSucceed;
     if (settings.approvalsRequired !== undefined) repository.approvalsRequired = settings.approvalsRequired;
     if (settings.requireUpToDate !== undefined) repository.requireUpToDate = settings.requireUpToDate;
+    if (settings.resetApprovalsOnPush !== undefined) repository.resetApprovalsOnPush = settings.resetApprovalsOnPush;
   }
 
   /**
@@ -303,7 +324,7 @@ export class FakeForge implements ApiContext {
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
-    const user = this.#authenticate(req);
+    const user = authenticate(this.kind, this.state, req);
     const log = (status: number, injected = false) =>
       this.#requests.push({ method, path: url.pathname, query: withoutTokens(url.searchParams), status, user: user?.login, injected });
 
@@ -311,92 +332,37 @@ export class FakeForge implements ApiContext {
     if (fault) {
       req.resume();
       log(fault.status, true);
-      this.#send(res, this.#injected(fault, user));
+      send(res, injectedResponse(this.kind, fault, user));
       return;
     }
     if (!user) {
       req.resume();
-      const response = this.kind === 'github' ? githubError(401, req.headers.authorization ? 'Bad credentials' : 'Requires authentication') : gitlabMessage(401, '401 Unauthorized');
+      const response = unauthorized(this.kind, req.headers.authorization !== undefined || req.headers['private-token'] !== undefined);
       log(response.status);
-      this.#send(res, response);
+      send(res, response);
       return;
     }
     const body = await readBody(req, this.#maxBody);
     if (!body.ok) {
       // Stop reading an oversized body: answer, then drop the connection.
-      const response = body.status === 413 ? this.#tooLarge() : this.#badJson();
+      const response = bodyRefused(this.kind, body.status);
       log(response.status);
       res.setHeader('Connection', 'close');
-      this.#send(res, response);
+      send(res, response);
       return;
     }
-    const segments = url.pathname
-      .split('/')
-      .filter((s) => s !== '')
-      .map((s) => decodeURIComponent(s));
+    const segments = pathSegments(url.pathname);
+    if (segments === undefined) {
+      const response = notFound(this.kind);
+      log(response.status);
+      send(res, response);
+      return;
+    }
     const request = { method, segments, query: url.searchParams, body: body.body, user };
     const response = this.kind === 'github' ? await handleGitHub(this, request) : await handleGitLab(this, request);
     log(response.status);
-    this.#send(res, response);
+    send(res, response);
   }
-
-  /** GitHub: `Authorization: Bearer|token <t>`; GitLab: `PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>`. */
-  #authenticate(req: IncomingMessage): ForgeUser | undefined {
-    const header = req.headers.authorization ?? '';
-    const scheme = this.kind === 'github' ? /^(?:Bearer|token)\s+(\S+)$/i : /^Bearer\s+(\S+)$/i;
-    const fromHeader = scheme.exec(header)?.[1];
-    const privateToken = this.kind === 'gitlab' ? req.headers['private-token'] : undefined;
-    const token = fromHeader ?? (typeof privateToken === 'string' ? privateToken : undefined);
-    return token === undefined ? undefined : this.state.userByToken(token);
-  }
-
-  #injected(rule: FaultRule, user: ForgeUser | undefined): ApiResponse {
-    const headers: Record<string, string> = rule.retryAfter === undefined ? {} : { 'Retry-After': String(rule.retryAfter) };
-    if (rule.status === 429) {
-      const reset = String(Math.floor(Date.now() / 1000) + (rule.retryAfter ?? 60));
-      if (this.kind === 'github') {
-        return {
-          ...githubError(429, `API rate limit exceeded for user ID ${user?.id ?? 0}.`, {}, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'),
-          headers: { ...headers, 'X-RateLimit-Limit': '5000', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': reset },
-        };
-      }
-      // GitLab's rate limiter answers in plain text.
-      return { status: 429, body: 'Retry later\n', headers: { ...headers, 'RateLimit-Limit': '600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': reset } };
-    }
-    return { ...this.#serverError(rule.status), headers };
-  }
-
-  #serverError(status: number, _cause?: string): ApiResponse {
-    // The cause stays in the fake: neither forge echoes internals.
-    return this.kind === 'github' ? githubError(status, 'Server Error') : gitlabMessage(status, `${status} ${status === 500 ? 'Internal Server Error' : 'Server Error'}`);
-  }
-
-  #tooLarge(): ApiResponse {
-    return this.kind === 'github' ? githubError(413, 'Payload Too Large') : gitlabMessage(413, '413 Request Entity Too Large');
-  }
-
-  #badJson(): ApiResponse {
-    return this.kind === 'github' ? githubError(400, 'Problems parsing JSON') : { status: 400, body: { error: 'The provided content-type is not supported or the body is not valid JSON' } };
-  }
-
-  #send(res: ServerResponse, response: ApiResponse): void {
-    if (response.body === undefined) {
-      res.writeHead(response.status, { ...response.headers });
-      res.end();
-      return;
-    }
-    const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-    const type = typeof response.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
-    res.writeHead(response.status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...response.headers });
-    res.end(text);
-  }
-}
-
-/** The query string for the log, without credentials a client may put there (GitLab's `private_token`). */
-function withoutTokens(query: URLSearchParams): string {
-  const kept = new URLSearchParams(query);
-  for (const name of ['private_token', 'access_token', 'job_token']) kept.delete(name);
-  return kept.toString();
 }
 
 /** Starts a fake forge on 127.0.0.1 (API and git on ephemeral ports). Call `close()` when done. */

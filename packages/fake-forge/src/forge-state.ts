@@ -64,6 +64,8 @@ export interface BranchRule {
   readonly branch: string;
   readonly requiredChecks: readonly string[];
   readonly requiredApprovals: number;
+  /** GitHub `dismiss_stale_reviews`: only approvals of the current head count. */
+  readonly dismissStaleReviews: boolean;
   /** GitHub `strict` (branch must be up to date); for GitLab the project's fast-forward-only setting plays this role. */
   readonly strict: boolean;
   /** GitLab access levels (0 no one, 30 developers, 40 maintainers); the fake's users are developers. */
@@ -111,6 +113,8 @@ export interface RepositoryRecord {
   pipelinesMustSucceed: boolean;
   /** GitLab approval rule `approvals_required` (project-wide). */
   approvalsRequired: number;
+  /** GitLab `reset_approvals_on_push` (on by default): approvals of an older head do not count. */
+  resetApprovalsOnPush: boolean;
   /** GitLab `merge_method: ff`-like: the source must contain the target's head (`need_rebase`). */
   requireUpToDate: boolean;
 }

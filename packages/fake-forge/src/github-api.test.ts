@@ -107,7 +107,7 @@ describe('merging through required checks and reviews', () => {
     const put = await h.call('PUT', `/repos/${REPO}/branches/main/protection`, {
       required_status_checks: null,
       enforce_admins: null,
-      required_pull_request_reviews: { required_approving_review_count: 1 },
+      required_pull_request_reviews: { required_approving_review_count: 1, dismiss_stale_reviews: true },
       restrictions: null,
     });
     expect(put.status).toBe(200);
@@ -126,7 +126,12 @@ describe('merging through required checks and reviews', () => {
     expect(review.body).toMatchObject({ state: 'APPROVED', user: { login: 'alice' }, commit_id: head });
     expect((await h.call('GET', `${PULLS}/${number}/reviews`)).body).toHaveLength(1);
     expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('clean');
-    expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: head })).status).toBe(200);
+
+    // dismiss_stale_reviews: a push drops the approval.
+    const newer = await h.forge.commit(REPO, { 'app.yaml': 'image: web:3\n' }, 'fixup', 'promoter/p1');
+    expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('blocked');
+    await h.forge.approve(REPO, number, 'bob');
+    expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: newer })).status).toBe(200);
   });
 
   it('answers 409 when the head moved past the sha the client checked', async () => {
@@ -138,10 +143,20 @@ describe('merging through required checks and reviews', () => {
   });
 
   it('reports a conflict as dirty / not mergeable, and behind when strict and main moved', async () => {
-    await h.forge.protectBranch(REPO, 'main', { strict: true, requiredChecks: [] });
-    const { number } = await openPromotion(h);
+    await h.forge.protectBranch(REPO, 'main', { strict: true, requiredChecks: ['ci'] });
+    const { number, head } = await openPromotion(h);
+    h.forge.setStatus(REPO, head, 'ci', 'success');
     await h.forge.commit(REPO, { 'other.yaml': 'a: 2\n' }, 'unrelated change on main', 'main');
     expect((await h.call('GET', `${PULLS}/${number}`)).body.mergeable_state).toBe('behind');
+    expect((await h.call('PUT', `${PULLS}/${number}/merge`, { sha: head })).body.message).toBe('Required status check "ci" is expected.');
+
+    // "Update branch" merges main into the head; the new head needs its check again.
+    const update = await h.call('PUT', `${PULLS}/${number}/update-branch`, { expected_head_sha: head });
+    expect(update).toMatchObject({ status: 202, body: { message: 'Updating pull request branch.' } });
+    const updated = (await h.call('GET', `${PULLS}/${number}`)).body;
+    expect(updated.head.sha).not.toBe(head);
+    expect(updated.mergeable_state).toBe('blocked');
+    expect((await h.call('PUT', `${PULLS}/${number}/update-branch`, { expected_head_sha: head })).status).toBe(422);
     await h.forge.commit(REPO, { 'app.yaml': 'image: web:hotfix\n' }, 'hotfix on main', 'main');
     const pr = (await h.call('GET', `${PULLS}/${number}`)).body;
     expect(pr).toMatchObject({ mergeable: false, mergeable_state: 'dirty' });
@@ -163,8 +178,11 @@ describe('humans and closing', () => {
     await h.forge.protectBranch(REPO, 'main', { requiredApprovals: 1 });
     const { number } = await openPromotion(h);
     expect(await h.forge.mergeAs(REPO, number, 'bob')).toMatchObject({ merged: false, why: 'rules' });
-    const merged = await h.forge.mergeAs(REPO, number, 'bob', { bypassRules: true });
-    expect(merged.merged).toBe(true);
+    const mainBefore = await h.forge.branchSha(REPO, 'main');
+    const merged = await h.forge.mergeAs(REPO, number, 'bob', { bypassRules: true, method: 'squash' });
+    if (!merged.merged) throw new Error(`not merged: ${merged.why}`);
+    // A squash: one parent, the previous main, authored by the person who merged.
+    expect((await h.forge.gitIn(REPO, ['log', '-1', '--format=%P|%an|%s', merged.sha])).trim()).toBe(`${mainBefore}|Bob|Promote web:2 (#1)`);
     expect((await h.call('GET', `${PULLS}/${number}`)).body.merged_by.login).toBe('bob');
     expect((await h.call('GET', `/repos/${REPO}/issues/${number}`)).body).toMatchObject({ state: 'closed', closed_by: { login: 'bob' } });
   });
@@ -193,6 +211,8 @@ describe('auth, errors and faults', () => {
     const missing = await h.call('GET', `${PULLS}/99`);
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe('Not Found');
+    expect((await h.call('GET', '/repos/acme/%E0%A4%A')).status).toBe(404);
+    expect((await h.call('GET', `/repos/${REPO}`)).body).toMatchObject({ full_name: REPO, default_branch: 'main' });
   });
 
   it('injects a 429 with Retry-After and a 502, once each, and logs requests without tokens', async () => {

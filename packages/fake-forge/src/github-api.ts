@@ -14,6 +14,7 @@ import {
   protectionJson,
   pullJson,
   pullListJson,
+  repoJson,
   reviewJson,
   ruleViolation,
   statusJson,
@@ -22,7 +23,7 @@ import {
 } from './github-json.js';
 import { matchPath, numberField, stringField, type ApiRequest, type ApiResponse } from './http.js';
 import { currentHead } from './mergeability.js';
-import { mergePull, type MergeMethod } from './merge.js';
+import { commitMessage, defaultMessage, mergePull, updateBranch } from './merge.js';
 import { branchSha, commitExists } from './repository-git.js';
 import { statusOutcome, type BranchRule, type PullRecord, type RepositoryRecord } from './forge-state.js';
 
@@ -38,6 +39,7 @@ const ROUTES: readonly (readonly [string, string, Handler])[] = [
   ['PATCH', 'pulls/:number', updatePull],
   ['PUT', 'pulls/:number/merge', mergePullRoute],
   ['GET', 'pulls/:number/merge', isMerged],
+  ['PUT', 'pulls/:number/update-branch', updateBranchRoute],
   ['POST', 'pulls/:number/reviews', createReview],
   ['GET', 'pulls/:number/reviews', listReviews],
   ['GET', 'issues/:number', getIssue],
@@ -56,6 +58,7 @@ export async function handleGitHub(ctx: ApiContext, req: ApiRequest): Promise<Ap
   if (first !== 'repos' || owner === undefined || name === undefined) return NOT_FOUND();
   const repository = ctx.state.repositories.get(`${owner}/${name}`);
   if (!repository) return NOT_FOUND();
+  if (rest.length === 0 && req.method === 'GET') return { status: 200, body: repoJson(ctx.baseUrl, ctx.state, repository) };
   for (const [method, pattern, handler] of ROUTES) {
     if (method !== req.method) continue;
     const params = matchPath(pattern, rest);
@@ -157,14 +160,13 @@ async function mergePullRoute(ctx: ApiContext, repository: RepositoryRecord, req
   if (method !== 'merge' && method !== 'squash') return validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'merge_method' }], docs);
   const title = stringField(req.body, 'commit_title');
   const message = stringField(req.body, 'commit_message');
-  const defaultTitle = method === 'merge' ? `Merge pull request #${pull.number} from ${repository.fullName.split('/')[0] ?? ''}/${pull.source}` : `${pull.title} (#${pull.number})`;
-  const defaultBody = method === 'merge' ? pull.title : '';
-  const commitMessage = title === undefined && message === undefined ? undefined : [title ?? defaultTitle, message ?? defaultBody].filter((part) => part !== '').join('\n\n');
+  // commit_title and commit_message each replace their part of GitHub's default message.
+  const fallback = defaultMessage(ctx.kind, repository, pull, method);
   const outcome = await mergePull(ctx.kind, ctx.state, repository, pull, {
     by: req.user,
     expectedHeadSha: stringField(req.body, 'sha'),
-    method: method as MergeMethod,
-    message: commitMessage,
+    method,
+    message: title === undefined && message === undefined ? undefined : commitMessage(title ?? fallback.title, message ?? fallback.body),
   });
   if (outcome.merged) return { status: 200, body: { sha: outcome.sha, merged: true, message: 'Pull Request successfully merged' } };
   switch (outcome.why) {
@@ -176,12 +178,32 @@ async function mergePullRoute(ctx: ApiContext, repository: RepositoryRecord, req
       const assessment = outcome.assessment;
       const why = assessment ? ruleViolation(assessment) : undefined;
       if (why !== undefined) return githubError(405, why, {}, docs);
-      return githubError(405, 'Head branch is out of date. Review and try the merge again.', {}, docs);
+      // Behind under `strict`: GitHub counts every required check as expected again ("6 of 6 required status checks are expected.").
+      const required = repository.rules.get(pull.target)?.requiredChecks ?? [];
+      const expected = ruleViolation({ approvals: [], approvalsRequired: 0, missingChecks: required, pendingChecks: [], failingChecks: [] });
+      return githubError(405, expected ?? 'Head branch is out of date. Review and try the merge again.', {}, docs);
     }
     case 'not-open':
     case 'conflict':
     case 'no-target':
       return githubError(405, 'Pull Request is not mergeable', {}, docs);
+  }
+}
+
+async function updateBranchRoute(ctx: ApiContext, repository: RepositoryRecord, req: ApiRequest, params: Record<string, string>): Promise<ApiResponse> {
+  const pull = findPull(repository, params);
+  if (!pull) return NOT_FOUND();
+  const docs = `${PULLS_DOCS}#update-a-pull-request-branch`;
+  const outcome = await updateBranch(ctx.kind, repository, pull, req.user, stringField(req.body, 'expected_head_sha'));
+  if (outcome.updated) return { status: 202, body: { message: 'Updating pull request branch.', url: `${ctx.baseUrl}/${repository.fullName}/pull/${pull.number}` } };
+  switch (outcome.why) {
+    case 'head-changed':
+      return githubError(422, "expected head sha didn't match current head ref.", {}, docs);
+    case 'conflict':
+      return githubError(422, 'merge conflict between base and head', {}, docs);
+    case 'not-open':
+    case 'no-target':
+      return githubError(422, 'Pull request is not open', {}, docs);
   }
 }
 
@@ -314,6 +336,7 @@ async function putProtection(ctx: ApiContext, repository: RepositoryRecord, req:
     requiredChecks: contexts,
     strict: checks?.strict === true,
     requiredApprovals: reviews ? (numberField(reviews, 'required_approving_review_count') ?? 1) : 0,
+    dismissStaleReviews: reviews?.dismiss_stale_reviews === true,
     pushAccessLevel: 0,
     mergeAccessLevel: 30,
     id: repository.rules.get(branch)?.id ?? ctx.state.nextId(),

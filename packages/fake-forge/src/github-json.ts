@@ -25,7 +25,7 @@ export function userJson(base: string, user: ForgeUser | undefined): Record<stri
   return { login: user.login, id: user.id, type: 'User', site_admin: false, url: `${base}/users/${user.login}`, html_url: `${base}/${user.login}` };
 }
 
-function repoJson(base: string, state: ForgeState, repository: RepositoryRecord): Record<string, unknown> {
+export function repoJson(base: string, state: ForgeState, repository: RepositoryRecord): Record<string, unknown> {
   const [owner = ''] = repository.fullName.split('/');
   return {
     id: repository.id,
@@ -201,7 +201,7 @@ export function protectionJson(base: string, repository: RepositoryRecord, rule:
         ? null
         : {
             url: `${url}/required_pull_request_reviews`,
-            dismiss_stale_reviews: false,
+            dismiss_stale_reviews: rule.dismissStaleReviews,
             require_code_owner_reviews: false,
             require_last_push_approval: false,
             required_approving_review_count: rule.requiredApprovals,

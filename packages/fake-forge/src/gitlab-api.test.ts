@@ -81,6 +81,10 @@ describe('merge requests', () => {
     expect(approved.body).toMatchObject({ approved: true, approvals_left: 0, approved_by: [{ user: { username: 'alice' } }] });
     expect((await h.call('GET', `${MRS}/${iid}/approvals`)).body).toMatchObject({ approvals_required: 1, approvals_left: 0 });
     expect((await h.call('GET', `${MRS}/${iid}`)).body.detailed_merge_status).toBe('mergeable');
+
+    // A push to the source branch drops the approval (reset_approvals_on_push, on by default).
+    await h.forge.commit(REPO, { 'app.yaml': 'image: web:3\n' }, 'fixup', 'promoter/p1');
+    expect((await h.call('GET', `${MRS}/${iid}`)).body.detailed_merge_status).toBe('not_approved');
   });
 
   it('answers 409 with the current head when the sha does not match, 406 on a conflict', async () => {

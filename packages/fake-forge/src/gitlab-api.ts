@@ -91,6 +91,8 @@ async function updateProject(ctx: ApiContext, project: RepositoryRecord, req: Ap
   if (pipelines !== undefined) project.pipelinesMustSucceed = pipelines;
   const method = stringField(req.body, 'merge_method');
   if (method !== undefined) project.requireUpToDate = method === 'ff' || method === 'rebase_merge';
+  const reset = booleanField(req.body, 'reset_approvals_on_push');
+  if (reset !== undefined) project.resetApprovalsOnPush = reset;
   return { status: 200, body: projectJson(ctx.baseUrl, project, ctx.gitUrl(project.fullName)) };
 }
 
@@ -264,6 +266,7 @@ async function protectBranch(ctx: ApiContext, project: RepositoryRecord, req: Ap
     branch: name,
     requiredChecks: [],
     requiredApprovals: 0,
+    dismissStaleReviews: false,
     strict: false,
     pushAccessLevel: numberField(req.body, 'push_access_level') ?? 40,
     mergeAccessLevel: numberField(req.body, 'merge_access_level') ?? 40,

@@ -174,5 +174,6 @@ export function projectJson(base: string, repository: RepositoryRecord, gitUrl: 
     only_allow_merge_if_pipeline_succeeds: repository.pipelinesMustSucceed,
     merge_method: repository.requireUpToDate ? 'ff' : 'merge',
     approvals_before_merge: repository.approvalsRequired,
+    reset_approvals_on_push: repository.resetApprovalsOnPush,
   };
 }

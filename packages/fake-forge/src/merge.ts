@@ -43,7 +43,8 @@ export async function mergePull(
   const merged = await mergeTree(repository.gitDir, assessment.baseSha, assessment.headSha);
   if (merged === 'conflict') return { merged: false, why: 'conflict', assessment };
   const method = options.method ?? 'merge';
-  const message = options.message ?? defaultMessage(kind, repository, pull, method);
+  const fallback = defaultMessage(kind, repository, pull, method);
+  const message = options.message ?? commitMessage(fallback.title, fallback.body);
   const parents = method === 'squash' ? [assessment.baseSha] : [assessment.baseSha, assessment.headSha];
   const sha = await commitTree(repository.gitDir, merged.tree, parents, message, { name: options.by.name, email: options.by.email });
   // The target moving between the check and here is the race a real forge also loses; report it, never overwrite.
@@ -61,13 +62,43 @@ export async function mergePull(
   return { merged: true, sha };
 }
 
-/** GitHub's "Merge pull request #1 from owner/branch" and GitLab's "Merge branch 'a' into 'b'" messages. */
-function defaultMessage(kind: ForgeKind, repository: RepositoryRecord, pull: PullRecord, method: MergeMethod): string {
+/** The forge's default merge commit message: a title line and a body (GitHub "Merge pull request #1 from owner/branch", GitLab "Merge branch 'a' into 'b'"). */
+export function defaultMessage(kind: ForgeKind, repository: RepositoryRecord, pull: PullRecord, method: MergeMethod): { title: string; body: string } {
   if (kind === 'github') {
-    if (method === 'squash') return `${pull.title} (#${pull.number})`;
+    if (method === 'squash') return { title: `${pull.title} (#${pull.number})`, body: '' };
     const owner = repository.fullName.split('/')[0] ?? '';
-    return `Merge pull request #${pull.number} from ${owner}/${pull.source}\n\n${pull.title}`;
+    return { title: `Merge pull request #${pull.number} from ${owner}/${pull.source}`, body: pull.title };
   }
-  if (method === 'squash') return pull.title;
-  return `Merge branch '${pull.source}' into '${pull.target}'\n\n${pull.title}\n\nSee merge request ${repository.fullName}!${pull.number}`;
+  if (method === 'squash') return { title: pull.title, body: '' };
+  return { title: `Merge branch '${pull.source}' into '${pull.target}'`, body: `${pull.title}\n\nSee merge request ${repository.fullName}!${pull.number}` };
+}
+
+/** A title and an optional body as one commit message. */
+export function commitMessage(title: string, body: string): string {
+  return body === '' ? title : `${title}\n\n${body}`;
+}
+
+export type UpdateBranchOutcome = { readonly updated: true; readonly sha: string } | { readonly updated: false; readonly why: 'not-open' | 'head-changed' | 'conflict' | 'no-target' };
+
+/**
+ * GitHub's "Update branch": merges the base into the head branch with a merge commit by `by`, so a request
+ * that is `behind` under `strict` can become mergeable (its checks then run again on the new head).
+ */
+export async function updateBranch(
+  kind: ForgeKind,
+  repository: RepositoryRecord,
+  pull: PullRecord,
+  by: ForgeUser,
+  expectedHeadSha?: string,
+): Promise<UpdateBranchOutcome> {
+  if (pull.state !== 'open') return { updated: false, why: 'not-open' };
+  const assessment = await assess(kind, repository, pull);
+  if (expectedHeadSha !== undefined && expectedHeadSha !== assessment.headSha) return { updated: false, why: 'head-changed' };
+  if (assessment.baseSha === undefined) return { updated: false, why: 'no-target' };
+  const merged = await mergeTree(repository.gitDir, assessment.headSha, assessment.baseSha);
+  if (merged === 'conflict') return { updated: false, why: 'conflict' };
+  const message = `Merge branch '${pull.target}' into ${pull.source}`;
+  const sha = await commitTree(repository.gitDir, merged.tree, [assessment.headSha, assessment.baseSha], message, { name: by.name, email: by.email });
+  if (!(await moveBranch(repository.gitDir, pull.source, sha, assessment.headSha))) return { updated: false, why: 'head-changed' };
+  return { updated: true, sha };
 }

@@ -33,10 +33,18 @@ export function latestChecks(repository: RepositoryRecord, sha: string): Map<str
   return latest;
 }
 
-/** The logins whose latest review of this request approves it (a later "changes requested" withdraws it). */
-export function approvers(repository: RepositoryRecord, number: number): string[] {
+/**
+ * The logins whose latest review of this request approves it (a later "changes requested" withdraws it).
+ * With `onlyOf` set, only reviews of that head commit count: GitLab's "remove all approvals when commits
+ * are added to the source branch".
+ */
+export function approvers(repository: RepositoryRecord, number: number, onlyOf?: string): string[] {
   const latest = new Map<string, string>();
-  for (const review of repository.reviews) if (review.pull === number && review.state !== 'COMMENTED') latest.set(review.user, review.state);
+  for (const review of repository.reviews) {
+    if (review.pull !== number || review.state === 'COMMENTED') continue;
+    if (onlyOf !== undefined && review.commitId !== onlyOf) continue;
+    latest.set(review.user, review.state);
+  }
   return [...latest].filter(([, state]) => state === 'APPROVED').map(([user]) => user);
 }
 
@@ -74,7 +82,7 @@ export async function assess(kind: ForgeKind, repository: RepositoryRecord, pull
     pendingChecks,
     failingChecks,
     otherChecksNotPassing,
-    approvals: approvers(repository, pull.number),
+    approvals: approvers(repository, pull.number, (kind === 'gitlab' ? repository.resetApprovalsOnPush : rule?.dismissStaleReviews === true) ? headSha : undefined),
     approvalsRequired,
   };
 }

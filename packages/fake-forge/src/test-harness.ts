@@ -10,8 +10,7 @@ export const REPO = 'acme/deploy';
 
 export interface Reply {
   readonly status: number;
-  // Tests read fields of arbitrary forge JSON; the shapes under test are asserted field by field.
-  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly body: any; // any: arbitrary forge JSON, whose shape is what each test asserts field by field
   readonly headers: Headers;
 }
 
@@ -40,7 +39,9 @@ export function useFakeForge(kind: ForgeKind): Harness {
     };
   });
   afterEach(async () => {
+    const errors = harness.forge.internalErrors;
     await harness.forge.close();
+    expect(errors, 'the fake answered 500 for a bug of its own').toEqual([]);
   });
   return harness;
 }
