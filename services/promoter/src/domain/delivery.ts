@@ -12,7 +12,17 @@ export interface GitDeliverySettings {
   readonly repository: string;
   readonly file: string;
   readonly locator: ImageLocator;
+  /** The Argo CD Application that deploys the file: followed (and asked to refresh, or sync) after each commit. */
+  readonly argocd?: ArgoCdApplicationRef;
 }
+
+/** An Argo CD Application, by name and namespace (Argo CD's own namespace by default: `argocd`). */
+export interface ArgoCdApplicationRef {
+  readonly application: string;
+  readonly namespace: string;
+}
+
+export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 
 /** What the Git delivery did, kept beside its settings. */
 export interface GitDeliveryRecord {

@@ -7,6 +7,7 @@
 import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
 import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
 import { DeliveryError, type DeliveryResult, type ImageChangeRequest, type ImageDelivery } from './image-delivery.js';
+import type { Ancestry } from './argocd-sync.js';
 
 export class GitOpsDelivery implements ImageDelivery {
   readonly mode = 'git' as const;
@@ -81,3 +82,17 @@ export const UNCONFIGURED_GIT: ImageDelivery = {
     throw new DeliveryError('no Git repositories are configured (set PROMOTER_GIT_REPOSITORIES_FILE)', false);
   },
 };
+
+/** Git's answer to "does this revision contain that commit", for the Argo CD follower; Git failures as DeliveryErrors. */
+export function gitAncestry(git: GitRepositories): Ancestry {
+  return {
+    isAncestor: async (repository, ancestor, descendant) => {
+      try {
+        return await git.isAncestor(repository, ancestor, descendant);
+      } catch (error) {
+        if (error instanceof GitError) throw new DeliveryError(`Git (${repository}): ${error.message}`, error.retryable, { cause: error });
+        throw error;
+      }
+    },
+  };
+}
