@@ -81,6 +81,9 @@ interface AppState {
   comparisonError: string | undefined;
   failedAutoSyncRevision: string | undefined;
   degraded: string | undefined;
+  /** Degraded with this message from the next successful sync, until the one after (a bad version, then its revert). */
+  degradeAfterSync: string | undefined;
+  degradedBySync: boolean;
   busy: boolean;
   again: boolean;
 }
@@ -140,6 +143,14 @@ export class ArgoCdController {
     this.#kick(namespace, name);
   }
 
+  /**
+   * From the next successful sync, the Application reports Degraded with `message`, until the sync after it
+   * (a version that breaks, then its revert that heals).
+   */
+  degradeAfterNextSync(namespace: string, name: string, message: string): void {
+    this.#state(namespace, name).degradeAfterSync = message;
+  }
+
   /** While paused, nothing is reconciled (no poll, refresh or operation is acted on). */
   pause(): void {
     this.#paused = true;
@@ -159,7 +170,7 @@ export class ArgoCdController {
     const key = `${namespace}/${name}`;
     let state = this.#states.get(key);
     if (!state) {
-      state = { revision: undefined, resolvedAt: 0, manifests: undefined, comparisonError: undefined, failedAutoSyncRevision: undefined, degraded: undefined, busy: false, again: false };
+      state = { revision: undefined, resolvedAt: 0, manifests: undefined, comparisonError: undefined, failedAutoSyncRevision: undefined, degraded: undefined, degradeAfterSync: undefined, degradedBySync: false, busy: false, again: false };
       this.#states.set(key, state);
     }
     return state;
@@ -301,6 +312,12 @@ export class ArgoCdController {
       }
     }
     state.failedAutoSyncRevision = automated && phase !== 'Succeeded' ? revision : undefined;
+    if (phase === 'Succeeded') {
+      if (state.degradedBySync) state.degraded = undefined;
+      state.degradedBySync = state.degradeAfterSync !== undefined;
+      if (state.degradeAfterSync !== undefined) state.degraded = state.degradeAfterSync;
+      state.degradeAfterSync = undefined;
+    }
     const source = objectAt(app, 'spec', 'source') ?? {};
     this.#apps.write(namespace, name, (current) => {
       const status = ensure(current, 'status');

@@ -206,6 +206,19 @@ describe('the Argo CD controller', () => {
     expect(field(status(), 'health', 'message')).toBe('Deployment "web" exceeded its progress deadline');
   });
 
+  it('reports Degraded from the sync after degradeAfterNextSync until the sync after that', async () => {
+    argo = fake.startArgoCd({ repositories: { [REPO_URL]: bare }, pollMs: 180_000 });
+    argo.addApplication({ name: 'web', repoURL: REPO_URL, path: 'apps', destinationNamespace: 'prod', automated: true });
+    await until(() => field(status(), 'health', 'status') === 'Healthy', 'Healthy');
+    argo.degradeAfterNextSync('argocd', 'web', 'Readiness probe failed');
+    await commit('web:2.0');
+    await api.patchNamespacedCustomObject({ ...APP, name: 'web', body: { metadata: { annotations: { [REFRESH_ANNOTATION]: 'normal' } } } }, MERGE);
+    await until(() => field(status(), 'health', 'status') === 'Degraded', 'Degraded after the sync');
+    await commit('web:1.0');
+    await api.patchNamespacedCustomObject({ ...APP, name: 'web', body: { metadata: { annotations: { [REFRESH_ANNOTATION]: 'normal' } } } }, MERGE);
+    await until(() => field(status(), 'health', 'status') === 'Healthy' && image() === 'web:1.0', 'Healthy after the next sync');
+  });
+
   it('does nothing while paused', async () => {
     argo = fake.startArgoCd({ repositories: { [REPO_URL]: bare }, pollMs: 50 });
     argo.pause();
