@@ -85,7 +85,7 @@ function objectAt(value: unknown, ...path: string[]): Json | undefined {
 /** Argo CD's text made safe to quote: one line, at most MAX_TEXT characters, no control characters. */
 export function boundedText(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  // Control characters (and line separators) become spaces: the text goes into one-line reasons and logs.
   const line = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
   if (line === '') return undefined;
   return line.length > MAX_TEXT ? `${line.slice(0, MAX_TEXT - 1)}…` : line;
