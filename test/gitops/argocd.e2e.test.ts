@@ -6,6 +6,7 @@
  * Degraded health roll the promotion back with Argo CD's own message. Without `argocd` nothing asks Argo
  * CD anything. Each scenario has its own namespace, repository and Application.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type ArgoCdController, type FakeKube } from '@promoter/fake-kube';
 import { ClientNodeArgoCdApplications } from '../../services/promoter/src/adapters/kubernetes/argocd-applications.js';
@@ -18,6 +19,7 @@ import { waitForState } from '../fixtures/engine.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
+import { snippetsOf } from '../docs/markdown-snippets.js';
 import { MANIFEST, makeDelivery, writeTokenFile } from './support.js';
 
 const TOKEN = 'argocd-e2e-token-77d1e0';
@@ -36,6 +38,11 @@ const POLICY = {
   rolloutTimeout: '50s',
   checks: [{ name: 'error-rate', phases: ['pre', 'rollout', 'post'], query: 'error_ratio{namespace="{{namespace}}",variant="{{variant}}"}', max: 0.05 }],
 };
+
+/** The README's Git delivery with an Argo CD Application ("GitOps > Argo CD Application"), as a user would send it. */
+const README_DELIVERY = JSON.parse(
+  snippetsOf(fileURLToPath(new URL('../..', import.meta.url)), 'README.md').find((s) => s.heading === 'Argo CD Application' && s.lang === 'json')?.code ?? 'null',
+) as { via: string; repository: string; file: string; argocd: { application: string; namespace: string } };
 
 type Detail = Record<string, unknown> & { state: string; stateReason?: string; events?: Array<{ type: string; reason: string; data?: Record<string, unknown> }> };
 
@@ -117,7 +124,11 @@ describe('Git deliveries followed through their Argo CD Application (Argo CD pol
 
   it('promotes with a 3 s bake in seconds: refresh and sync of its commit, Synced and Healthy, then the bake', async () => {
     const started = Date.now();
-    const id = await promote('argo-happy');
+    // The README's delivery, pointed at this scenario's repository, file and Application.
+    const body = { ...request('argo-happy'), delivery: { ...README_DELIVERY, repository: 'argo-happy', file: 'apps/zai-proxy.yaml', argocd: { ...README_DELIVERY.argocd, application: 'argo-happy' } } };
+    const created = await svc.app.inject({ method: 'POST', url: '/v1/promotions', payload: body });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
     const done = await end(id);
     expect(done.state, done.stateReason).toBe('succeeded');
     expect(Date.now() - started).toBeLessThan(GENEROUS_MS);

@@ -6,6 +6,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseResourceRequest, startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { ClientNodeArgoCdApplications } from '../../services/promoter/src/adapters/kubernetes/argocd-applications.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { snippetsOf } from '../docs/markdown-snippets.js';
 import { ofKind, onlyOfKind, render } from './chart.js';
 
 interface Rule {
@@ -59,4 +64,15 @@ it('sets PROMOTER_ARGOCD_SYNC from argocd.sync, and renders nothing for Argo CD 
   expect(text).not.toContain('PROMOTER_ARGOCD_SYNC');
   expect(text).not.toContain('argoproj.io');
   expect(ofKind<{ metadata: { name: string } }>(objects, 'Role').some((r) => r.metadata.name.endsWith('-argocd'))).toBe(false);
+});
+
+it("the README's values (GitOps > Argo CD Application) grant the Role in argocd and allow syncing", async () => {
+  const snippet = snippetsOf(fileURLToPath(new URL('../..', import.meta.url)), 'README.md').find((s) => s.heading === 'Argo CD Application' && s.lang === 'yaml');
+  const file = join(await mkdtemp(join(tmpdir(), 'promoter-helm-')), 'argocd.yaml');
+  await writeFile(file, snippet?.code ?? '');
+  const { objects } = await render({ values: ['minimal.yaml', file] });
+  const roles = ofKind<{ metadata: { name: string; namespace: string } }>(objects, 'Role').filter((r) => r.metadata.name.endsWith('-argocd'));
+  expect(roles.map((r) => r.metadata.namespace)).toEqual(['argocd']);
+  const container = onlyOfKind<{ spec: { template: { spec: { containers: Container[] } } } }>(objects, 'Deployment').spec.template.spec.containers[0];
+  expect(container?.env).toContainEqual({ name: 'PROMOTER_ARGOCD_SYNC', value: 'true' });
 });
