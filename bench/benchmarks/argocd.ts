@@ -130,16 +130,25 @@ export const argocdBenchmark: Benchmark = {
         const put = await service.app.inject({ method: 'PUT', url: `/v1/policies/bake-${bake}`, payload: policy(bake) });
         if (put.statusCode >= 300) throw new Error(`PUT policy: ${put.body}`);
       }
-      const run = async (group: Trial[], sync: boolean): Promise<TrialResult[]> => {
+      const one = (trial: Trial) => runTrial(service as Service, kube as FakeKube, argo, prometheus, trial, ctx.log);
+      // One promotion at a time with the integration (they take seconds; in parallel they would measure the
+      // 2 cores); the promotions without it wait for Argo CD's poll meanwhile.
+      const run = async (sync: boolean, sequential: Trial[], parallel: Trial[] = []): Promise<TrialResult[]> => {
         const engine = createEngine({ db: handle.db, kube: kubeClient, git, argocd: applications, argocdSync: sync, prometheus, log: (service as Service).app.log, pollMs: 100, rolloutPollMs: 250 });
         engine.start();
         try {
-          return await Promise.all(group.map((trial) => runTrial(service as Service, kube as FakeKube, argo, prometheus, trial, ctx.log)));
+          const waiting = Promise.all(parallel.map(one));
+          const out: TrialResult[] = [];
+          for (const trial of sequential) out.push(await one(trial));
+          return [...out, ...(await waiting)];
         } finally {
           await engine.stop();
         }
       };
-      const results = [...(await run(trials.filter((t) => t.mode === 'refresh'), false)), ...(await run(trials.filter((t) => t.mode !== 'refresh'), true))];
+      const results = [
+        ...(await run(false, trials.filter((t) => t.mode === 'refresh'))),
+        ...(await run(true, trials.filter((t) => t.mode === 'sync'), trials.filter((t) => t.mode === 'none'))),
+      ];
       await git.close();
       return report(results);
     } finally {
@@ -155,12 +164,12 @@ export const argocdBenchmark: Benchmark = {
 
 async function runTrial(service: Service, kube: FakeKube, argo: ArgoCdController, prometheus: SwitchedPrometheus, trial: Trial, log: (line: string) => void): Promise<TrialResult> {
   const { ns, kind, mode } = trial;
-  if (kind === 'failsync') argo.failNextSyncs(SYNC_FAILURE);
+  if (kind === 'failsync') argo.failNextSyncs(SYNC_FAILURE, { application: ns });
   const started = Date.now();
   const body = {
     target: { namespace: ns, deployment: 'zai-proxy', container: 'proxy' },
     source: { deployment: 'zai-proxy-test', tagSuffixToStrip: '-canary' },
-    policy: kind === 'happy' ? 'bake-3s' : 'bake-60s',
+    policy: kind === 'bad' ? 'bake-60s' : 'bake-3s',
     delivery: { via: 'git', repository: ns, file: 'apps/zai-proxy.yaml', ...(mode === 'none' ? {} : { argocd: { application: ns } }) },
   };
   const created = await service.app.inject({ method: 'POST', url: '/v1/promotions', payload: body });

@@ -96,7 +96,7 @@ export class ArgoCdController {
   readonly #options: Required<ArgoCdOptions>;
   readonly #states = new Map<string, AppState>();
   readonly #timer: NodeJS.Timeout;
-  #failures: Array<{ message: string; phase: 'Failed' | 'Error' }> = [];
+  #failures: Array<{ message: string; phase: 'Failed' | 'Error'; application: string | undefined }> = [];
   #paused = false;
   #stopped = false;
   /** Every sync run, oldest first. */
@@ -132,9 +132,12 @@ export class ArgoCdController {
     });
   }
 
-  /** The next `times` syncs end in `phase` (default Failed) with `message`, applying nothing. */
-  failNextSyncs(message: string, times = 1, phase: 'Failed' | 'Error' = 'Failed'): void {
-    for (let i = 0; i < times; i++) this.#failures.push({ message, phase });
+  /**
+   * The next `times` syncs (of `application` only, when named) end in `phase` (default Failed) with
+   * `message`, applying nothing.
+   */
+  failNextSyncs(message: string, options: { readonly times?: number; readonly phase?: 'Failed' | 'Error'; readonly application?: string } = {}): void {
+    for (let i = 0; i < (options.times ?? 1); i++) this.#failures.push({ message, phase: options.phase ?? 'Failed', application: options.application });
   }
 
   /** Reports health Degraded with `message` for an Application (undefined: back to the Deployments' health). */
@@ -295,7 +298,8 @@ export class ArgoCdController {
     if (!app) return;
     await this.#resolve(app, state, typeof wanted === 'string' && wanted !== '' ? wanted : undefined);
     const revision = state.revision ?? '';
-    const injected = this.#failures.shift();
+    const index = this.#failures.findIndex((f) => f.application === undefined || f.application === name);
+    const injected = index < 0 ? undefined : this.#failures.splice(index, 1)[0];
     let phase: OperationPhase = 'Succeeded';
     let message = 'successfully synced (all tasks run)';
     if (state.comparisonError) {

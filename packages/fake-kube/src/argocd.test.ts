@@ -181,7 +181,9 @@ describe('the Argo CD controller', () => {
     argo = fake.startArgoCd({ repositories: { [REPO_URL]: bare }, pollMs: 180_000 });
     argo.addApplication({ name: 'web', repoURL: REPO_URL, path: 'apps', destinationNamespace: 'prod', automated: true });
     await until(() => field(status(), 'sync', 'status') === 'Synced', 'Synced');
-    argo.failNextSyncs('one or more objects failed to apply, reason: admission webhook "policy.example" denied the request');
+    // A failure meant for another Application is not this one's.
+    argo.failNextSyncs('meant for another application', { application: 'other' });
+    argo.failNextSyncs('one or more objects failed to apply, reason: admission webhook "policy.example" denied the request', { application: 'web' });
     await commit('web:2.0');
     await api.patchNamespacedCustomObject({ ...APP, name: 'web', body: { metadata: { annotations: { [REFRESH_ANNOTATION]: 'hard' } } } }, MERGE);
     await until(() => field(status(), 'operationState', 'phase') === 'Failed', 'Failed', 3_000);
