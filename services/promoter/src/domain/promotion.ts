@@ -38,6 +38,8 @@ export interface ArgoCdProgress {
   readonly askedAt?: number;
   /** The commit Argo CD must reach (the promotion's, or the revert's). */
   readonly commit?: string;
+  /** The sync of `commit` was asked for (it is not when not allowed, or deferred while another operation ran). */
+  readonly synced?: boolean;
   /** Argo CD synced it and reported Healthy: from then on only the cluster is followed. */
   readonly confirmedAt?: number;
   /** What Argo CD last reported (sync/revision/operation/health), so an event is written only on a change. */

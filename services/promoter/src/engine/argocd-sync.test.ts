@@ -94,10 +94,21 @@ describe('ArgoCdFollower', () => {
     const refused = fake({});
     const asked = await new ArgoCdFollower({ applications: refused.applications, git: { isAncestor: async () => false }, sync: false }).ask(ref, COMMIT, ASKED);
     expect(refused.calls).toEqual(['refresh argocd/web']);
-    expect(asked.progress).toEqual({ askedAt: ASKED, commit: COMMIT });
+    expect(asked.progress).toEqual({ askedAt: ASKED, commit: COMMIT, synced: false });
     const busy = fake({ operationPending: true });
     await new ArgoCdFollower({ applications: busy.applications, git: { isAncestor: async () => false }, sync: true }).ask(ref, COMMIT, ASKED);
     expect(busy.calls).toEqual(['refresh argocd/web']);
+  });
+
+  it('asks for a sync it deferred (another operation was running) once that operation has ended', async () => {
+    const { calls, applications } = fake({ syncStatus: 'OutOfSync', syncRevision: OLDER, operationState: op({ phase: 'Succeeded', revision: OLDER, startedAt: '2026-12-05T14:00:00Z' }) });
+    const follower = new ArgoCdFollower({ applications, git: { isAncestor: async () => false }, sync: true });
+    const looked = await follower.look(ref, 'deploy', { askedAt: ASKED, commit: COMMIT, synced: false });
+    expect(calls).toEqual([`sync ${COMMIT}`]);
+    expect(looked.progress.synced).toBe(true);
+    expect(looked.events[0]?.reason).toBe(`asked Argo CD application argocd/web to sync ${COMMIT.slice(0, 12)}`);
+    await follower.look(ref, 'deploy', { ...looked.progress, askedAt: ASKED, commit: COMMIT });
+    expect(calls).toHaveLength(1);
   });
 
   it('asks Git once whether a revision contains the commit, and writes an event only when the answer changes', async () => {

@@ -102,18 +102,10 @@ export class ArgoCdFollower {
   /** Asks Argo CD to refresh (and sync `commit` where allowed): once per commit, recorded by the caller. */
   async ask(ref: ArgoCdApplicationRef, commit: string, now: number): Promise<{ progress: ArgoCdProgress; events: StepEvent[] }> {
     await this.#deps.applications.refresh(ref);
-    let synced = false;
-    if (this.#deps.sync) {
-      // An operation already written (by someone, or by an automated sync) is not overwritten.
-      const status = await this.#deps.applications.status(ref);
-      if (!status.operationPending && status.operationState?.phase !== 'Running') {
-        await this.#deps.applications.sync(ref, commit);
-        synced = true;
-      }
-    }
+    const synced = this.#deps.sync && (await this.#syncIfIdle(ref, commit, await this.#deps.applications.status(ref)));
     const what = synced ? `to refresh and to sync ${commit.slice(0, 12)}` : 'to refresh';
     return {
-      progress: { askedAt: now, commit },
+      progress: { askedAt: now, commit, synced },
       events: [
         {
           type: 'note',
@@ -131,6 +123,12 @@ export class ArgoCdFollower {
       syncReached: await this.#reached(repository, progress.commit, status.syncRevision),
       operationReached: await this.#reached(repository, progress.commit, status.operationState?.revision),
     };
+    // A sync deferred because another operation was under way is asked for once that one has ended.
+    const deferred = this.#deps.sync && progress.synced === false && !facts.syncReached && (await this.#syncIfIdle(ref, progress.commit, status));
+    if (deferred) {
+      const event: StepEvent = { type: 'note', reason: `asked Argo CD application ${ref.namespace}/${ref.application} to sync ${progress.commit.slice(0, 12)}`, data: { application: ref.application, namespace: ref.namespace, sync: progress.commit } };
+      return { judgement: { kind: 'wait', why: 'asked Argo CD to sync' }, progress: { ...progress, synced: true }, events: [event] };
+    }
     const judgement = judgeApplication(`${ref.namespace}/${ref.application}`, status, facts, progress.commit, progress.askedAt);
     const seen = [status.syncStatus, status.syncRevision ?? '', status.operationState?.phase ?? '', status.health].join('/');
     const events: StepEvent[] =
@@ -154,6 +152,13 @@ export class ArgoCdFollower {
             },
           ];
     return { judgement, progress: { ...progress, lastSeen: seen, ...(judgement.kind === 'done' ? { confirmedAt: Date.now() } : {}) }, events };
+  }
+
+  /** Writes the sync operation unless one is pending or running (it is never overwritten); whether it did. */
+  async #syncIfIdle(ref: ArgoCdApplicationRef, commit: string, status: ArgoCdApplicationStatus): Promise<boolean> {
+    if (status.operationPending || status.operationState?.phase === 'Running' || status.operationState?.phase === 'Terminating') return false;
+    await this.#deps.applications.sync(ref, commit);
+    return true;
   }
 
   async #reached(repository: string, commit: string, revision: string | undefined): Promise<boolean> {
