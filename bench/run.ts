@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- [names...] [--quick] [--profile] [--wait-load[=1.5]]]`
  *
- * Runs the benchmarks (all by default, or those named: read write list engine startup reaction), prints
+ * Runs the benchmarks (all by default, or those named: read write list engine startup reaction argocd), prints
  * each figure with the load average at the start of each benchmark, and writes the raw results to
  * bench/results/ (`<time>.json`, `<time>.md`, `latest.md`). Not part of `npm test`; no figure fails the
  * run, a missed target is reported as such.
@@ -26,13 +26,14 @@ import { listBenchmark } from './benchmarks/list.js';
 import { engineBenchmark } from './benchmarks/engine.js';
 import { startupBenchmark } from './benchmarks/startup.js';
 import { reactionBenchmark } from './benchmarks/reaction.js';
+import { argocdBenchmark } from './benchmarks/argocd.js';
 import type { Benchmark, BenchContext } from './lib/context.js';
 import { dropAllBenchDatabases, dropIndexesAfterMigration } from './lib/database.js';
 import { REPO_ROOT, stopAllChildren } from './lib/ipc.js';
 import { loadAverage, machineInfo, waitForQuietMachine } from './lib/machine.js';
 import { figureTable, formatValue, markdownReport, type BenchResult } from './lib/report.js';
 
-const BENCHMARKS: readonly Benchmark[] = [readBenchmark, writeBenchmark, listBenchmark, engineBenchmark, startupBenchmark, reactionBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [readBenchmark, writeBenchmark, listBenchmark, engineBenchmark, startupBenchmark, reactionBenchmark, argocdBenchmark];
 
 function usage(): string {
   return [

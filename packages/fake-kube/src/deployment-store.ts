@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { asDeployment, type DeploymentObject, type DeploymentSeed } from './deployment-types.js';
 import { applyDefaults, checkDecodable, validateDeployment } from './deployment-validation.js';
 import { clone, ensureObject, isJsonObject, jsonEqual, objectAt, type JsonObject, type JsonValue } from './json.js';
+import { checkIdentity } from './object-identity.js';
 import { StatusError, statuses, type GroupResource } from './status.js';
 
 export const DEPLOYMENTS: GroupResource = { group: 'apps', resource: 'deployments' };
@@ -105,7 +106,7 @@ export class DeploymentStore {
     if (!current) throw new StatusError(statuses.notFound(DEPLOYMENTS, name));
     const next = produce(clone(current));
     if (!isJsonObject(next)) throw new StatusError(statuses.badRequest('the request body must be a JSON object'));
-    checkIdentity(next, namespace, name);
+    checkIdentity(next, namespace, name, { kind: 'Deployment', apiVersion: 'apps/v1' });
     const meta = ensureObject(next, 'metadata');
     const oldMeta = ensureObject(current, 'metadata');
     const sentVersion = meta.resourceVersion;
@@ -147,21 +148,4 @@ export class DeploymentStore {
   #emit(change: DeploymentChange): void {
     for (const listener of this.#listeners) listener(change);
   }
-}
-
-function checkIdentity(obj: JsonObject, namespace: string, name: string): void {
-  const meta = ensureObject(obj, 'metadata');
-  if (meta.name !== undefined && meta.name !== name) {
-    throw new StatusError(statuses.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`));
-  }
-  if (meta.namespace !== undefined && meta.namespace !== namespace) {
-    throw new StatusError(statuses.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
-  }
-  if ((obj.kind !== undefined && obj.kind !== 'Deployment') || (obj.apiVersion !== undefined && obj.apiVersion !== 'apps/v1')) {
-    throw new StatusError(statuses.badRequest(`the object's kind/apiVersion (${String(obj.kind)}/${String(obj.apiVersion)}) is not apps/v1 Deployment`));
-  }
-  meta.name = name;
-  meta.namespace = namespace;
-  obj.kind = 'Deployment';
-  obj.apiVersion = 'apps/v1';
 }

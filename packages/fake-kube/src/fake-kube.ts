@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { asDeployment, type DeploymentObject, type DeploymentSeed } from './deployment-types.js';
 import { DeploymentStore } from './deployment-store.js';
+import { ApplicationStore } from './application-store.js';
+import { ArgoCdController, type ArgoCdOptions } from './argocd-controller.js';
 import { FaultInjector, injectedStatus, type FailRule, type RequestMatch } from './faults.js';
 import { handle, type RequestBody } from './handlers.js';
 import type { JsonObject, JsonValue } from './json.js';
@@ -49,6 +51,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export class FakeKube {
   readonly #server: Server;
   readonly #store = new DeploymentStore();
+  readonly #applications = new ApplicationStore();
+  #argoCd: ArgoCdController | undefined;
   readonly #controller: RolloutController;
   readonly #faults = new FaultInjector();
   readonly #hanging = new Set<ServerResponse>();
@@ -189,8 +193,24 @@ export class FakeKube {
     this.#faults.clear();
   }
 
+  /**
+   * Starts the Argo CD controller over this server's Applications and Deployments (one per server; a second
+   * call returns the first). Applications are served whether or not it runs.
+   */
+  startArgoCd(options: ArgoCdOptions): ArgoCdController {
+    this.#argoCd ??= new ArgoCdController(this.#applications, this.#store, options);
+    return this.#argoCd;
+  }
+
+  /** A copy of a stored Application, or undefined. */
+  getApplication(namespace: string, name: string): JsonObject | undefined {
+    const obj = this.#applications.peek(namespace, name);
+    return obj ? structuredClone(obj) : undefined;
+  }
+
   /** Stops the rollout timers, drops hanging requests and closes the server. */
   async close(): Promise<void> {
+    this.#argoCd?.stop();
     this.#controller.stop();
     for (const res of this.#hanging) res.destroy();
     this.#hanging.clear();
@@ -245,7 +265,7 @@ export class FakeKube {
     const body: RequestBody = { contentType: contentType ?? '', json };
     try {
       if (fault?.kind === 'before') fault.run();
-      const answer = handle({ store: this.#store, controller: this.#controller }, method, resource, url, body);
+      const answer = handle({ store: this.#store, controller: this.#controller, applications: this.#applications }, method, resource, url, body);
       entry.status = this.#send(res, answer.code, answer.body);
     } catch (err) {
       if (!(err instanceof StatusError)) throw err;

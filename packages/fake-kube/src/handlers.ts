@@ -11,12 +11,14 @@ import { applyJsonPatch, MalformedPatchError, PatchApplyError } from './patch/js
 import { applyMergePatch } from './patch/merge-patch.js';
 import { applyStrategicMergePatch } from './patch/strategic-merge-patch.js';
 import type { RolloutController } from './rollout-controller.js';
+import { APPLICATION_API_VERSION, APPLICATIONS, type ApplicationStore } from './application-store.js';
 import type { ResourceRequest } from './routes.js';
 import { StatusError, statuses } from './status.js';
 
 export interface HandlerContext {
   readonly store: DeploymentStore;
   readonly controller: RolloutController;
+  readonly applications: ApplicationStore;
 }
 
 export interface Answer {
@@ -44,8 +46,9 @@ function requireJson(body: RequestBody): JsonValue {
 }
 
 /** Picks the patch algorithm from the Content-Type and maps its failures to the server's answers. */
-function patcherFor(body: RequestBody): (target: JsonValue) => JsonValue {
-  const apply = PATCHERS[body.contentType];
+function patcherFor(body: RequestBody, customResource = false): (target: JsonValue) => JsonValue {
+  // Custom resources have no patch strategy metadata: the server refuses strategic merge for them.
+  const apply = customResource && body.contentType === 'application/strategic-merge-patch+json' ? undefined : PATCHERS[body.contentType];
   if (!apply) throw new StatusError(statuses.unsupportedMediaType(body.contentType));
   const patch = requireJson(body);
   return (target) => {
@@ -143,8 +146,37 @@ function handleDerived(ctx: HandlerContext, method: string, req: ResourceRequest
   return req.resource === 'pods' ? list('PodList', 'v1', rv, items) : list('ReplicaSetList', 'apps/v1', rv, items);
 }
 
+/** Argo CD Applications: get, list, create, update, patch (JSON and merge patch), delete. */
+function handleApplications(ctx: HandlerContext, method: string, req: ResourceRequest, url: URL, body: RequestBody): Answer {
+  const { applications } = ctx;
+  const { namespace, name, subresource } = req;
+  if (subresource !== undefined) throw new StatusError(statuses.pathNotFound());
+  if (name === undefined) {
+    if (method === 'POST') return { code: 201, body: applications.create(namespace, requireJson(body)) };
+    if (method !== 'GET') throw new StatusError(statuses.methodNotAllowed(APPLICATIONS, method));
+    const matches = parseLabelSelector(url.searchParams.get('labelSelector'));
+    const items = applications.list(namespace).filter((a) => matches(stringMap(objectAt(a, 'metadata')?.labels)));
+    return list('ApplicationList', APPLICATION_API_VERSION, applications.currentResourceVersion(), items);
+  }
+  switch (method) {
+    case 'GET':
+      return { code: 200, body: applications.get(namespace, name) };
+    case 'PATCH':
+      return { code: 200, body: applications.update(namespace, name, patcherFor(body, true)) };
+    case 'PUT': {
+      const replacement = requireJson(body);
+      return { code: 200, body: applications.update(namespace, name, () => replacement, true) };
+    }
+    case 'DELETE':
+      return { code: 200, body: applications.delete(namespace, name) };
+    default:
+      throw new StatusError(statuses.methodNotAllowed(APPLICATIONS, method));
+  }
+}
+
 export function handle(ctx: HandlerContext, method: string, req: ResourceRequest, url: URL, body: RequestBody): Answer {
   if (req.verb === 'watch') throw new StatusError(statuses.badRequest('watch is not supported by the fake Kubernetes API server'));
   if (req.resource === 'deployments') return handleDeployments(ctx, method, req, url, body);
+  if (req.resource === 'applications') return handleApplications(ctx, method, req, url, body);
   return handleDerived(ctx, method, req, url);
 }

@@ -1,7 +1,7 @@
 /** Maps request paths to the resources the fake serves, and requests to RBAC verbs. */
 import type { GroupResource } from './status.js';
 
-export type ResourceName = 'deployments' | 'replicasets' | 'pods';
+export type ResourceName = 'deployments' | 'replicasets' | 'pods' | 'applications';
 
 export interface ResourceRequest {
   readonly resource: ResourceName;
@@ -17,6 +17,8 @@ const PATTERNS: ReadonlyArray<{ re: RegExp; resource: ResourceName; group: strin
   { re: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/(deployments)(?:\/([^/]+)(?:\/([^/]+))?)?$/, resource: 'deployments', group: 'apps' },
   { re: /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/(replicasets)(?:\/([^/]+)(?:\/([^/]+))?)?$/, resource: 'replicasets', group: 'apps' },
   { re: /^\/api\/v1\/namespaces\/([^/]+)\/(pods)(?:\/([^/]+)(?:\/([^/]+))?)?$/, resource: 'pods', group: '' },
+  // Argo CD's Application, a custom resource (argo-cd manifests/crds/application-crd.yaml).
+  { re: /^\/apis\/argoproj\.io\/v1alpha1\/namespaces\/([^/]+)\/(applications)(?:\/([^/]+)(?:\/([^/]+))?)?$/, resource: 'applications', group: 'argoproj.io' },
 ];
 
 function verbOf(method: string, hasName: boolean, watch: boolean): string {

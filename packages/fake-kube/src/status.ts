@@ -70,6 +70,8 @@ export const statuses = {
       group: gr.group,
       kind: gr.resource,
     }),
+  alreadyExists: (gr: GroupResource, name: string) =>
+    body(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, { name, group: gr.group, kind: gr.resource }),
   conflict: (gr: GroupResource, name: string, why: string = OPTIMISTIC_LOCK_MESSAGE) =>
     body(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`, {
       name,

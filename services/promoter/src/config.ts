@@ -53,6 +53,11 @@ export interface Config {
   readonly gitRepositoriesFile: string | undefined;
   /** The largest repository file Git delivery reads (PROMOTER_GIT_MAX_FILE_BYTES); larger ones are refused. */
   readonly gitMaxFileBytes: number;
+  /**
+   * Whether the service may ask Argo CD to sync an Application a Git delivery names (PROMOTER_ARGOCD_SYNC),
+   * besides asking it to refresh. Off by default: a sync is an operation the operator must allow.
+   */
+  readonly argocdSync: boolean;
   /** Failed authentications per client address per minute; 0 = no limit. */
   readonly failedAuthPerMinute: number;
   /** How long a request (headers and body) may take to arrive. */
@@ -107,6 +112,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const argocdSync = get('PROMOTER_ARGOCD_SYNC') ?? 'false';
+  if (argocdSync !== 'true' && argocdSync !== 'false') throw new ConfigError('PROMOTER_ARGOCD_SYNC', "must be 'true' or 'false'");
   const engine = get('PROMOTER_ENGINE') ?? 'on';
   if (engine !== 'on' && engine !== 'off') throw new ConfigError('PROMOTER_ENGINE', "must be 'on' or 'off'");
   const policiesDir = get('PROMOTER_POLICIES_DIR');
@@ -132,6 +139,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     gitRepositoriesFile: gitFile === undefined ? undefined : resolve(gitFile),
     // At most 16 MiB: git's output is read up to that much (git-runner.ts).
     gitMaxFileBytes: integer(get('PROMOTER_GIT_MAX_FILE_BYTES'), 'PROMOTER_GIT_MAX_FILE_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
+    argocdSync: argocdSync === 'true',
     failedAuthPerMinute: integer(get('PROMOTER_AUTH_FAILURE_LIMIT'), 'PROMOTER_AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
     requestTimeoutMs: integer(get('PROMOTER_REQUEST_TIMEOUT_MS'), 'PROMOTER_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     eventStreams: {

@@ -13,7 +13,7 @@ import { migrate } from './adapters/db/migrations.js';
 import { PromotionRepository } from './adapters/db/promotion-repository.js';
 import { PromotionStore } from './adapters/db/promotion-store.js';
 import type { Database } from './adapters/db/schema.js';
-import { connectKubernetes } from './adapters/kubernetes/connect-kubernetes.js';
+import { connectKubernetes, type KubernetesConnection } from './adapters/kubernetes/connect-kubernetes.js';
 import type { KubernetesClient } from './adapters/kubernetes/types.js';
 import { UnconfiguredKubernetes } from './adapters/kubernetes/unconfigured-kubernetes.js';
 import { instrumentQueries } from './adapters/prometheus/instrumented-queries.js';
@@ -22,14 +22,16 @@ import type { PrometheusQueries } from './adapters/prometheus/query-result.js';
 import { WebhookClient } from './adapters/webhook/webhook-client.js';
 import { loadOpenApiDocument, type OpenApiDocument } from './contract/openapi.js';
 import { KubernetesDelivery } from './engine/kubernetes-delivery.js';
-import { GitOpsDelivery, UNCONFIGURED_GIT } from './engine/git-delivery.js';
+import { gitAncestry, GitOpsDelivery, UNCONFIGURED_GIT } from './engine/git-delivery.js';
 import { pullRequestRoutes } from './engine/pull-request-routes.js';
+import { ArgoCdFollower } from './engine/argocd-sync.js';
+import type { ArgoCdApplications } from './adapters/kubernetes/argocd-types.js';
 import { GitReleaseFinalizer } from './engine/release-finalizer.js';
 import { GitDelivery, loadGitConfig, type GitLogger } from './adapters/git/index.js';
 import { join } from 'node:path';
 import { PromotionEngine } from './engine/promotion-engine.js';
 import { PromotionSteps } from './engine/promotion-steps.js';
-import { gitDeliveryVerifier, kubernetesTargetVerifier } from './engine/target-verifier.js';
+import { argoCdApplicationVerifier, gitDeliveryVerifier, kubernetesTargetVerifier } from './engine/target-verifier.js';
 import { CheckRunner } from './evaluation/check-runner.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { NotificationStore } from './adapters/db/notification-store.js';
@@ -55,6 +57,8 @@ export interface ServiceParts {
   readonly prometheus?: PrometheusClient;
   /** The operator's Git repositories; `null` means none (as without PROMOTER_GIT_REPOSITORIES_FILE). */
   readonly git?: GitDelivery | null;
+  /** Argo CD Applications (default: through the configured KubeConfig; none when `kube` is given); `null`: none. */
+  readonly argocd?: ArgoCdApplications | null;
   readonly webhooks?: WebhookClient;
   readonly metrics?: ServiceMetrics;
   readonly document?: OpenApiDocument;
@@ -72,7 +76,7 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   // Loading client-node overlaps opening and migrating the database.
   const kubeConnection =
     parts.kube !== undefined
-      ? Promise.resolve(parts.kube ? { client: parts.kube, problem: undefined } : { client: undefined, problem: 'no Kubernetes client given' })
+      ? Promise.resolve<KubernetesConnection>(parts.kube ? { client: parts.kube } : { problem: 'no Kubernetes client given' })
       : connectKubernetes({ KUBECONFIG: config.kubeconfig, KUBERNETES_SERVICE_HOST: config.kubernetesServiceHost });
   const ownsDatabase = parts.database === undefined;
   const handle = parts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
@@ -87,7 +91,8 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
     warn: (object, message) => appLog?.warn(object, message),
   };
   const git = parts.git !== undefined ? (parts.git ?? undefined) : await gitFrom(config, gitLog);
-  const { client: kube, problem: kubeProblem } = await kubeConnection;
+  const { client: kube, problem: kubeProblem, argocd: connectedArgoCd } = await kubeConnection;
+  const argocd = parts.argocd === null ? undefined : (parts.argocd ?? connectedArgoCd);
   const planner = parts.notificationPlanner ?? (config.notifications ? notificationPlanner(config.notifications.sinks, config.publicUrl) : undefined);
   const promotions = new PromotionRepository(handle.db, planner);
   const notificationStore = new NotificationStore(handle.db);
@@ -100,13 +105,14 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
   // Built once, not per request: the create route calls them on every promotion.
   const verifyDeployments = kube ? kubernetesTargetVerifier(kube) : async () => [];
   const verifyGitDelivery = gitDeliveryVerifier(git);
+  const verifyArgoCd = argoCdApplicationVerifier(argocd);
   const app = await buildApp({
     db: handle.db,
     document: parts.document ?? loadOpenApiDocument(),
     prometheus,
     checkRunner,
     metrics,
-    verifyTarget: async (request) => [...(await verifyDeployments(request)), ...(await verifyGitDelivery(request))],
+    verifyTarget: async (request) => [...(await verifyDeployments(request)), ...(await verifyGitDelivery(request)), ...(await verifyArgoCd(request))],
     apiTokens: config.apiTokens,
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -138,6 +144,8 @@ export async function createService(config: Config, parts: ServiceParts = {}): P
         db: handle.db,
         kube: kube ?? new UnconfiguredKubernetes(kubeProblem ?? 'no configuration'),
         ...(git ? { git } : {}),
+        ...(argocd ? { argocd } : {}),
+        argocdSync: config.argocdSync,
         prometheus: queries,
         checkRunner,
         log,
@@ -176,6 +184,10 @@ export interface EngineParts {
   readonly kube: KubernetesClient;
   /** The operator's Git repositories, for promotions delivered through Git and for releases. */
   readonly git?: GitDelivery;
+  /** Argo CD Applications, followed for Git deliveries that name one (with `git`). */
+  readonly argocd?: ArgoCdApplications;
+  /** Whether Argo CD may be asked to sync, not only to refresh (PROMOTER_ARGOCD_SYNC). */
+  readonly argocdSync?: boolean;
   /** Prometheus as the checks query it (instrumented); undefined when not configured. */
   readonly prometheus: PrometheusQueries | undefined;
   readonly checkRunner?: CheckRunner;
@@ -214,6 +226,7 @@ export function createEngine(parts: EngineParts): PromotionEngine {
     ...(parts.clock ? { clock: parts.clock } : {}),
     ...(parts.maxKubeFailures === undefined ? {} : { maxKubeFailures: parts.maxKubeFailures }),
     ...(parts.pullRequestPollMs === undefined ? {} : { pullRequestPollMs: parts.pullRequestPollMs }),
+    ...(parts.argocd && parts.git ? { argocd: new ArgoCdFollower({ applications: parts.argocd, git: gitAncestry(parts.git), sync: parts.argocdSync ?? false }) } : {}),
   });
   return new PromotionEngine({
     store: new PromotionStore(parts.db, parts.notifications),

@@ -533,6 +533,13 @@ export interface components {
             /** @description The file inside the repository, e.g. `apps/zai-proxy/deployment.yaml`. */
             file: string;
             locator?: components["schemas"]["ImageLocator"];
+            argocd?: components["schemas"]["ArgoCdApplicationRequest"];
+        };
+        /** @description The Argo CD Application that deploys the file. After each commit the service asks Argo CD to refresh it (and, where the operator allows it with PROMOTER_ARGOCD_SYNC, to sync it), then follows it until it has synced that commit (or a later one) and is Healthy; a failed sync or a Degraded health rolls the promotion back with Argo CD's message. Read and patched through the Kubernetes API, with the same credentials as the Deployments. */
+        ArgoCdApplicationRequest: {
+            application: string;
+            /** @default argocd */
+            namespace?: string;
         };
         /** @description Where the image is in the file. Default: a manifest's container named as the target's, in the Deployment named as the target. `kustomization`: the `images:` entry of that `name`. `helm-values`: a key path to the whole image (`imagePath`), or to the tag (`tagPath`) with the repository at `repositoryPath` or given as `repository`. */
         ImageLocator: {
@@ -590,6 +597,12 @@ export interface components {
             closedBy?: string;
             /** @description Why the forge does not merge it yet (a required check, a review), while open. */
             blockedBy?: string;
+            argocd?: components["schemas"]["ArgoCdApplication"];
+        };
+        /** @description The Argo CD Application the promotion follows. */
+        ArgoCdApplication: {
+            application: string;
+            namespace: string;
         };
         /** @description The release finalization (version file, commit and annotated tag) a policy asks for after success. */
         Release: {

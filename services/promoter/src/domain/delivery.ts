@@ -12,6 +12,8 @@ export interface GitDeliverySettings {
   readonly repository: string;
   readonly file: string;
   readonly locator: ImageLocator;
+  /** The Argo CD Application that deploys the file: followed (and asked to refresh, or sync) after each commit. */
+  readonly argocd?: ArgoCdApplicationRef;
 }
 
 /** A pull (merge) request of a repository that takes changes through them, as the engine last saw it. */
@@ -30,6 +32,14 @@ export interface PullRequestRecord {
   /** While open: what the forge still waits for (a required check, a review), in its words. */
   readonly blockedBy?: string;
 }
+
+/** An Argo CD Application, by name and namespace (Argo CD's own namespace by default: `argocd`). */
+export interface ArgoCdApplicationRef {
+  readonly application: string;
+  readonly namespace: string;
+}
+
+export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 
 /** What the Git delivery did, kept beside its settings. */
 export interface GitDeliveryRecord {

@@ -32,6 +32,8 @@ export interface RollbackProgress {
   readonly proposedAt?: number;
   /** Rebases of the revert pull request after conflicts. */
   readonly rebases?: number;
+  /** Following the Argo CD Application for the revert commit. */
+  readonly argocd?: ArgoCdProgress;
 }
 
 /** One `pre` check's latest measurement when the gate passed: the evidence a pull request carries. */
@@ -39,6 +41,20 @@ export interface GateEvidence {
   readonly check: string;
   readonly result: string;
   readonly message: string;
+}
+
+/** What the engine keeps while it follows an Argo CD Application for one commit (argocd-sync.ts). */
+export interface ArgoCdProgress {
+  /** When Argo CD was asked to refresh (and sync), in ms: done once per commit, so a restart does not repeat it. */
+  readonly askedAt?: number;
+  /** The commit Argo CD must reach (the promotion's, or the revert's). */
+  readonly commit?: string;
+  /** The sync of `commit` was asked for (it is not when not allowed, or deferred while another operation ran). */
+  readonly synced?: boolean;
+  /** Argo CD synced it and reported Healthy: from then on only the cluster is followed. */
+  readonly confirmedAt?: number;
+  /** What Argo CD last reported (sync/revision/operation/health), so an event is written only on a change. */
+  readonly lastSeen?: string;
 }
 
 /** What the engine keeps between steps, beside the promotion's columns. */
@@ -58,6 +74,8 @@ export interface PromotionProgress {
   readonly bakeStartedAt?: number;
   readonly lastPostMeasureAt?: number;
   readonly rollback?: RollbackProgress;
+  /** Following the Argo CD Application after the promotion's commit. */
+  readonly argocd?: ArgoCdProgress;
   /** Transient Kubernetes (or Git) failures in a row. */
   readonly kubeFailures?: number;
   /**

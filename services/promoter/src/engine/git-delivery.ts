@@ -9,6 +9,7 @@ import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
 import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type ImageChangeRequest, type ImageDelivery, type ProposalProgress } from './image-delivery.js';
 import { PullRequestDelivery, type PullRequestOptions } from './pull-request-delivery.js';
 import { forgeCall } from './pull-request-progress.js';
+import type { Ancestry } from './argocd-sync.js';
 
 export class GitOpsDelivery implements ImageDelivery {
   readonly mode = 'git' as const;
@@ -137,3 +138,17 @@ export const UNCONFIGURED_GIT: ImageDelivery = {
     throw new DeliveryError('no Git repositories are configured (set PROMOTER_GIT_REPOSITORIES_FILE)', false);
   },
 };
+
+/** Git's answer to "does this revision contain that commit", for the Argo CD follower; Git failures as DeliveryErrors. */
+export function gitAncestry(git: GitRepositories): Ancestry {
+  return {
+    isAncestor: async (repository, ancestor, descendant) => {
+      try {
+        return await git.isAncestor(repository, ancestor, descendant);
+      } catch (error) {
+        if (error instanceof GitError) throw new DeliveryError(`Git (${repository}): ${error.message}`, error.retryable, { cause: error });
+        throw error;
+      }
+    },
+  };
+}

@@ -22,6 +22,8 @@ import { DeliveryError, type ImageDelivery, type ProposalProgress } from './imag
 import { UNCONFIGURED_RELEASES, type ReleaseFinalizer } from './release-finalizer.js';
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
 import { counted } from '../domain/counted.js';
+import type { ArgoCdProgress } from '../domain/promotion.js';
+import type { ArgoCdFollower, ArgoCdJudgement } from './argocd-sync.js';
 
 export interface StepDeps {
   /** Reads the cluster (and scales the canary); image changes go through the promotion's delivery. */
@@ -39,6 +41,8 @@ export interface StepDeps {
   readonly maxKubeFailures?: number;
   /** How often an open pull request is looked at. Default 5 s. */
   readonly pullRequestPollMs?: number;
+  /** Follows the Argo CD Application a Git delivery names (absent: such promotions follow the cluster only). */
+  readonly argocd?: ArgoCdFollower;
 }
 
 const APPROVAL_POLL_MS = 2_000;
@@ -195,6 +199,15 @@ export class PromotionSteps {
       };
     }
 
+    const argo = await this.#argoCd(promotion, progress.argocd, promotion.delivery.via === 'git' ? promotion.delivery.commit : undefined);
+    if (argo) {
+      const outcome = { events: argo.events, progress: { argocd: argo.progress } };
+      if (argo.judgement.kind === 'failed') return this.#startRollback(`rollout failed: ${argo.judgement.reason}`, 'rolled_back', outcome);
+      if (argo.judgement.kind === 'wait' && this.#now().getTime() - new Date(progress.patchedAt).getTime() > policy.rolloutTimeoutMs) {
+        return this.#startRollback(`rollout did not complete within ${policy.rolloutTimeoutMs / 1000}s (${argo.judgement.why})`, 'rolled_back', outcome);
+      }
+      return { ...outcome, nextRunInMs: argo.judgement.kind === 'done' ? 0 : this.#pollMs(policy) };
+    }
     const deployment = await this.#readTarget(promotion);
     const running = containerImage(deployment, target.container);
     const synced = running === newImage;
@@ -225,7 +238,31 @@ export class PromotionSteps {
         events: why.events,
       });
     }
-    return { ...checks.outcome, nextRunInMs: Math.min(this.#deps.rolloutPollMs ?? 1_000, policy.intervalMs) };
+    return { ...checks.outcome, nextRunInMs: this.#pollMs(policy) };
+  }
+
+  #pollMs(policy: Policy): number {
+    return Math.min(this.#deps.rolloutPollMs ?? 1_000, policy.intervalMs);
+  }
+
+  /**
+   * The Argo CD Application of a Git delivery, until it synced `commit` and is Healthy (argocd-sync.ts):
+   * the first call asks Argo CD to refresh (and sync), later ones read it. Undefined when there is nothing
+   * to follow: no Application named, no commit known, or already confirmed.
+   */
+  async #argoCd(
+    promotion: Promotion,
+    current: ArgoCdProgress | undefined,
+    commit: string | undefined,
+  ): Promise<{ judgement: ArgoCdJudgement; progress: ArgoCdProgress; events: readonly StepEvent[] } | undefined> {
+    const follower = this.#deps.argocd;
+    const delivery = promotion.delivery;
+    if (!follower || delivery.via !== 'git' || !delivery.argocd || !commit || current?.confirmedAt !== undefined) return undefined;
+    if (current?.askedAt === undefined || current.commit !== commit) {
+      const asked = await follower.ask(delivery.argocd, commit, this.#now().getTime());
+      return { ...asked, judgement: { kind: 'wait', why: 'asked Argo CD to look' } };
+    }
+    return follower.look(delivery.argocd, delivery.repository, { ...current, askedAt: current.askedAt, commit });
   }
 
   /** The promotion's pull request: merged leads back to `promoting` to follow the rollout; closed ends it. */
@@ -333,6 +370,13 @@ export class PromotionSteps {
         progress: { rollback: { ...rollback, patched: true }, kubeFailures: 0 },
         nextRunInMs: 0,
       };
+    }
+    const argo = await this.#argoCd(promotion, rollback.argocd, promotion.delivery.via === 'git' ? promotion.delivery.revertCommit : undefined);
+    if (argo) {
+      if (argo.judgement.kind === 'failed') {
+        return { events: argo.events, transition: { to: 'failed', reason: `${rollback.reason}; the rollback failed too: ${argo.judgement.reason}` }, nextRunInMs: 0 };
+      }
+      return { events: argo.events, progress: { rollback: { ...rollback, argocd: argo.progress } }, nextRunInMs: argo.judgement.kind === 'done' ? 0 : (this.#deps.rolloutPollMs ?? 1_000) };
     }
     const deployment = await this.#readTarget(promotion);
     const running = containerImage(deployment, promotion.target.container);

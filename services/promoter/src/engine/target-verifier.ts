@@ -7,6 +7,8 @@ import { KubernetesError } from '../adapters/kubernetes/kubernetes-error.js';
 import { errors, type FieldError } from '../errors.js';
 import { GitError, deliveryRequestProblem, type GitDelivery, type ImageLocator } from '../adapters/git/index.js';
 import type { PromotionRequest, TargetVerifier } from '../http/promotions.js';
+import type { ArgoCdApplications } from '../adapters/kubernetes/argocd-types.js';
+import { DEFAULT_ARGOCD_NAMESPACE } from '../domain/delivery.js';
 
 export function kubernetesTargetVerifier(kube: KubernetesClient): TargetVerifier {
   return async (request: PromotionRequest): Promise<FieldError[]> => {
@@ -70,4 +72,32 @@ export function gitLocator(request: PromotionRequest): ImageLocator {
   const delivery = request.delivery;
   if (delivery?.via === 'git' && delivery.locator) return delivery.locator;
   return { kind: 'manifest', container: request.target.container, deployment: request.target.deployment };
+}
+
+const ARGOCD_POINTER = '/body/delivery/argocd/application';
+
+/**
+ * The Argo CD Application a Git delivery names must exist and be readable by the service: read it once now,
+ * so a typo or a missing permission is a 422 naming the field, not a promotion that waits for nothing.
+ */
+export function argoCdApplicationVerifier(applications: ArgoCdApplications | undefined): TargetVerifier {
+  return async (request: PromotionRequest): Promise<FieldError[]> => {
+    const delivery = request.delivery;
+    if (delivery?.via !== 'git' || !delivery.argocd) return [];
+    const ref = { application: delivery.argocd.application, namespace: delivery.argocd.namespace ?? DEFAULT_ARGOCD_NAMESPACE };
+    const name = `${ref.namespace}/${ref.application}`;
+    if (!applications) return [{ pointer: ARGOCD_POINTER, detail: `Argo CD Application ${name} cannot be read: no Kubernetes configuration on this service` }];
+    try {
+      await applications.status(ref);
+      return [];
+    } catch (error) {
+      if (error instanceof KubernetesError && error.code === 'not_found') {
+        return [{ pointer: ARGOCD_POINTER, detail: `Argo CD Application ${name} does not exist` }];
+      }
+      if (error instanceof KubernetesError && error.code === 'forbidden') {
+        return [{ pointer: ARGOCD_POINTER, detail: `promoter may not read Argo CD Application ${name} (grant get and patch on applications.argoproj.io): ${error.message}` }];
+      }
+      throw errors.dependencyUnavailable('kubernetes', `could not read Argo CD Application ${name}: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
+  };
 }

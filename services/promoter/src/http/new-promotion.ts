@@ -8,6 +8,22 @@ import type { PolicyVersionView } from '../adapters/db/policy-repository.js';
 import type { NewPromotion } from '../adapters/db/promotion-repository.js';
 import { gitLocator } from '../engine/target-verifier.js';
 import type { PromotionRequest } from './promotions.js';
+import { DEFAULT_ARGOCD_NAMESPACE, type GitDeliverySettings } from '../domain/delivery.js';
+import type { ImageLocator } from '../domain/gitops/image-edit.js';
+
+type GitDeliveryRequest = Extract<NonNullable<PromotionRequest['delivery']>, { via: 'git' }>;
+
+/** A Git delivery as stored: the locator resolved, the Argo CD Application's namespace defaulted. */
+function gitDelivery(request: GitDeliveryRequest, locator: ImageLocator): GitDeliverySettings {
+  const { argocd } = request;
+  return {
+    via: 'git',
+    repository: request.repository,
+    file: request.file,
+    locator,
+    ...(argocd ? { argocd: { application: argocd.application, namespace: argocd.namespace ?? DEFAULT_ARGOCD_NAMESPACE } } : {}),
+  };
+}
 
 export function newPromotion(body: PromotionRequest, policy: PolicyVersionView, actor: string): NewPromotion {
   return {
@@ -24,7 +40,7 @@ export function newPromotion(body: PromotionRequest, policy: PolicyVersionView, 
     dryRun: body.dryRun ?? false,
     reason: body.reason,
     actor,
-    delivery: body.delivery?.via === 'git' ? { via: 'git', repository: body.delivery.repository, file: body.delivery.file, locator: gitLocator(body) } : undefined,
+    delivery: body.delivery?.via === 'git' ? gitDelivery(body.delivery, gitLocator(body)) : undefined,
     release: policy.document.afterSuccess?.release ? { state: 'pending', repository: policy.document.afterSuccess.release.repository } : undefined,
   };
 }

@@ -24,7 +24,7 @@ export interface PromotionRequest {
   dryRun?: boolean;
   reason?: string;
   /** How the image reaches the cluster; absent: the Kubernetes patch. */
-  delivery?: { via: 'kubernetes' } | { via: 'git'; repository: string; file: string; locator?: ImageLocator };
+  delivery?: { via: 'kubernetes' } | { via: 'git'; repository: string; file: string; locator?: ImageLocator; argocd?: { application: string; namespace?: string } };
 }
 
 /** Checks, before anything is stored, that the Deployments and containers a promotion names exist. */

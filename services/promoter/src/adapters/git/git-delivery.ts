@@ -110,6 +110,28 @@ export class GitDelivery {
     });
   }
 
+  /**
+   * Whether commit `ancestor` is `descendant` or one of its ancestors (`git merge-base --is-ancestor`), e.g.
+   * whether the revision Argo CD synced contains a promotion's commit. Fetches first when either is unknown
+   * here; false for a commit the repository does not have.
+   */
+  async isAncestor(repositoryName: string, ancestor: string, descendant: string): Promise<boolean> {
+    const repository = findRepository(this.#config, repositoryName);
+    for (const commit of [ancestor, descendant]) {
+      if (!/^[0-9a-f]{7,64}$/.test(commit)) throw new GitError({ code: 'invalid-argument', repository: repository.name, message: `'${commit}' is not a commit id`, retryable: false });
+    }
+    return this.#withWorkingCopy(repository, async (copy) => {
+      const ask = () => copy.git(['merge-base', '--is-ancestor', ancestor, descendant], { allowFailure: true });
+      // 0: yes, 1: no, anything else: a commit is not here (yet).
+      let answer = await ask().catch(() => undefined);
+      if (answer?.code !== 0 && answer?.code !== 1) {
+        await copy.sync();
+        answer = await ask();
+      }
+      return answer.code === 0;
+    });
+  }
+
   async commitImage(request: CommitImageRequest): Promise<CommitImageResult> {
     const repository = findRepository(this.#config, request.repository);
     const file = checkedFile(request.file, repository.name);

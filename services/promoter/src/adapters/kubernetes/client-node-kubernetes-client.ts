@@ -31,7 +31,7 @@ export interface KubernetesClientOptions extends Partial<CallPolicy> {
 
 /** Per-call options whose middleware attaches `signal` to the request client-node is about to send. */
 /** Per-call options: the call policy's deadline, and a shared keep-alive agent instead of client-node's per-request one. */
-function callOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions<ObservableMiddleware> {
+export function callOptions(signal: AbortSignal, agents: KeepAliveAgents): ConfigurationOptions<ObservableMiddleware> {
   const middleware: ObservableMiddleware = {
     pre: (context) => {
       context.setSignal(signal);

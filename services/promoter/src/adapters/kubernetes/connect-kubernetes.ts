@@ -8,8 +8,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfigEnv } from './load-kube-config.js';
 import type { KubernetesClient } from './types.js';
+import type { ArgoCdApplications } from './argocd-types.js';
 
-export type KubernetesConnection = { readonly client: KubernetesClient; readonly problem?: undefined } | { readonly client?: undefined; readonly problem: string };
+/** The client, and Argo CD Applications through the same KubeConfig; or why there are none. */
+export type KubernetesConnection =
+  | { readonly client: KubernetesClient; readonly argocd?: ArgoCdApplications; readonly problem?: undefined }
+  | { readonly client?: undefined; readonly argocd?: undefined; readonly problem: string };
 
 export const NO_KUBERNETES_CONFIGURATION = 'no Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run in a pod';
 
@@ -21,11 +25,13 @@ export function hasKubernetesConfiguration(env: KubeConfigEnv, home: string = ho
 export async function connectKubernetes(env: KubeConfigEnv): Promise<KubernetesConnection> {
   if (!hasKubernetesConfiguration(env)) return { problem: NO_KUBERNETES_CONFIGURATION };
   try {
-    const [{ loadKubeConfig }, { ClientNodeKubernetesClient }] = await Promise.all([
+    const [{ loadKubeConfig }, { ClientNodeKubernetesClient }, { ClientNodeArgoCdApplications }] = await Promise.all([
       import('./load-kube-config.js'),
       import('./client-node-kubernetes-client.js'),
+      import('./argocd-applications.js'),
     ]);
-    return { client: new ClientNodeKubernetesClient(loadKubeConfig(env)) };
+    const kubeConfig = loadKubeConfig(env);
+    return { client: new ClientNodeKubernetesClient(kubeConfig), argocd: new ClientNodeArgoCdApplications(kubeConfig) };
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) };
   }

@@ -8,8 +8,13 @@ import type { DeploymentRef } from './types.js';
 
 export type KubernetesErrorCode = 'not_found' | 'forbidden' | 'conflict' | 'invalid' | 'unavailable' | 'timeout' | 'unknown';
 
-/** What the adapter was doing: `get deployment`, `patch deployment`, `scale deployment`. */
-export type KubernetesOperation = 'get' | 'patch' | 'scale' | 'list-pods';
+/** What the adapter was doing: `get deployment`, `patch deployment`, `scale deployment`, or on an Argo CD Application. */
+export type KubernetesOperation = 'get' | 'patch' | 'scale' | 'list-pods' | 'get-application' | 'patch-application';
+
+/** `get deployment`, `get application`, ...: how a message names what was being done. */
+function doing(operation: KubernetesOperation): string {
+  return operation.endsWith('-application') ? `${operation.replace('-application', '')} application` : `${operation} deployment`;
+}
 
 /** The parts of a Kubernetes `Status` body the adapter reads. */
 export interface KubernetesStatus {
@@ -40,7 +45,7 @@ export class KubernetesError extends Error {
     retryable?: boolean;
     cause?: unknown;
   }) {
-    super(`${init.operation} deployment ${init.target.namespace}/${init.target.name}: ${init.message}`, { cause: init.cause });
+    super(`${doing(init.operation)} ${init.target.namespace}/${init.target.name}: ${init.message}`, { cause: init.cause });
     this.name = 'KubernetesError';
     this.code = init.code;
     this.status = init.status;
