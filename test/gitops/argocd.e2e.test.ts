@@ -26,7 +26,7 @@ const TOKEN = 'argocd-e2e-token-77d1e0';
 const OLD = 'ronaldraygun/zai-proxy:1.2.0';
 const CANARY = 'ronaldraygun/zai-proxy:1.2.1-canary';
 const NEW = 'ronaldraygun/zai-proxy:1.2.1';
-const WITH_ARGOCD = ['argo-happy', 'argo-bad', 'argo-failsync', 'argo-degraded', 'argo-input'] as const;
+const WITH_ARGOCD = ['argo-happy', 'argo-bad', 'argo-failsync', 'argo-failboth', 'argo-degraded', 'argo-input'] as const;
 const WITHOUT = 'argo-none';
 /** Far below Argo CD's 180 s poll: the promotion cannot be waiting for it. */
 const GENEROUS_MS = 60_000;
@@ -177,6 +177,17 @@ describe('Git deliveries followed through their Argo CD Application (Argo CD pol
     // The failed sync applied nothing; the revert was synced and production never left the old image.
     expect(image('argo-failsync')).toBe(OLD);
     expect((done.events ?? []).some((e) => e.type === 'rollout' && e.reason.includes(SYNC_FAILURE))).toBe(true);
+  });
+
+  it('a failed sync of the revert ends the promotion failed, with Argo CD’s message', async () => {
+    argo.failNextSyncs(SYNC_FAILURE, { application: 'argo-failboth', times: 2 });
+    const id = await promote('argo-failboth');
+    const done = await end(id);
+    expect(done.state, done.stateReason).toBe('failed');
+    expect(done.stateReason).toBe(
+      `rollout failed: Argo CD could not sync argocd/argo-failboth (operation Failed): ${SYNC_FAILURE}; the rollback failed too: Argo CD could not sync argocd/argo-failboth (operation Failed): ${SYNC_FAILURE}`,
+    );
+    expect(argo.syncs.filter((s) => s.application === 'argo-failboth').map((s) => s.phase)).toEqual(['Failed', 'Failed']);
   });
 
   it('a Degraded health after the sync rolls the promotion back with Argo CD’s message', async () => {

@@ -14,7 +14,7 @@ import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
 import { stripTagSuffix } from '../domain/image-reference.js';
 import { addResult, checkVerdict, EMPTY_TALLY, finalVerdict, isStopping, phaseVerdict, type PhaseVerdict } from '../domain/judge/index.js';
 import { normalizePolicy, type Phase, type Policy } from '../domain/policy/model.js';
-import type { Promotion, PromotionProgress, RollbackEnd } from '../domain/promotion.js';
+import type { ArgoCdProgress, Promotion, PromotionProgress, RollbackEnd } from '../domain/promotion.js';
 import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
@@ -22,7 +22,6 @@ import { DeliveryError, type ImageDelivery, type ProposalProgress } from './imag
 import { UNCONFIGURED_RELEASES, type ReleaseFinalizer } from './release-finalizer.js';
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
 import { counted } from '../domain/counted.js';
-import type { ArgoCdProgress } from '../domain/promotion.js';
 import type { ArgoCdFollower, ArgoCdJudgement } from './argocd-sync.js';
 
 export interface StepDeps {
