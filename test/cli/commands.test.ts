@@ -228,6 +228,8 @@ describe('usage errors exit 2 with a hint', () => {
     ['a value-less flag', ['status', 'x', '--url'], "argument missing", 'promoter status --help'],
     ['--via git without its file', [...promoteArgs('x'), '--via', 'git', '--repository', 'deploy'], '--via git needs --repository NAME and --file PATH', 'promoter promote --help'],
     ['an unknown --via', [...promoteArgs('x'), '--via', 'helm'], "--via is kubernetes or git, not 'helm'", 'promoter promote --help'],
+    ['an Argo CD Application without Git', [...promoteArgs('x'), '--argocd-application', 'web'], '--repository, --file and --argocd-application go with --via git', 'promoter promote --help'],
+    ['an Argo CD namespace without its Application', [...promoteArgs('x'), '--via', 'git', '--repository', 'deploy', '--file', 'a.yaml', '--argocd-namespace', 'cd'], '--argocd-namespace goes with --argocd-application', 'promoter promote --help'],
     ['finalize without an id', ['finalize'], 'missing ID', 'promoter finalize --help'],
   ])('%s', async (_name, argv, message, hint) => {
     const result = await cli(argv, { url });

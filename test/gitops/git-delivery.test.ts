@@ -273,7 +273,9 @@ describe('GitDelivery over HTTPS-token (git http-backend) and file://', () => {
     release();
     expect(error).toMatchObject({ code: 'timeout', retryable: true, message: "repository 'slow': git clone did not finish within 1000 ms and was stopped." });
     expect(Date.now() - started).toBeLessThan(20_000);
-    // The next call works (a broken partial clone is not reused).
-    expect(await setup.delivery.readImage({ repository: 'slow', file: 'apps/zai-proxy.yaml', locator: PROXY })).toMatchObject({ image: OLD });
+    // The next call works (a broken partial clone is not reused): a delivery on the same cache, with the
+    // default deadline, so a loaded machine's slow clone is not mistaken for a failure.
+    const next = await makeDelivery([{ name: 'slow', url: server.httpUrl('slow'), auth: { type: 'token', tokenFile } }], { cacheDir: setup.cacheDir });
+    expect(await next.delivery.readImage({ repository: 'slow', file: 'apps/zai-proxy.yaml', locator: PROXY })).toMatchObject({ image: OLD });
   });
 });

@@ -20,10 +20,18 @@ it('renders the repositories file the service parses, points the service at it a
   const parsed = parseGitConfig(text, 'repositories.yaml', { cacheDir: '/unused' });
   expect(parsed.cacheDir).toBe('/tmp/promoter-git');
   expect(parsed.timeoutMs).toBe(90_000);
-  expect(parsed.repositories.map((r) => [r.name, r.branch, r.auth.type])).toEqual([
-    ['deploy', 'main', 'token'],
-    ['app-source', 'main', 'ssh'],
+  expect(parsed.repositories.map((r) => [r.name, r.branch, r.auth.type, r.changes])).toEqual([
+    ['deploy', 'main', 'token', 'push'],
+    ['app-source', 'main', 'ssh', 'push'],
+    ['protected-deploy', 'main', 'token', 'pull-request'],
   ]);
+  // A protected branch's settings pass the chart's schema and reach the service as written.
+  expect(parsed.repositories[2]?.pullRequests).toMatchObject({
+    forge: { type: 'github', apiUrl: 'https://api.github.com', project: 'team/protected-deploy', tokenFile: '/var/run/secrets/promoter-git/forge-token' },
+    merge: 'manual',
+    mergeTimeoutMs: 8 * 3_600_000,
+    rollback: 'auto-merge',
+  });
   const deployment = onlyOfKind<{ spec: { template: { spec: { containers: Container[]; volumes: { name: string; secret?: { secretName: string; defaultMode: number } }[] } } } }>(objects, 'Deployment');
   const pod = deployment.spec.template.spec;
   const container = pod.containers[0] as Container;
@@ -31,6 +39,10 @@ it('renders the repositories file the service parses, points the service at it a
   expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_MAX_FILE_BYTES', value: '2097152' });
   expect(container.volumeMounts).toContainEqual({ name: 'git-credentials', mountPath: '/var/run/secrets/promoter-git', readOnly: true });
   expect(pod.volumes).toContainEqual({ name: 'git-credentials', secret: { secretName: 'promoter-git', defaultMode: 0o400 } });
+});
+
+it('refuses a repository whose pull-request settings are not ones the service knows', async () => {
+  await expect(render({ values: ['minimal.yaml', 'gitops.yaml'], set: ['gitops.repositories[2].merge=sometimes'] })).rejects.toThrow(/merge/);
 });
 
 it('renders nothing for Git without repositories', async () => {

@@ -43,7 +43,7 @@ Run 'promoter <command> --help' for a command's flags.`;
 const COMMAND_HELP: Record<string, string> = {
   promote: `Usage: promoter promote --namespace NS --deployment NAME --container NAME --policy POLICY
                         (--from CANARY [--strip-suffix SUFFIX] [--from-container NAME] | --image REF)
-                        [--via git --repository NAME --file PATH]
+                        [--via git --repository NAME --file PATH [--argocd-application NAME [--argocd-namespace NS]]]
                         [--dry-run] [--reason TEXT] [--wait [--timeout DURATION]] [--idempotency-key KEY]
 
 Starts a promotion of the canary's image (or of --image) to the production Deployment.
@@ -57,7 +57,11 @@ Starts a promotion of the canary's image (or of --image) to the production Deplo
       --from-container NAME   the canary's container, when its name differs
       --image REF             promote this image instead of a canary's
       --via git               commit the image to --file in the configured --repository for a GitOps
-                              controller to sync, instead of patching the Deployment (default: kubernetes)
+                              controller to sync, instead of patching the Deployment (default: kubernetes);
+                              a repository that takes changes through pull requests waits in awaiting_merge
+      --argocd-application NAME  with --via git: the Argo CD Application that deploys the file, asked to
+                              refresh (and sync) the commit and followed until Synced and Healthy
+      --argocd-namespace NS   its namespace (default argocd)
       --dry-run               run the pre-promotion gate only; patch nothing
       --reason TEXT           why, for the audit trail
   -w, --wait                  follow the promotion until it ends, and its release when the policy asks

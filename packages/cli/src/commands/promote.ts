@@ -22,6 +22,8 @@ const PROMOTE_OPTIONS = {
   via: { type: 'string' },
   repository: { type: 'string' },
   file: { type: 'string' },
+  'argocd-application': { type: 'string' },
+  'argocd-namespace': { type: 'string' },
 } as const;
 
 export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { values, positionals }) => {
@@ -33,7 +35,7 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
   if (values.from === undefined && (values['strip-suffix'] !== undefined || values['from-container'] !== undefined)) {
     throw new UsageError('--strip-suffix and --from-container go with --from', 'promote');
   }
-  const delivery = deliveryOf(values.via, values.repository, values.file);
+  const delivery = deliveryOf(values.via, values.repository, values.file, values['argocd-application'], values['argocd-namespace']);
   const timeoutMs = duration('promote', 'timeout', values.timeout);
   if (timeoutMs !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait', 'promote');
 
@@ -76,13 +78,18 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
   return waitAndReport(context, promotion.id, { timeoutMs });
 });
 
-/** `--via git --repository NAME --file PATH` (the default, `--via kubernetes`, patches the Deployment). */
-function deliveryOf(via: string | undefined, repository: string | undefined, file: string | undefined): PromotionRequest['delivery'] {
+/**
+ * `--via git --repository NAME --file PATH [--argocd-application NAME [--argocd-namespace NS]]` (the default,
+ * `--via kubernetes`, patches the Deployment).
+ */
+function deliveryOf(via: string | undefined, repository: string | undefined, file: string | undefined, application: string | undefined, namespace: string | undefined): PromotionRequest['delivery'] {
   if (via === undefined || via === 'kubernetes') {
-    if (repository !== undefined || file !== undefined) throw new UsageError('--repository and --file go with --via git', 'promote');
+    if (repository !== undefined || file !== undefined || application !== undefined) throw new UsageError('--repository, --file and --argocd-application go with --via git', 'promote');
     return via === undefined ? undefined : { via: 'kubernetes' };
   }
   if (via !== 'git') throw new UsageError(`--via is kubernetes or git, not '${via}'`, 'promote');
   if (repository === undefined || file === undefined) throw new UsageError('--via git needs --repository NAME and --file PATH', 'promote');
-  return { via: 'git', repository, file };
+  if (namespace !== undefined && application === undefined) throw new UsageError('--argocd-namespace goes with --argocd-application', 'promote');
+  const argocd = application === undefined ? {} : { argocd: { application, ...(namespace !== undefined ? { namespace } : {}) } };
+  return { via: 'git', repository, file, ...argocd };
 }

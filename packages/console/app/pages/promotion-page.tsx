@@ -9,7 +9,7 @@ import { isTerminalState, type CheckResult, type PromotionDetail, type Promotion
 import { ActionButton, type Action } from '../components/action-dialog.js';
 import { CheckPanel } from '../components/check-panel.js';
 import { ImageChange } from '../components/image-change.js';
-import { PullRequestFacts } from '../components/pull-requests.js';
+import { DeliveryFacts } from '../components/delivery-facts.js';
 import { StateBadge } from '../components/state-badge.js';
 import { duration, parseDuration, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
@@ -89,7 +89,7 @@ export function PromotionPage(props: { session: Session; id: string }) {
         </dd>
         <dt>Duration</dt>
         <dd data-volatile>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
-        <PullRequestFacts detail={detail} />
+        <DeliveryFacts detail={detail} />
         <Progress detail={detail} />
       </dl>
       {live.error && (

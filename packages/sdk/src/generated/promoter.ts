@@ -576,6 +576,7 @@ export interface components {
              * @enum {string}
              */
             revertMethod?: "revert" | "restore";
+            argocd?: components["schemas"]["ArgoCdApplication"];
             pullRequest?: components["schemas"]["PullRequest"];
             revertPullRequest?: components["schemas"]["PullRequest"];
         };
@@ -597,7 +598,6 @@ export interface components {
             closedBy?: string;
             /** @description Why the forge does not merge it yet (a required check, a review), while open. */
             blockedBy?: string;
-            argocd?: components["schemas"]["ArgoCdApplication"];
         };
         /** @description The Argo CD Application the promotion follows. */
         ArgoCdApplication: {

@@ -1,14 +1,15 @@
 /**
- * A Git delivery's pull requests (the promotion's own and its revert's) as rows of the facts list: number,
- * where it stands and what it waits for, linked to the forge. The link comes from the forge's answer, so it
- * is only a link when it is an http(s) URL; anything else is shown as text.
+ * A Git delivery as rows of the facts list: the repository and file, the Argo CD Application it follows,
+ * and its pull requests (the promotion's own and its revert's): number, where each stands and what it waits
+ * for, linked to the forge. The link comes from the forge's answer, so it is only a link when it is an
+ * http(s) URL; anything else is shown as text.
  */
 import { Fragment } from 'preact';
 import type { PromotionDetail } from '@promoter/sdk';
 
 type PullRequest = NonNullable<NonNullable<PromotionDetail['delivery']>['pullRequest']>;
 
-export function PullRequestFacts(props: { detail: PromotionDetail }) {
+export function DeliveryFacts(props: { detail: PromotionDetail }) {
   const delivery = props.detail.delivery;
   if (delivery?.via !== 'git') return null;
   const rows: [string, PullRequest][] = [];
@@ -16,6 +17,19 @@ export function PullRequestFacts(props: { detail: PromotionDetail }) {
   if (delivery.revertPullRequest) rows.push(['Revert pull request', delivery.revertPullRequest]);
   return (
     <>
+      <dt>Git</dt>
+      <dd class="git-delivery">
+        {delivery.repository} {delivery.file}
+        {delivery.commit ? ` @ ${delivery.commit.slice(0, 12)}` : ''}
+      </dd>
+      {delivery.argocd && (
+        <>
+          <dt>Argo CD</dt>
+          <dd>
+            {delivery.argocd.namespace}/{delivery.argocd.application}
+          </dd>
+        </>
+      )}
       {rows.map(([label, pr]) => (
         <Fragment key={label}>
           <dt>{label}</dt>
