@@ -143,6 +143,26 @@ describe('kustomization locator', () => {
     expect(target.where).toBe("the images: entry 'web'");
   });
 
+  it('reads the first document that holds something, past an empty one', () => {
+    // Found by a surviving mutant: an empty document has a null scalar as contents, and was taken as the first.
+    expect(at('---\n---\nimages:\n- name: web\n  newTag: "5"\n', { kind: 'kustomization', name: 'web' }).image).toBe('web:5');
+    expect(at('--- # values\n---\nimage: web:1\n', { kind: 'helm-values', imagePath: 'image' }).image).toBe('web:1');
+  });
+
+  it('an empty file has no images: list', () => {
+    expect(refusal(() => at('', { kind: 'kustomization', name: 'web' })).message).toBe("f.yaml has no images: entry named 'web'; it has no images: list.");
+  });
+
+  it('leaves an unchanged field as written when another changes, even one that would be quoted if written', () => {
+    const text = kustomization('- name: web\n  newName: a.io/web\n  newTag: 1.0\n');
+    expect(at(text, { kind: 'kustomization', name: 'web' }).render(ref('b.io/web', '1.0'))).toBe(kustomization('- name: web\n  newName: b.io/web\n  newTag: 1.0\n'));
+  });
+
+  it('adds a key to the entry of that name when entries that are not maps come before it', () => {
+    const text = kustomization('- plain\n- name: web\n  newTag: v1\n');
+    expect(at(text, { kind: 'kustomization', name: 'web' }).render(ref('web', 'v1', DIGEST))).toBe(kustomization(`- plain\n- name: web\n  newTag: v1\n  digest: ${DIGEST}\n`));
+  });
+
   const renders: ReadonlyArray<[string, { entries: string; to: ImageReference; want: string }]> = [
     ['a new tag in place', { entries: '- name: web\n  newTag: v1.0 # pinned\n', to: ref('web', 'v1.1'), want: '- name: web\n  newTag: v1.1 # pinned\n' }],
     ['a tag that reads as a number is quoted', { entries: '- name: web\n  newTag: v1\n', to: ref('web', '2'), want: '- name: web\n  newTag: "2"\n' }],
@@ -207,6 +227,18 @@ describe('helm-values locator', () => {
     expect(at(text, locator).render(ref('reg.io/web', 'v2', DIGEST))).toBe(`image:\n  repository: reg.io/web # hub\n  tag: v2@${DIGEST}\n`);
   });
 
+  it('leaves an unchanged repository key as written (a block scalar stays a block)', () => {
+    const text = 'image:\n  repository: |-\n    web\n  tag: v1\n';
+    const target = at(text, { kind: 'helm-values', repositoryPath: 'image.repository', tagPath: 'image.tag' });
+    expect(target.image).toBe('web:v1');
+    expect(target.render(ref('web', 'v2'))).toBe('image:\n  repository: |-\n    web\n  tag: v2\n');
+  });
+
+  it('a list index may end a key path, and may have several digits', () => {
+    const tags = Array.from({ length: 11 }, (_, i) => `- web:${i}\n`).join('');
+    expect(at(`tags:\n${tags}`, { kind: 'helm-values', imagePath: 'tags.10' }).image).toBe('web:10');
+  });
+
   it('an empty tag reads as the repository alone', () => {
     expect(at('image:\n  repository: web\n  tag: ""\n', { kind: 'helm-values', repositoryPath: 'image.repository', tagPath: 'image.tag' }).image).toBe('web');
   });
@@ -235,6 +267,8 @@ describe('helm-values locator', () => {
     ['through a list by name', { text: 'image:\n- a\n', path: 'image.tag', message: 'f.yaml has no key image.tag: at image it has a list, not a map.' }],
     ['past the end of a list', { text: 'image:\n- a\n', path: 'image.3', message: "f.yaml has no key image.3: '3' is missing under image." }],
     ['through a null', { text: 'a:\n  b:\n', path: 'a.b.c', message: 'f.yaml has no key a.b.c: at a.b it has a value, not a map.' }],
+    ['through a list by a name ending in digits', { text: 'image:\n- a\n', path: 'image.a0', message: 'f.yaml has no key image.a0: at image it has a list, not a map.' }],
+    ['through a list by a name starting with digits', { text: 'image:\n- a\n', path: 'image.0a', message: 'f.yaml has no key image.0a: at image it has a list, not a map.' }],
     ['to a list', { text: 'image:\n- a\n', path: 'image', message: 'f.yaml: image is a list, not a value.' }],
     ['to a map', { text: 'image:\n  a: 1\n', path: 'image', message: 'f.yaml: image is a map, not a value.' }],
   ];

@@ -45,6 +45,8 @@ describe('parseFile', () => {
     ['an unclosed flow sequence on the first line', { given: 'a: [1, 2\n', want: 'f.yaml is not valid YAML (BAD_INDENT at line 2)' }],
     ['an error on the fourth line', { given: 'a: 1\nb: 2\nc: 3\nd: }\n', want: 'f.yaml is not valid YAML (UNEXPECTED_TOKEN at line 4)' }],
     ['blank lines count as lines', { given: 'a: 1\n\n\nb: c: d\n', want: 'f.yaml is not valid YAML (BLOCK_AS_IMPLICIT_KEY at line 4)' }],
+    // The parser reports this one at the line break itself: it belongs to the line the break ends.
+    ['an error at a line break', { given: '[a  \n:  ]', want: 'f.yaml is not valid YAML (MULTILINE_IMPLICIT_KEY at line 1)' }],
     ['an error on the first line', { given: '}\n', want: 'f.yaml is not valid YAML (UNEXPECTED_TOKEN at line 1)' }],
     ['an error in the second document', { given: 'a: 1\n---\nb: }\n', want: 'f.yaml is not valid YAML (UNEXPECTED_TOKEN at line 3)' }],
   ];

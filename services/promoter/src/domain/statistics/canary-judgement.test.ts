@@ -117,6 +117,21 @@ describe('canaryJudgement at its boundaries', () => {
     );
   });
 
+  it('passes a p-value equal to 1 - confidence: significance is p < alpha, strictly', () => {
+    // One canary value above three baseline values: exact one-sided p = 1/4, exactly alpha at 75% confidence.
+    const judgement = canaryJudgement([10], [1, 2, 3], { ...increase, confidence: 0.75, minEffectSize: 0 });
+    expect(judgement.test).toMatchObject({ method: 'exact', pValue: 0.25 });
+    expect(judgement.alpha).toBe(0.25);
+    expect(judgement.verdict).toBe('pass');
+    expect(judgement.reason).toContain('p = 0.25 >= 0.25');
+    expect(canaryJudgement([10], [1, 2, 3], { ...increase, confidence: 0.7499999, minEffectSize: 0 }).verdict).toBe('fail');
+  });
+
+  it('prints 0.001 as a decimal and anything smaller in exponent notation', () => {
+    expect(canaryJudgement([0.001, 0.001], [0.001, 0.001], increase).reason).toContain('canary median 0.001 vs baseline 0.001');
+    expect(canaryJudgement([0.0009], [0.0009], increase).reason).toContain('canary median 9.00e-4 vs baseline 9.00e-4');
+  });
+
   it('says why it passes when nothing is significant, with p printed to four digits', () => {
     const same = canaryJudgement([1, 2, 3], [1, 2, 3], increase);
     expect(same).toMatchObject({ verdict: 'pass', canaryMedian: 2, baselineMedian: 2, relativeShift: 0 });
