@@ -71,6 +71,7 @@ describe('FailedAuthLimiter', () => {
     expect(error).toMatchObject({
       status: 429,
       code: 'rate-limited',
+      title: 'Too many requests',
       detail: 'More than 2 failed authentications from this address in a minute; retry after 30 s.',
       headers: { 'retry-after': '30' },
     });
@@ -104,7 +105,7 @@ describe('registerAuth', () => {
     readonly options?: AuthOptions;
   }
 
-  async function app({ tokens = [], everCreated = () => true, options }: Setup = {}): Promise<{ app: FastifyInstance; asked: () => number }> {
+  async function app({ tokens = [], everCreated = () => true, options }: Setup = {}): Promise<{ app: FastifyInstance; asked: () => number; isOpen: () => Promise<boolean> }> {
     let asked = 0;
     // Only the two reads the hook makes; the real repository needs a database.
     const stored = {
@@ -115,7 +116,7 @@ describe('registerAuth', () => {
       findByDigest: async (digest: string) => (digest === secretDigest(STORED_SECRET) ? STORED : undefined),
     } as unknown as TokenRepository;
     const instance = Fastify();
-    registerAuth(instance, tokens, stored, options);
+    const authenticator = registerAuth(instance, tokens, stored, options);
     instance.setErrorHandler((error, _request, reply) => {
       const problem = error instanceof AppError ? error : new AppError({ code: 'internal-error', status: 500, title: 'x', detail: String(error) });
       void reply.status(problem.status).headers(problem.headers ?? {}).send({ code: problem.code, detail: problem.detail });
@@ -126,7 +127,7 @@ describe('registerAuth', () => {
     instance.get('/viewer', { config: { access: { role: 'viewer', namespaces: 'none' } } }, async (request) => who(request));
     instance.get('/operator', { config: { access: { role: 'operator', namespaces: 'checked' } } }, async (request) => who(request));
     await instance.ready();
-    return { app: instance, asked: () => asked };
+    return { app: instance, asked: () => asked, isOpen: () => authenticator.isOpen() };
   }
 
   const get = (instance: FastifyInstance, url: string, authorization?: string) =>
@@ -159,6 +160,12 @@ describe('registerAuth', () => {
     created = false; // revoking every token does not reopen it
     expect((await get(instance, '/viewer')).statusCode).toBe(401);
     expect(asked()).toBe(askedWhenClosed);
+  });
+
+  it('tells the service whether the API is open (the first-token route asks)', async () => {
+    expect(await (await app({ everCreated: () => false })).isOpen()).toBe(true);
+    expect(await (await app({ everCreated: () => true })).isOpen()).toBe(false);
+    expect(await (await app({ tokens: [ADMIN], everCreated: () => false })).isOpen()).toBe(false);
   });
 
   it('configured tokens close the API without asking the database', async () => {
