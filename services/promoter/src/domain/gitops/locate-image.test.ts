@@ -149,6 +149,12 @@ describe('kustomization locator', () => {
     expect(at('--- # values\n---\nimage: web:1\n', { kind: 'helm-values', imagePath: 'image' }).image).toBe('web:1');
   });
 
+  it('a document of plain text holds something: it is the one read', () => {
+    expect(refusal(() => at('--- just text\n---\nimage: web:1\n', { kind: 'helm-values', imagePath: 'image' })).message).toBe(
+      'f.yaml has no key image: at (the top) it has a value, not a map.',
+    );
+  });
+
   it('an empty file has no images: list', () => {
     expect(refusal(() => at('', { kind: 'kustomization', name: 'web' })).message).toBe("f.yaml has no images: entry named 'web'; it has no images: list.");
   });
