@@ -9,6 +9,8 @@ describe('FeedCursor', () => {
     ['a skipped id is missing', { start: 0, reads: [[1, 3]], at: 0, want: { after: 3, missing: [2] } }],
     ['a late id arrives and is no longer missing', { start: 0, reads: [[1, 3], [2, 4]], at: 0, want: { after: 4, missing: [] } }],
     ['ids are taken in order whatever order the read gave', { start: 10, reads: [[13, 11]], at: 0, want: { after: 13, missing: [12] } }],
+    // Taken as read (7 first), the jump to 7 would remember 2..6 and 3 would then fill one gap: [2, 4, 5, 6].
+    ['a read out of order is taken in order before the jump limit applies', { start: 0, reads: [[7, 3]], at: 0, want: { after: 7, missing: [1, 2, 4, 5, 6] } }],
     ['a skipped id is forgotten after holdMs', { start: 0, reads: [[1, 3]], at: 1_000, want: { after: 3, missing: [] } }],
     ['a long jump keeps only the newest maxMissing ids', { start: 0, reads: [[100]], at: 0, want: { after: 100, missing: [95, 96, 97, 98, 99] } }],
     ['many jumps keep only the newest maxMissing ids', { start: 0, reads: [[2, 4, 6, 8, 10, 12, 14]], at: 0, want: { after: 14, missing: [5, 7, 9, 11, 13] } }],

@@ -125,3 +125,27 @@ describe('imageVersion', () => {
     expect(imageVersion(given)).toBe(want);
   });
 });
+
+describe('parseImageReference at its limits', () => {
+  const HEX = '0123456789abcdef'.repeat(4);
+  const cases: ReadonlyArray<[string, { given: string; valid: boolean; want?: string }]> = [
+    ['a repository name of exactly 255 characters', { given: 'a'.repeat(255), valid: true }],
+    ['a repository name of 256 characters', { given: 'a'.repeat(256), valid: false, want: 'the repository name is longer than 255 characters' }],
+    ['an uppercase first component ending in localhost is no registry', { given: 'Mylocalhost/app', valid: false, want: "'Mylocalhost/app': repository names must be lowercase" }],
+    ['an uppercase first component starting with localhost is no registry', { given: 'localhostX/app', valid: false, want: "'localhostX/app': repository names must be lowercase" }],
+    ['localhost is a registry', { given: 'localhost/app', valid: true }],
+    ['an uppercase registry with a port is a registry', { given: 'MyRegistry:5000/app', valid: true }],
+    ['a sha256 digest with an uppercase first digit', { given: `app@sha256:A${HEX.slice(1)}`, valid: false, want: `'app@sha256:A${HEX.slice(1)}': a sha256 digest is 64 lowercase hex digits` }],
+    ['a sha256 digest with an uppercase last digit', { given: `app@sha256:${HEX.slice(0, -1)}F`, valid: false, want: `'app@sha256:${HEX.slice(0, -1)}F': a sha256 digest is 64 lowercase hex digits` }],
+  ];
+  it.each(cases)('%s', (_name, { given, valid, want }) => {
+    expect(isImageReference(given)).toBe(valid);
+    if (want !== undefined) expect(parseImageReference(given)).toEqual({ error: want });
+  });
+
+  it('quotes an input of 80 characters whole and cuts a longer one to 77 and "..."', () => {
+    const eighty = `Bad${'x'.repeat(77)}`;
+    expect(parseImageReference(eighty)).toEqual({ error: `'${eighty}' is not an OCI image reference ([registry/]repository[:tag][@digest])` });
+    expect(parseImageReference(`${eighty}y`)).toEqual({ error: `'${eighty.slice(0, 77)}...' is not an OCI image reference ([registry/]repository[:tag][@digest])` });
+  });
+});

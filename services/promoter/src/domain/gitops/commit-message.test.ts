@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applicationName, commitMessage, isSafePromotionId, promoteSubject, releaseSubject, rollbackSubject, versionLabel } from './commit-message.js';
+import { applicationName, commitMessage, defaultTagMessage, isSafePromotionId, promoteSubject, releaseSubject, rollbackSubject, versionLabel } from './commit-message.js';
 
 describe('commit subjects after the runbook', () => {
   const cases: ReadonlyArray<[string, { given: string; want: string }]> = [
@@ -34,4 +34,32 @@ describe('commitMessage', () => {
     ['a'.repeat(129), false],
   ];
   it.each(ids)('isSafePromotionId(%j) = %s', (id, want) => expect(isSafePromotionId(id)).toBe(want));
+});
+
+describe('names and versions at their edges', () => {
+  const names: ReadonlyArray<[string, { given: string; want: string }]> = [
+    ['the last path segment of a registry path', { given: 'registry.example.com:5000/team/zai-proxy:1.2.1', want: 'zai-proxy' }],
+    ['a name without a path', { given: 'nginx:1.25', want: 'nginx' }],
+    ['text that is not an image: its last segment as written', { given: 'Not An/Image Ref', want: 'Image Ref' }],
+  ];
+  it.each(names)('applicationName: %s', (_name, { given, want }) => expect(applicationName(given)).toBe(want));
+
+  const versions: ReadonlyArray<[string, { given: string; want: string }]> = [
+    ['a tag starting with a digit gets a v', { given: 'web:10.0', want: 'v10.0' }],
+    ['a tag starting with a letter stays', { given: 'web:stable-1', want: 'stable-1' }],
+    ['a tag wins over a digest', { given: `web:2@sha256:${'b'.repeat(64)}`, want: 'v2' }],
+    ['a digest: its algorithm and 12 hex digits', { given: `web@sha256:${'0123456789abcdef'.repeat(4)}`, want: 'sha256:0123456789ab' }],
+    ['neither: latest', { given: 'ghcr.io/acme/web', want: 'latest' }],
+    ['text that is not an image: as written', { given: 'Not An Image', want: 'Not An Image' }],
+  ];
+  it.each(versions)('versionLabel: %s', (_name, { given, want }) => expect(versionLabel(given)).toBe(want));
+
+  it('the tag message names the promotion', () => {
+    expect(defaultTagMessage('p-7')).toBe('Validated via canary testing, promoted from canary to production\n\nPromotion-Id: p-7\n');
+  });
+
+  it('trims the subject and the body, and leaves out a body of only spaces', () => {
+    expect(commitMessage({ subject: '  s  ', body: '\n  b  \n', promotionId: 'p', action: 'promote' })).toBe('s\n\nb\n\nPromotion-Id: p\nPromotion-Action: promote\n');
+    expect(commitMessage({ subject: 's', body: '   ', promotionId: 'p', action: 'promote' })).toBe('s\n\nPromotion-Id: p\nPromotion-Action: promote\n');
+  });
 });

@@ -138,3 +138,31 @@ describe('locatorProblem', () => {
   ];
   it.each(cases)('%s', (_name, { given, want }) => expect(locatorProblem(given)).toBe(want));
 });
+
+describe('setImage and readImage say exactly what they refuse', () => {
+  const manifest = fixture('manifest-comments.input.yaml');
+  const locator: ImageLocator = { kind: 'manifest', container: 'proxy' };
+
+  it('a new image that is not an image reference is refused before the file is read', () => {
+    let caught: unknown;
+    try {
+      setImage('not: [yaml', locator, { file: 'f.yaml', expectedCurrentImage: 'a/b:1', newImage: 'Not An Image' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ code: 'unsupported-image', file: 'f.yaml' });
+    expect((caught as Error).message).toMatch(/^Cannot write to f\.yaml: 'Not An Image' is not an OCI image reference .*\.$/);
+  });
+
+  it('drift says the file was changed by someone else and is left alone', () => {
+    expect(() => setImage(manifest, locator, { file: 'f.yaml', expectedCurrentImage: 'ronaldraygun/zai-proxy:1.1.0', newImage: 'ronaldraygun/zai-proxy:1.2.1' })).toThrow(
+      "f.yaml holds 'ronaldraygun/zai-proxy:1.2.0' at the image of container 'proxy' of the Deployment of document 1, not the expected 'ronaldraygun/zai-proxy:1.1.0': it was changed by someone else, and it is not overwritten.",
+    );
+  });
+
+  it('a value that is not an image is named by where it is', () => {
+    expect(() => readImage('users:\n  - token: Not An Image\n', { kind: 'helm-values', imagePath: 'users.0.token' }, 'f.yaml')).toThrow(
+      'f.yaml holds a value that is not an image reference at the key users.0.token.',
+    );
+  });
+});

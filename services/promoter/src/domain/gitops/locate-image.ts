@@ -93,8 +93,16 @@ function locateInManifest(parsed: ParsedFile, locator: ManifestLocator, file: st
 const KUSTOMIZE_FIELDS = ['newName', 'newTag', 'digest'] as const;
 type KustomizeField = (typeof KUSTOMIZE_FIELDS)[number];
 
+/**
+ * The first document that holds something. An empty document (a `---` with nothing after it, as files that
+ * start with `---` twice have) is composed with a null scalar as its contents, never with `null`.
+ */
+function firstWithContent(parsed: ParsedFile): ParsedFile['documents'][number] | undefined {
+  return parsed.documents.find((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
+}
+
 function locateInKustomization(parsed: ParsedFile, locator: KustomizationLocator, file: string): Target {
-  const document = parsed.documents.find((d) => d.contents !== null);
+  const document = firstWithContent(parsed);
   const images = document?.get('images', true);
   const entries = isSeq(images) ? images.items.filter(isMap) : [];
   const indexes = entries.flatMap((entry, index) => (entry.get('name') === locator.name ? [index] : []));
@@ -157,7 +165,7 @@ function locateInKustomization(parsed: ParsedFile, locator: KustomizationLocator
 }
 
 function locateInHelmValues(parsed: ParsedFile, locator: HelmValuesLocator, file: string): Target {
-  const document = parsed.documents.find((d) => d.contents !== null);
+  const document = firstWithContent(parsed);
   const at = (path: string): Scalar.Parsed => findScalar(document?.contents ?? null, path, file);
   if (locator.imagePath !== undefined) {
     const node = at(locator.imagePath);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePolicy } from '../policy/model.js';
-import { addResult, checkVerdict, EMPTY_TALLY, phaseVerdict, tallyResults } from './index.js';
+import { addResult, checkVerdict, EMPTY_TALLY, finalVerdict, isStopping, phaseVerdict, tallyResults } from './index.js';
 import type { MeasurementResult } from './index.js';
 
 function check(overrides: Record<string, unknown> = {}) {
@@ -167,5 +167,42 @@ describe('phaseVerdict ranks and names', () => {
     });
     // One check failing for a reason of its own: the ordinary reason, every check named.
     expect(phaseVerdict([lacking('a', 'no PROMETHEUS_URL'), v('b', 'fail')]).reason).toBe('b fail; a: no PROMETHEUS_URL');
+  });
+});
+
+describe('phaseVerdict leaves out what does not stop the phase', () => {
+  const v = (check: string, outcome: 'pass' | 'pending' | 'fail', reason = `${check} ${outcome}`) => ({ check, outcome, reason });
+
+  it('a failing phase does not list its passing checks', () => {
+    expect(phaseVerdict([v('a', 'pass'), v('b', 'fail'), v('c', 'pass')])).toEqual({ outcome: 'fail', reason: 'b fail', decidingCheck: 'b' });
+  });
+
+  it('a pending phase gives the pending check\'s reason alone, without evidence, even when it has a failed measurement', () => {
+    const measurements = [{ check: 'a', result: 'fail' as const, message: 'a = 0.3 > max 0.05', value: 0.3, baselineValue: null, bound: '<= 0.05' }];
+    expect(phaseVerdict([v('a', 'pending', 'a: 1 of 3 measurements'), v('b', 'pass')], measurements)).toEqual({
+      outcome: 'pending',
+      reason: 'a: 1 of 3 measurements',
+      decidingCheck: 'a',
+    });
+  });
+});
+
+describe('checkVerdict names measurements without data only when they count as failures', () => {
+  it.each([['pass'], ['inconclusive']] as const)('onNoData %s: the failures alone', (onNoData) => {
+    expect(checkVerdict(check({ onNoData }), ['fail', 'inconclusive'], true).reason).toBe('err failed 1 of 2 measurements; 0 tolerated');
+  });
+
+  it('onNoData fail: how many failed and how many had no data', () => {
+    expect(checkVerdict(check({ onNoData: 'fail' }), ['fail', 'inconclusive'], true).reason).toBe('err failed 2 of 2 measurements (1 failed, 1 without data); 0 tolerated');
+  });
+});
+
+describe('isStopping and finalVerdict', () => {
+  const outcomes = ['pass', 'pending', 'inconclusive', 'error', 'fail'] as const;
+  const stops: Record<(typeof outcomes)[number], boolean> = { pass: false, pending: false, inconclusive: true, error: true, fail: true };
+  const stored: Record<(typeof outcomes)[number], string> = { pass: 'pass', pending: 'inconclusive', inconclusive: 'inconclusive', error: 'error', fail: 'fail' };
+  it.each(outcomes)('%s', (outcome) => {
+    expect(isStopping({ outcome, reason: 'r' })).toBe(stops[outcome]);
+    expect(finalVerdict(outcome)).toBe(stored[outcome]);
   });
 });

@@ -5,7 +5,9 @@ import { parseTemplate, renderTemplate, templateVariables } from './template.js'
 import { validatePolicy } from './validate.js';
 
 describe('labelKeyProblem', () => {
-  const valid = ['variant', 'app.kubernetes.io/name', 'a', 'A_b-c.D', 'example.com/x', 'x'.repeat(63)];
+  // A prefix of exactly 253 characters: three 63-character labels and one of 61, joined by dots.
+  const longestPrefix = `${'p'.repeat(63)}.${'p'.repeat(63)}.${'p'.repeat(63)}.${'p'.repeat(61)}`;
+  const valid = ['variant', 'app.kubernetes.io/name', 'a', 'A_b-c.D', 'example.com/x', 'x'.repeat(63), 'a/b', `${longestPrefix}/x`];
   it.each(valid)('accepts %s', (key) => {
     expect(labelKeyProblem(key)).toBeUndefined();
   });
@@ -17,6 +19,7 @@ describe('labelKeyProblem', () => {
     ['an empty name after the prefix', { given: 'example.com/', want: /'' is not a Kubernetes label name/ }],
     ['an upper-case prefix', { given: 'Example.com/x', want: /'Example.com' is not a label prefix/ }],
     ['two slashes', { given: 'a/b/c', want: /'a\/b' is not a label prefix/ }],
+    ['a prefix of 254 characters', { given: `${'p'.repeat(63)}.${'p'.repeat(63)}.${'p'.repeat(63)}.${'p'.repeat(62)}/x`, want: /is not a label prefix: a DNS subdomain \(lowercase letters, digits, - and \.\) of at most 253 characters$/ }],
   ];
   it.each(invalid)('refuses %s', (_name, { given, want }) => {
     expect(labelKeyProblem(given)).toMatch(want);
@@ -64,6 +67,8 @@ describe('checkLabelKeys: which Deployment each label is read from', () => {
     ],
     ['alerts values', { given: { name: 'c', alerts: { variant: '{{labels.variant}}', ns: '{{namespace}}' } }, want: { judged: ['variant'], production: [] } }],
     ['a webhook: none', { given: { name: 'c', webhook: { url: 'https://x.example/' } }, want: { judged: [], production: [] } }],
+    ['a check without a query: none', { given: { name: 'c', max: 1 } as CheckDocument, want: { judged: [], production: [] } }],
+    ['a malformed query: none (validation says why)', { given: { name: 'c', query: 'up{a="{{labels.variant"}', max: 1 }, want: { judged: [], production: [] } }],
   ];
   it.each(cases)('%s', (_name, { given, want }) => {
     expect(checkLabelKeys(given)).toEqual(want);

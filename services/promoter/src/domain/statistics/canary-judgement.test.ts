@@ -95,3 +95,121 @@ describe('canaryJudgement', () => {
     expect(() => canaryJudgement(slower, baseline, { ...increase, minEffectSize: -1 })).toThrow(/minEffectSize/);
   });
 });
+
+describe('canaryJudgement at its boundaries', () => {
+  // Nine values symmetric around 100: a canary 10 higher has a Hodges-Lehmann shift of exactly 10, i.e. 10%.
+  const around100 = [98, 98.5, 99, 99.5, 100, 100.5, 101, 101.5, 102];
+  const tenPercentHigher = around100.map((v) => v + 10);
+
+  it('fails a shift of exactly the minimum effect, and passes one just short of it', () => {
+    const atLimit = canaryJudgement(tenPercentHigher, around100, increase);
+    expect(atLimit.relativeShift).toBe(0.1);
+    expect(atLimit.verdict).toBe('fail');
+    expect(atLimit.reason).toBe(
+      'Canary is significantly higher than the baseline by at least the allowed 10%: canary median 110 vs baseline 100, ' +
+        'shift +10 (+10% of the baseline median), p = 2.06e-4 < 0.05 (Mann-Whitney U = 81, one-sided, asymptotic).',
+    );
+    const shortOfIt = canaryJudgement(tenPercentHigher, around100, { ...increase, minEffectSize: 0.1000001 });
+    expect(shortOfIt.verdict).toBe('pass');
+    expect(shortOfIt.reason).toBe(
+      'Canary differs significantly but not by 10% in the bad direction (increase): canary median 110 vs baseline 100, ' +
+        'shift +10 (+10% of the baseline median), p = 2.06e-4 < 0.05 (Mann-Whitney U = 81, one-sided, asymptotic).',
+    );
+  });
+
+  it('passes a p-value equal to 1 - confidence: significance is p < alpha, strictly', () => {
+    // One canary value above three baseline values: exact one-sided p = 1/4, exactly alpha at 75% confidence.
+    const judgement = canaryJudgement([10], [1, 2, 3], { ...increase, confidence: 0.75, minEffectSize: 0 });
+    expect(judgement.test).toMatchObject({ method: 'exact', pValue: 0.25 });
+    expect(judgement.alpha).toBe(0.25);
+    expect(judgement.verdict).toBe('pass');
+    expect(judgement.reason).toContain('p = 0.25 >= 0.25');
+    expect(canaryJudgement([10], [1, 2, 3], { ...increase, confidence: 0.7499999, minEffectSize: 0 }).verdict).toBe('fail');
+  });
+
+  it('prints 0.001 as a decimal and anything smaller in exponent notation', () => {
+    expect(canaryJudgement([0.001, 0.001], [0.001, 0.001], increase).reason).toContain('canary median 0.001 vs baseline 0.001');
+    expect(canaryJudgement([0.0009], [0.0009], increase).reason).toContain('canary median 9.00e-4 vs baseline 9.00e-4');
+  });
+
+  it('says why it passes when nothing is significant, with p printed to four digits', () => {
+    const same = canaryJudgement([1, 2, 3], [1, 2, 3], increase);
+    expect(same).toMatchObject({ verdict: 'pass', canaryMedian: 2, baselineMedian: 2, relativeShift: 0 });
+    expect(same.reason).toBe(
+      'No significant increase of the canary over the baseline: canary median 2 vs baseline 2, shift 0 (0% of the baseline median), ' +
+        'p = 0.5903 >= 0.05 (Mann-Whitney U = 4.5, one-sided, asymptotic).',
+    );
+  });
+
+  it('measures the shift against the size of a negative baseline median', () => {
+    // Throughput-like values below zero: 30 lower is -30% whatever the sign of the median.
+    const negative = around100.map((v) => -v);
+    const judgement = canaryJudgement(
+      negative.map((v) => v - 30),
+      negative,
+      { ...increase, direction: 'decrease' },
+    );
+    expect(judgement.relativeShift).toBe(-0.3);
+    expect(judgement.test?.alternative).toBe('less');
+    expect(judgement.verdict).toBe('fail');
+    expect(judgement.reason).toMatch(/^Canary is significantly lower than the baseline by at least the allowed 10%: canary median -130 vs baseline -100, shift -30 \(-30% of the baseline median\)/);
+  });
+
+  it('a decrease check passes a 10% increase', () => {
+    const judgement = canaryJudgement(tenPercentHigher, around100, { ...increase, direction: 'decrease' });
+    expect(judgement.verdict).toBe('pass');
+    expect(judgement.reason).toMatch(/^No significant decrease of the canary over the baseline/);
+  });
+
+  it('an either check is two-sided, names a "change", and fails a fall from a zero median as infinitely large', () => {
+    const fall = [-0.2, -0.3, -0.25, -0.4, -0.35, -0.3, -0.28, -0.5, -0.22];
+    const judgement = canaryJudgement(fall, new Array<number>(9).fill(0), { ...increase, direction: 'either' });
+    expect(judgement.test?.alternative).toBe('two-sided');
+    expect(judgement.relativeShift).toBe(Number.NEGATIVE_INFINITY);
+    expect(judgement.verdict).toBe('fail');
+    expect(judgement.reason).toContain('shift -0.3 (-infinite % of the baseline median)');
+    expect(judgement.reason).toContain('two-sided');
+    const steady = canaryJudgement(around100, around100, { ...increase, direction: 'either' });
+    expect(steady.reason).toMatch(/^No significant change of the canary over the baseline/);
+  });
+
+  it('an increase from a zero median is +infinite %', () => {
+    const judgement = canaryJudgement([0.2, 0.3, 0.25, 0.4, 0.35, 0.3, 0.28, 0.5, 0.22], new Array<number>(9).fill(0), increase);
+    expect(judgement.reason).toContain('shift +0.3 (+infinite % of the baseline median)');
+  });
+
+  it('a shift of 0 from a zero median is 0, not infinite', () => {
+    expect(canaryJudgement([0, 0, 0], [0, 0, 0], increase).relativeShift).toBe(0);
+  });
+
+  it('without values on one side: inconclusive, with the other side\'s median and no test', () => {
+    const noCanary = canaryJudgement([], [1, 2, 3], increase);
+    expect(noCanary).toEqual({
+      alpha: 1 - 0.95,
+      canaryCount: 0,
+      baselineCount: 3,
+      verdict: 'inconclusive',
+      reason: 'Cannot compare: the canary has no values.',
+      canaryMedian: null,
+      baselineMedian: 2,
+      relativeShift: null,
+    });
+    const noBaseline = canaryJudgement([1, 2], [Number.NaN], increase);
+    expect(noBaseline).toMatchObject({ canaryMedian: 1.5, baselineMedian: null, baselineCount: 0, reason: 'Cannot compare: the baseline has no values.' });
+    expect(canaryJudgement([], [], increase).reason).toBe('Cannot compare: the canary and baseline have no values.');
+  });
+
+  it('accepts confidences strictly between 0 and 1 and a minimum effect of 0; refuses the rest', () => {
+    expect(canaryJudgement(tenPercentHigher, around100, { ...increase, confidence: 0.5, minEffectSize: 0 }).verdict).toBe('fail');
+    for (const confidence of [0, 1, Number.NaN, -0.5]) {
+      expect(() => canaryJudgement(tenPercentHigher, around100, { ...increase, confidence })).toThrow(
+        `canaryJudgement: confidence must be between 0 and 1 (exclusive), got ${confidence}`,
+      );
+    }
+    for (const minEffectSize of [-0.001, Number.NaN]) {
+      expect(() => canaryJudgement(tenPercentHigher, around100, { ...increase, minEffectSize })).toThrow(
+        `canaryJudgement: minEffectSize must be >= 0, got ${minEffectSize}`,
+      );
+    }
+  });
+});
