@@ -16,10 +16,11 @@ import type { Browser, Locator, Page } from 'playwright-core';
 
 /**
  * The share of compared pixels that may differ. Measured run to run with nothing changed and the volatile
- * boxes left out: 0 on all three pictures (four runs); one heading word changed ("Checks" -> "Checks run")
- * moved 0.03% of the rolled-back page, a colour or layout change far more.
+ * boxes left out: 0 on all three pictures (four runs), then 0.006% on the promotions list on a loaded
+ * machine (anti-aliasing at the edges of the boxes left out); one heading word changed ("Checks" ->
+ * "Checks run") moved 0.03% of the rolled-back page, a colour or layout change far more.
  */
-export const MATERIAL_DIFFERENCE = 0.0001;
+export const MATERIAL_DIFFERENCE = 0.0002;
 
 /** Elements whose pixels depend on when the test ran, not on what the console shows. */
 export const VOLATILE_SELECTOR = 'time, [data-volatile], canvas';
