@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { WebhookClient } from '../../services/promoter/src/adapters/webhook/webhook-client.js';
 import { KubernetesError } from '../../services/promoter/src/adapters/kubernetes/kubernetes-error.js';
 import { checkStep } from '../../services/promoter/src/domain/step-outcome.js';
+import { CheckRunner } from '../../services/promoter/src/evaluation/check-runner.js';
+import { DeliveryError } from '../../services/promoter/src/engine/image-delivery.js';
+import { PromotionSteps } from '../../services/promoter/src/engine/promotion-steps.js';
 import { CannedPrometheus, NEW, OLD, policy, TARGET, World, type WorldOptions } from './harness.js';
 
 const healthy = () => new CannedPrometheus().answer(/error_ratio/, 0.01);
@@ -303,5 +306,41 @@ describe('the state machine guards every write', () => {
   it('nothing is written over a terminal state', () => {
     const checked = checkStep('rejected', { transition: { to: 'promoting', reason: 'late' }, nextRunInMs: 0 });
     expect(checked.transition).toMatchObject({ from: 'rejected', to: 'rejected', refused: 'promoting' });
+  });
+});
+
+describe('a promotion waiting for its pull request', () => {
+  it('fails on a forge error it cannot retry, naming the pull request it leaves open', async () => {
+    const w = world();
+    const pr = { number: 7, url: 'https://forge.example/acme/deploy/pull/7', branch: 'promoter/p', state: 'open' as const, head: 'a'.repeat(40) };
+    const steps = new PromotionSteps({
+      kube: w.kube,
+      runner: new CheckRunner({ prometheus: healthy() }),
+      prometheus: healthy(),
+      deliveryFor: () => ({
+        mode: 'git',
+        convergesLater: true,
+        apply: async () => {
+          throw new Error('not called');
+        },
+        followProposal: async () => {
+          throw new DeliveryError('github: could not read pull request #7: Bad credentials (check the forge token)', false);
+        },
+      }),
+    });
+    const promotion = {
+      ...w.promotion,
+      state: 'awaiting_merge' as const,
+      resolvedImage: NEW,
+      previousImage: OLD,
+      delivery: { via: 'git' as const, repository: 'deploy', file: 'app.yaml', locator: { kind: 'manifest' as const, container: 'proxy' }, pullRequest: pr },
+      progress: { patchIntent: true, proposedAt: 0 },
+    };
+    const outcome = await steps.step(promotion);
+    expect(outcome.transition?.to).toBe('failed');
+    expect(outcome.transition?.reason).toBe(
+      'Delivery: github: could not read pull request #7: Bad credentials (check the forge token); the Deployment was left as it was found; ' +
+        'pull request #7 (https://forge.example/acme/deploy/pull/7) is left open: close it, or merge it knowing promoter no longer follows it',
+    );
   });
 });

@@ -534,11 +534,19 @@ export class PromotionSteps {
     return {
       transition: {
         to: 'failed',
-        reason: `${what}: ${error.message}${rollingBack ? '; the rollback could not finish: look at the Deployment' : '; the Deployment was left as it was found'}`,
+        reason: `${what}: ${error.message}${rollingBack ? '; the rollback could not finish: look at the Deployment' : '; the Deployment was left as it was found'}${openPullRequestNote(promotion)}`,
       },
       nextRunInMs: 0,
     };
   }
+}
+
+/** A failure that ends the promotion leaves its open pull request to a person: say which, so it is not merged by mistake. */
+function openPullRequestNote(promotion: Promotion): string {
+  const delivery = promotion.delivery;
+  if (delivery.via !== 'git') return '';
+  const open = [delivery.pullRequest, delivery.revertPullRequest].filter((pr) => pr?.state === 'open');
+  return open.map((pr) => `; pull request #${pr?.number} (${pr?.url}) is left open: close it, or merge it knowing promoter no longer follows it`).join('');
 }
 
 /** Someone else changed the image this promotion set: stop, say what runs now, and leave it alone. */
