@@ -107,7 +107,13 @@ export class PullRequestDelivery {
     if (done.outcome === 'already-in-place' || done.outcome === 'found-own-commit') {
       return {
         outcome: 'applied',
-        event: { type: 'commit', reason: `found nothing to revert: ${delivery.file} already holds ${request.to} in ${done.repository}@${settings.targetBranch}` },
+        event: {
+          type: 'commit',
+          reason:
+            done.outcome === 'found-own-commit'
+              ? `found its own revert already on ${settings.targetBranch}: ${delivery.file} holds ${request.to} in ${done.repository} (${done.commit.slice(0, 12)})`
+              : `found nothing to revert: ${delivery.file} already holds ${request.to} in ${done.repository}@${settings.targetBranch}`,
+        },
         record: { revertCommit: done.commit, revertMethod: done.method },
       };
     }
