@@ -206,7 +206,7 @@ export interface EngineParts {
   readonly publicUrl?: string | undefined;
   /** Where forge tokens named by `tokenEnv` are read; the process environment by default. */
   readonly environment?: Readonly<Record<string, string | undefined>>;
-  /** How often an open pull request is looked at (default 5 s). */
+  /** How often an open pull request is looked at (default 15 s). */
   readonly pullRequestPollMs?: number;
 }
 

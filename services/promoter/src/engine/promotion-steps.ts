@@ -38,7 +38,7 @@ export interface StepDeps {
   readonly rolloutPollMs?: number;
   /** Transient Kubernetes failures tolerated in a row before the promotion fails. */
   readonly maxKubeFailures?: number;
-  /** How often an open pull request is looked at. Default 5 s. */
+  /** How often an open pull request is looked at. Default 15 s (each look costs forge API requests against its rate limit). */
   readonly pullRequestPollMs?: number;
   /** Follows the Argo CD Application a Git delivery names (absent: such promotions follow the cluster only). */
   readonly argocd?: ArgoCdFollower;
@@ -289,7 +289,7 @@ export class PromotionSteps {
   }
 
   #pullRequestPollMs(): number {
-    return this.#deps.pullRequestPollMs ?? 5_000;
+    return this.#deps.pullRequestPollMs ?? 15_000;
   }
 
   async #verify(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
@@ -345,7 +345,8 @@ export class PromotionSteps {
             events,
             ...record,
             progress: { rollback: { ...rollback, ...(followed.rebased ? { rebases: (rollback.rebases ?? 0) + 1 } : {}) }, kubeFailures: 0 },
-            nextRunInMs: followed.rebased ? 0 : Math.min(this.#pullRequestPollMs(), this.#deps.rolloutPollMs ?? 1_000),
+            // A rollback waits on the forge more eagerly than a promotion, still within its rate limits.
+            nextRunInMs: followed.rebased ? 0 : Math.min(this.#pullRequestPollMs(), 5_000),
           };
       }
     }

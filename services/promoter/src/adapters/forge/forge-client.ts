@@ -3,7 +3,8 @@
  * protected branch needs them: open one from a pushed branch, read where it stands, merge it when the forge
  * says it may be merged, close it. One adapter per forge (github-client.ts: REST v3, gitlab-client.ts:
  * REST v4); the engine sees only this port. Every answer from a forge is untrusted input: sizes are
- * bounded, strings that reach a reason are one line and short, and no token is ever echoed.
+ * bounded, strings that reach a reason are one line and short, and no token is ever echoed. The adapters
+ * hand out only checked values: commit ids are hex, numbers positive, urls short http(s) URLs.
  */
 
 /** A pull (merge) request as the engine records it. */

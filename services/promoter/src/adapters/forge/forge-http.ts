@@ -254,6 +254,18 @@ export function field<T>(value: unknown, name: string, forgeName: string, check:
 
 export const isString = (v: unknown): v is string => typeof v === 'string';
 export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+/** A commit id as Git prints it (SHA-1 or SHA-256, hex). */
+export const isCommitId = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{7,64}$/.test(v);
+/** A pull request's number (GitHub) or iid (GitLab): a positive whole number. */
+export const isPullNumber = (v: unknown): v is number => isNumber(v) && v > 0;
+/**
+ * A page the forge links to (a pull request's html_url/web_url): it is stored, shown in reasons and
+ * notifications and made a link in the console, so only a short http(s) URL without spaces or control
+ * characters is taken.
+ */
+export const isPageUrl = (v: unknown): v is string => typeof v === 'string' && v.length <= 2048 && /^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(v);
+/** A branch name as a forge echoes it: one short line. */
+export const isBranchName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 255 && !/[\s\u0000-\u001f\u007f]/.test(v);
 
 /** A forge answered with a shape that is not the one its API documents: most often apiUrl is wrong. */
 export function malformedAnswer(forgeName: string, what: string): ForgeError {

@@ -163,6 +163,18 @@ describe('GitHubClient.status', () => {
     expect(await client.status(1347)).toMatchObject({ mergeable: 'blocked', blockedBy: 'a branch protection rule is not met (a required check or review)' });
   });
 
+  it.each([
+    ['a page that is not http(s)', { html_url: 'javascript:alert(1)' }, 'html_url'],
+    ['a page of 5,000 characters', { html_url: `https://github.com/${'a'.repeat(5_000)}` }, 'html_url'],
+    ['a page with a newline', { html_url: 'https://github.com/x\nInjected: line' }, 'html_url'],
+    ['a number that is not positive', { number: 0 }, 'number'],
+    ['a head that is not a commit id', { head: { ref: 'promoter/p-1', sha: 'main; rm -rf /' } }, 'head.sha'],
+  ])('refuses an answer with %s: nothing of it is stored or shown', async (_name, overrides, field) => {
+    const { client } = await github({ [`POST ${REPO}/pulls`]: { status: 201, json: pull(overrides) }, [`GET ${REPO}/pulls/1347`]: { status: 200, json: pull(overrides) } });
+    const call = field === 'head.sha' ? client.status(1347) : client.openPullRequest({ sourceBranch: 'promoter/p-1', targetBranch: 'main', title: 't', body: 'b' });
+    await expect(call).rejects.toThrow(new ForgeError(`GitHub answered without a valid '${field}'; check apiUrl points at the GitHub API`, { retryable: false }));
+  });
+
   it('a body that is not a pull request is a ForgeError naming apiUrl', async () => {
     const { client } = await github({ [`GET ${REPO}/pulls/1347`]: { status: 200, json: { number: 1347, head: {} } } });
     await expect(client.status(1347)).rejects.toThrow(new ForgeError("GitHub answered without a valid 'head.sha'; check apiUrl points at the GitHub API", { retryable: false }));

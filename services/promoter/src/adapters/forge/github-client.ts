@@ -10,7 +10,7 @@
  */
 import type { ForgeClient, MergeResult, OpenPullRequest, PullRequestRef, PullRequestStatus } from './forge-client.js';
 import { ForgeError } from './forge-client.js';
-import { field, firstItem, ForgeHttp, malformedAnswer, isNumber, isRecord, isString, type ForgeHttpOptions } from './forge-http.js';
+import { field, firstItem, ForgeHttp, malformedAnswer, isBranchName, isCommitId, isPageUrl, isPullNumber, isRecord, type ForgeHttpOptions } from './forge-http.js';
 
 const NAME = 'GitHub';
 
@@ -26,6 +26,12 @@ export class GitHubClient implements ForgeClient {
   readonly #http: ForgeHttp;
   readonly #owner: string;
   readonly #repo: string;
+  /**
+   * Each base branch's protection rule as last read (undefined: not readable without admin rights), kept
+   * for PROTECTION_TTL_MS: a blocked pull request is looked at every few seconds, and the rule rarely
+   * changes, so it is not one more request per look against the forge's rate limit.
+   */
+  readonly #protection = new Map<string, { readonly at: number; readonly body: unknown }>();
 
   constructor(options: GitHubClientOptions) {
     const [owner, repo, ...rest] = options.project.split('/');
@@ -76,7 +82,7 @@ export class GitHubClient implements ForgeClient {
     if (!isRecord(body)) throw malformedAnswer(NAME, 'pull request');
     if (body.merged === true) {
       const mergedBy = login(body.merged_by, text);
-      return { state: 'merged', mergeCommit: field(body.merge_commit_sha, 'merge_commit_sha', NAME, isString), ...(mergedBy === undefined ? {} : { mergedBy }) };
+      return { state: 'merged', mergeCommit: field(body.merge_commit_sha, 'merge_commit_sha', NAME, isCommitId), ...(mergedBy === undefined ? {} : { mergedBy }) };
     }
     if (body.state === 'closed') {
       // A pull request does not say who closed it; its issue does.
@@ -84,7 +90,7 @@ export class GitHubClient implements ForgeClient {
       const closedBy = isRecord(issue.body) ? login(issue.body.closed_by, issue.text) : undefined;
       return { state: 'closed', ...(closedBy === undefined ? {} : { closedBy }) };
     }
-    const headSha = field(isRecord(body.head) ? body.head.sha : undefined, 'head.sha', NAME, isString);
+    const headSha = field(isRecord(body.head) ? body.head.sha : undefined, 'head.sha', NAME, isCommitId);
     const mergeableState = typeof body.mergeable_state === 'string' ? body.mergeable_state : 'unknown';
     if (body.mergeable === null || body.mergeable === undefined || mergeableState === 'unknown') return { state: 'open', mergeable: 'unknown', headSha };
     switch (mergeableState) {
@@ -112,7 +118,7 @@ export class GitHubClient implements ForgeClient {
     });
     const said = response.message;
     if (response.status === 200 && isRecord(response.body) && response.body.merged !== false) {
-      return { merged: true, mergeCommit: field(response.body.sha, 'sha', NAME, isString) };
+      return { merged: true, mergeCommit: field(response.body.sha, 'sha', NAME, isCommitId) };
     }
     // 405 "Pull Request is not mergeable" (or the merge method is not allowed), 409 "Head branch was
     // modified. Review and try the merge again.", 422 for a sha that is not the head.
@@ -145,20 +151,35 @@ export class GitHubClient implements ForgeClient {
         this.#http.request({ method: 'GET', path: `${this.#base}/commits/${encodeURIComponent(headSha)}/check-runs`, query: { per_page: '100' } }),
         this.#http.request({ method: 'GET', path: `${this.#base}/pulls/${number}/reviews`, query: { per_page: '100' } }),
         // Reading the rule needs admin rights: without them (403/404) the sentence names what is not green instead.
-        base === undefined ? Promise.resolve(undefined) : this.#http.request({ method: 'GET', path: `${this.#base}/branches/${encodeURIComponent(base)}/protection` }).catch(() => undefined),
+        base === undefined ? Promise.resolve(undefined) : this.#protectionOf(base),
       ]);
-      const required = requiredContexts(protection?.body);
+      const required = requiredContexts(protection);
       const reported = reportedContexts(combined.body, checks.body);
       const missing = required.filter((context) => !reported.has(context)).map((context) => `required check ${context} has not reported`);
       const nothingReported = required.length === 0 && reported.size === 0 ? ['no check has reported on the head yet'] : [];
-      const parts = [...missing, ...nothingReported, ...statusProblems(combined.body), ...checkRunProblems(checks.body), ...reviewProblems(reviews.body, requiredApprovals(protection?.body))];
+      const parts = [...missing, ...nothingReported, ...statusProblems(combined.body), ...checkRunProblems(checks.body), ...reviewProblems(reviews.body, requiredApprovals(protection))];
       return parts.length === 0 ? generic : combined.text(parts.join('; '));
     } catch (error) {
       if (error instanceof ForgeError) return generic;
       throw error;
     }
   }
+
+  /** The base branch's protection rule, read at most once per PROTECTION_TTL_MS (a failure to read it too). */
+  async #protectionOf(base: string): Promise<unknown> {
+    const known = this.#protection.get(base);
+    if (known && Date.now() - known.at < PROTECTION_TTL_MS) return known.body;
+    const body = await this.#http
+      .request({ method: 'GET', path: `${this.#base}/branches/${encodeURIComponent(base)}/protection` })
+      .then((answer) => answer.body)
+      .catch(() => undefined);
+    this.#protection.set(base, { at: Date.now(), body });
+    return body;
+  }
 }
+
+/** How long a branch's protection rule is reused before it is read again. */
+const PROTECTION_TTL_MS = 5 * 60_000;
 
 function statusProblems(body: unknown): string[] {
   if (!isRecord(body) || !Array.isArray(body.statuses)) return [];
@@ -218,10 +239,10 @@ function reviewProblems(body: unknown, requiredApprovals: number | undefined): s
 function pullRequestRef(body: unknown): PullRequestRef {
   if (!isRecord(body)) throw malformedAnswer(NAME, 'pull request');
   return {
-    number: field(body.number, 'number', NAME, isNumber),
-    url: field(body.html_url, 'html_url', NAME, isString),
-    sourceBranch: field(isRecord(body.head) ? body.head.ref : undefined, 'head.ref', NAME, isString),
-    targetBranch: field(isRecord(body.base) ? body.base.ref : undefined, 'base.ref', NAME, isString),
+    number: field(body.number, 'number', NAME, isPullNumber),
+    url: field(body.html_url, 'html_url', NAME, isPageUrl),
+    sourceBranch: field(isRecord(body.head) ? body.head.ref : undefined, 'head.ref', NAME, isBranchName),
+    targetBranch: field(isRecord(body.base) ? body.base.ref : undefined, 'base.ref', NAME, isBranchName),
   };
 }
 

@@ -10,7 +10,7 @@
  */
 import type { ForgeClient, MergeResult, OpenPullRequest, PullRequestRef, PullRequestStatus } from './forge-client.js';
 import { ForgeError } from './forge-client.js';
-import { field, firstItem, ForgeHttp, malformedAnswer, isNumber, isRecord, isString, type ForgeHttpOptions } from './forge-http.js';
+import { field, firstItem, ForgeHttp, malformedAnswer, isBranchName, isCommitId, isPageUrl, isPullNumber, isRecord, isString, type ForgeHttpOptions } from './forge-http.js';
 
 const NAME = 'GitLab';
 
@@ -89,13 +89,13 @@ export class GitLabClient implements ForgeClient {
       // merge_user replaced the deprecated merged_by; a squash merge may leave merge_commit_sha empty.
       const mergedBy = user(body.merge_user) ?? user(body.merged_by);
       const commit = isString(body.merge_commit_sha) ? body.merge_commit_sha : body.squash_commit_sha;
-      return { state: 'merged', mergeCommit: field(commit, 'merge_commit_sha', NAME, isString), ...(mergedBy === undefined ? {} : { mergedBy }) };
+      return { state: 'merged', mergeCommit: field(commit, 'merge_commit_sha', NAME, isCommitId), ...(mergedBy === undefined ? {} : { mergedBy }) };
     }
     if (body.state === 'closed') {
       const closedBy = user(body.closed_by);
       return { state: 'closed', ...(closedBy === undefined ? {} : { closedBy }) };
     }
-    const headSha = field(body.sha, 'sha', NAME, isString);
+    const headSha = field(body.sha, 'sha', NAME, isCommitId);
     // `locked` is the short moment of a merge in progress: not mergeable yet, not merged yet.
     if (body.state === 'locked') return { state: 'open', mergeable: 'unknown', headSha };
     const detailed = typeof body.detailed_merge_status === 'string' ? body.detailed_merge_status : legacyStatus(body.merge_status);
@@ -116,7 +116,7 @@ export class GitLabClient implements ForgeClient {
     });
     if (response.status >= 200 && response.status < 300 && isRecord(response.body)) {
       const commit = isString(response.body.merge_commit_sha) ? response.body.merge_commit_sha : response.body.squash_commit_sha;
-      if (response.body.state === 'merged' && isString(commit)) return { merged: true, mergeCommit: commit };
+      if (response.body.state === 'merged' && isCommitId(commit)) return { merged: true, mergeCommit: commit };
       // Accepted but not merged yet (a merge train, or GitLab still writing it): status() tells when.
       return { merged: false, reason: `${NAME} accepted the merge but has not merged yet`, conflict: false, headChanged: false };
     }
@@ -153,9 +153,9 @@ function legacyStatus(status: unknown): string {
 function mergeRequestRef(body: unknown): PullRequestRef {
   if (!isRecord(body)) throw malformedAnswer(NAME, 'merge request');
   return {
-    number: field(body.iid, 'iid', NAME, isNumber),
-    url: field(body.web_url, 'web_url', NAME, isString),
-    sourceBranch: field(body.source_branch, 'source_branch', NAME, isString),
-    targetBranch: field(body.target_branch, 'target_branch', NAME, isString),
+    number: field(body.iid, 'iid', NAME, isPullNumber),
+    url: field(body.web_url, 'web_url', NAME, isPageUrl),
+    sourceBranch: field(body.source_branch, 'source_branch', NAME, isBranchName),
+    targetBranch: field(body.target_branch, 'target_branch', NAME, isBranchName),
   };
 }

@@ -12,8 +12,8 @@ let server: ForgeTestServer;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'forge-token-'));
   server = await startForgeTestServer({
-    'GET /repos/team/deploy/pulls/1': { status: 200, json: { number: 1, state: 'open', merged: false, mergeable: true, mergeable_state: 'clean', head: { sha: 'abc', ref: 'b' } } },
-    'GET /api/v4/projects/team%2Fdeploy/merge_requests/1': { status: 200, json: { iid: 1, state: 'opened', detailed_merge_status: 'mergeable', sha: 'abc' } },
+    'GET /repos/team/deploy/pulls/1': { status: 200, json: { number: 1, state: 'open', merged: false, mergeable: true, mergeable_state: 'clean', head: { sha: 'abc1234', ref: 'b' } } },
+    'GET /api/v4/projects/team%2Fdeploy/merge_requests/1': { status: 200, json: { iid: 1, state: 'opened', detailed_merge_status: 'mergeable', sha: 'abc1234' } },
   });
 });
 
@@ -46,7 +46,7 @@ describe('forgeClientFor', () => {
   it("builds a GitLab client that uses the repository's own token variable by default", async () => {
     const client = forgeClientFor(repository({ type: 'gitlab', apiUrl: `${server.url}/api/v4`, project: 'team/deploy' }, { type: 'token', tokenEnv: 'GIT_TOKEN', username: 'oauth2' }), { GIT_TOKEN: ' glpat-1 ' });
     expect(client).toBeInstanceOf(GitLabClient);
-    expect(await client.status(1)).toEqual({ state: 'open', mergeable: 'clean', headSha: 'abc' });
+    expect(await client.status(1)).toEqual({ state: 'open', mergeable: 'clean', headSha: 'abc1234' });
     expect(server.requests[0]?.headers['private-token']).toBe('glpat-1');
   });
 
