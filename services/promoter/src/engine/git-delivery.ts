@@ -7,7 +7,7 @@
 import { GitError, type GitDelivery as GitRepositories } from '../adapters/git/index.js';
 import { ImageEditError, quotableImage } from '../domain/gitops/image-edit.js';
 import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type ImageChangeRequest, type ImageDelivery, type ProposalProgress } from './image-delivery.js';
-import { PullRequestDelivery, type PullRequestOptions } from './pull-request-delivery.js';
+import { PullRequestDelivery, type ProposalSettings, type PullRequestOptions } from './pull-request-delivery.js';
 import { forgeCall } from './pull-request-progress.js';
 import type { Ancestry } from './argocd-sync.js';
 
@@ -107,7 +107,7 @@ export class GitOpsDelivery implements ImageDelivery {
   }
 
   /** The rollback of a promotion whose pull request is still open: merged meanwhile means a real revert, else it is closed. */
-  async #withdraw(request: ImageChangeRequest, settings: NonNullable<ReturnType<PullRequestDelivery['settingsFor']>>): Promise<DeliveryResult> {
+  async #withdraw(request: ImageChangeRequest, settings: ProposalSettings): Promise<DeliveryResult> {
     const delivery = request.promotion.delivery;
     if (delivery.via !== 'git' || !delivery.pullRequest || !this.#pullRequests) throw new DeliveryError('nothing to withdraw', false);
     const pr = delivery.pullRequest;

@@ -41,9 +41,9 @@ export interface PullRequestOptions {
 
 type GitSettings = GitDeliverySettings & GitDeliveryRecord;
 
-/** The branch of a promotion's own pull request, and of its revert. */
-export function proposalBranch(promotionId: string, purpose: 'promote' | 'rollback'): string {
-  return purpose === 'promote' ? `promoter/${promotionId}` : `promoter/${promotionId}-rollback`;
+/** The branch of a promotion's own pull request, of its revert, and of its release. */
+export function proposalBranch(promotionId: string, purpose: 'promote' | 'rollback' | 'release'): string {
+  return purpose === 'promote' ? `promoter/${promotionId}` : `promoter/${promotionId}-${purpose}`;
 }
 
 export class PullRequestDelivery {

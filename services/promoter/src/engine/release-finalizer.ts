@@ -7,7 +7,7 @@ import { GitError, type FinalizeReleaseRequest, type GitDelivery as GitRepositor
 import { applicationName, releaseSubject } from '../domain/gitops/commit-message.js';
 import type { PullRequestRecord } from '../domain/delivery.js';
 import type { StepEvent } from '../domain/step-outcome.js';
-import type { ProposalSettings, PullRequestOptions } from './pull-request-delivery.js';
+import { proposalBranch, type ProposalSettings, type PullRequestOptions } from './pull-request-delivery.js';
 import { advancePullRequest, forgeCall } from './pull-request-progress.js';
 import { parseImageReference } from '../domain/image-reference.js';
 import type { ReleaseSettings } from '../domain/delivery.js';
@@ -137,7 +137,7 @@ export class GitReleaseFinalizer implements ReleaseFinalizer {
   }
 
   async #propose(promotion: Promotion, request: FinalizeReleaseRequest, settings: ProposalSettings, rebase: boolean, rebases: number, proposedAt?: number): Promise<ReleaseResult | ReleaseWaiting> {
-    const branch = `promoter/${promotion.id}-release`;
+    const branch = proposalBranch(promotion.id, 'release');
     const done = await this.#git.finalizeRelease({ ...request, proposal: { branch, rebase } });
     if (done.outcome === 'tag-exists' || done.outcome === 'released') {
       return { done: true, repository: done.repository, version: request.version, commit: done.commit, tag: done.tag, created: done.created };

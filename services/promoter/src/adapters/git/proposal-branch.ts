@@ -20,11 +20,6 @@ export function checkedProposal(proposal: ProposalTarget, repository: GitReposit
   return proposal;
 }
 
-/** The remote-tracking ref a proposal branch is fetched into. */
-export function proposalRef(branch: string): string {
-  return `refs/remotes/origin/${branch}`;
-}
-
 /** Fetches the proposal branch if the remote has it; its tip, or undefined when there is no such branch yet. */
 export async function syncProposalBranch(copy: WorkingCopy, branch: string): Promise<string | undefined> {
   const listed = await copy.git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`], { remote: true });
@@ -33,7 +28,7 @@ export async function syncProposalBranch(copy: WorkingCopy, branch: string): Pro
     .map((line) => line.trim().split(/\s+/))
     .find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
   if (tip === undefined) return undefined;
-  await copy.git(['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:${proposalRef(branch)}`], { remote: true });
+  await copy.git(['fetch', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { remote: true });
   return tip;
 }
 
