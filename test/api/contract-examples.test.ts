@@ -158,6 +158,12 @@ describe('contract examples through the real API', () => {
     const names: Record<string, () => Promise<string> | string> = {
       name: () => POLICY_NAME,
       id: async () => (promotion = await pendingPromotion()),
+      // A run of the pipeline the putPipeline example stored under the policy's name (it runs first, in the spec's order).
+      runId: async () => {
+        const run = await svc.app.inject({ method: 'POST', url: `/v1/pipelines/${POLICY_NAME}/runs`, headers, payload: { image: 'ronaldraygun/zai-proxy:1.2.1' } });
+        expect(run.statusCode, run.body).toBe(201);
+        return run.json<{ id: string }>().id;
+      },
     };
     let url = example.operation.path;
     for (const [placeholder, parameter] of example.operation.path.matchAll(/\{([^}]+)\}/g)) {

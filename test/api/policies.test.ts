@@ -114,6 +114,7 @@ describe('policies API', () => {
   it('reports every field at fault in one answer', async () => {
     const response = await put('broken', {
       interval: '0s',
+      mergeTimeout: '31d',
       checks: [
         { name: 'a', query: 'up', min: 5, max: 1 },
         { name: 'a', alerts: { 'bad-label': 'x' } },
@@ -126,6 +127,7 @@ describe('policies API', () => {
     expect(pointers).toEqual(
       expect.arrayContaining([
         '/body/interval',
+        '/body/mergeTimeout',
         '/body/checks/0/min',
         '/body/checks/1/name',
         '/body/checks/1/alerts/bad-label',

@@ -98,7 +98,8 @@ describe.each<TestEngine>(['postgres', 'pglite'])('promotions API on %s', (engin
   it('refuses approve and rollback outside their states (409)', async () => {
     const promotion = (await create(samplePromotion({ target: target('actions') }))).json();
     for (const action of ['approve', 'rollback'] as const) {
-      const response = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${promotion.id}/${action}` });
+      // An approval needs a reason (422 without one); with it, the state decides.
+      const response = await svc.app.inject({ method: 'POST', url: `/v1/promotions/${promotion.id}/${action}`, payload: { reason: 'checked' } });
       assertMatchesSpec(`${action}Promotion`, response);
       expect(response.json()).toMatchObject({ code: 'invalid-state' });
     }

@@ -159,6 +159,10 @@ describe('promote, status, list, events, actions', () => {
     world.addTarget('gated');
     const gated = await client.promotions.create({ target: { namespace: 'mcp', deployment: 'gated', container: 'proxy' }, image: NEW_IMAGE, policy: 'zai-proxy-default' });
     await waitForState(svc, gated.id, ['awaiting_approval']);
+    // Without a reason the CLI refuses before asking the service (a usage error, exit 2).
+    const bare = await cli(['approve', gated.id], { url });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('approve needs --reason TEXT');
     const approved = await cli(['approve', gated.id, '--reason', 'dashboards fine'], { url });
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('approved');

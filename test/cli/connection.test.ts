@@ -52,7 +52,7 @@ describe('exit code 3', () => {
     const wrong = await cli(['list', '--token', 'definitely-not-a-token'], { url: svc.url });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toContain('HTTP 401 unauthorized');
-    expect(wrong.stderr).toContain('Check the token: --token or PROMOTER_TOKEN.');
+    expect(wrong.stderr).toContain('Check the token: --token or PROMOTER_TOKEN, --token-file or PROMOTER_TOKEN_FILE.');
     expect((await cli(['list'], { url: svc.url })).code).toBe(3);
   });
 

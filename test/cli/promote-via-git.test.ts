@@ -8,11 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPromoterClient, type Policy, type PromoterClient, type PromotionDetail } from '@promoter/sdk';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { createEngine } from '../../services/promoter/src/service.js';
 import { CannedPrometheus } from '../fixtures/canned-prometheus.js';
-import { waitForState } from '../fixtures/engine.js';
+import { waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
@@ -57,7 +56,7 @@ describe('promote --via git --wait: the summary shows the commits and the releas
     } as Policy);
     engine = createEngine({
       db: svc.database.handle.db,
-      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000, attemptTimeoutMs: 2_000 }),
+      kube: fakeKubeClient(kube),
       prometheus,
       git: git.delivery,
       log: svc.app.log,

@@ -131,7 +131,7 @@ it('on a terminal, --wait redraws a live block with the state and the checks; NO
   // Approved once it waits for approval; the cluster then refuses the patch, so the promotion fails.
   const engine = whenAwaitingApproval('live', async (id) => {
     world.forbidNextPatch();
-    await client.promotions.approve(id);
+    await client.promotions.approve(id, { reason: 'gate looked fine' });
   });
   const result = await cli(promote('live', 'zai-proxy-gated'), { url, isTTY: true, columns: 80 });
   await engine;

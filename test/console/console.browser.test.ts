@@ -11,10 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { startEngine } from '../fixtures/engine.js';
+import { startEngine, fakeKubeClient } from '../fixtures/engine.js';
 import { newTestPromotion, putTestPolicy } from '../fixtures/database.js';
 import { PromotionRepository, type NewPromotion } from '../../services/promoter/src/adapters/db/promotion-repository.js';
 import { PromotionStore } from '../../services/promoter/src/adapters/db/promotion-store.js';
@@ -40,7 +39,7 @@ const TOKENS = {
   operator: { name: 'alice', role: 'operator', secret: 'operator-secret-0123456789abcdef', namespaces: undefined },
   viewer: { name: 'victor', role: 'viewer', secret: 'viewer-secret-0123456789abcdef', namespaces: undefined },
 } as const;
-const NAMESPACES = ['live', 'watch', 'abort', 'rollback'];
+const NAMESPACES = ['live', 'watch', 'abort', 'rollback', 'frozen'];
 const POLICY = {
   description: 'Error ratio of the canary, then of production during the rollout and the bake',
   interval: '1s',
@@ -93,9 +92,9 @@ describe('web console in a real browser', () => {
   let browser: TestBrowser;
   const pages: WatchedPage[] = [];
 
-  const api = async (token: keyof typeof TOKENS, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
+  const api = async (token: keyof typeof TOKENS, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => {
     const response = await svc.app.inject({ method, url, headers: { authorization: `Bearer ${TOKENS[token].secret}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
-    return { status: response.statusCode, body: response.json() as Record<string, unknown> & { id: string; state: string } };
+    return { status: response.statusCode, body: (response.body === '' ? {} : response.json()) as Record<string, unknown> & { id: string; state: string } };
   };
   const promote = async (namespace: string, policy = 'web') => {
     const { status, body } = await api('operator', 'POST', '/v1/promotions', {
@@ -166,7 +165,7 @@ describe('web console in a real browser', () => {
     svc = await startTestService({
       listen: true,
       prometheus: promClient,
-      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }),
+      kube: fakeKubeClient(kube),
       apiTokens: Object.values(TOKENS),
       streamPollMs: 100,
     });
@@ -563,6 +562,45 @@ describe('web console in a real browser', () => {
       await open.close();
     }
   }, 60_000);
+
+  it('shows a freeze banner on the list and the page while a freeze holds, the frozen promotion and its hold, and lets an admin override it', async () => {
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    const put = await api('admin', 'PUT', '/v1/freezes/console-freeze', { window: { start: new Date(Date.now() - 1_000).toISOString(), end: until }, scope: { namespaces: ['frozen'] }, reason: 'quarter end' });
+    expect(put.status).toBe(201);
+    try {
+      const id = await promote('frozen');
+      const { page } = await open('operator', '/ui/?namespace=frozen');
+      const banner = page.locator('.freeze-banner[data-freezes="console-freeze"]');
+      await banner.waitFor({ timeout: 15_000 });
+      expect(await banner.textContent()).toContain('Deployment freeze console-freeze holds namespaces frozen until');
+      expect(await banner.textContent()).toContain('quarter end');
+      await page.locator(`tr[data-promotion="${id}"][data-state="frozen"]`).waitFor({ timeout: 30_000 });
+      expect(await page.locator(`tr[data-promotion="${id}"] .reason`).textContent()).toContain("held by freeze 'console-freeze'");
+      // Another namespace's list shows no banner for it.
+      const elsewhere = await open('viewer', '/ui/?namespace=live');
+      await elsewhere.page.locator('table.promotions, p.muted:has-text("No promotions")').first().waitFor();
+      expect(await elsewhere.page.locator('.freeze-banner').count()).toBe(0);
+      await page.goto(`${svc.url}/ui/promotions/${id}`);
+      await page.locator(`dd[data-hold="console-freeze"]`).waitFor({ timeout: 15_000 });
+      expect(await page.locator('h1 .badge').textContent()).toBe('frozen');
+      await page.locator('.freeze-banner').waitFor();
+      // An operator may abort it but not override the freeze; an admin may, with a reason.
+      expect(await page.locator('button[data-action="abort"]').count()).toBe(1);
+      expect(await page.locator('button[data-action="override"]').count()).toBe(0);
+      const admin = await open('admin', `/ui/promotions/${id}`);
+      await admin.page.locator('button[data-action="override"]').click();
+      const dialog = admin.page.locator('dialog[open]'); // the page has an abort dialog too
+      await dialog.getByLabel('Reason (kept in the audit trail)').fill('security fix');
+      await dialog.getByRole('button', { name: 'Continue' }).click();
+      await dialog.getByRole('button', { name: 'Yes, override freeze' }).click();
+      await admin.page.locator('h1 .badge[data-state="succeeded"]').waitFor({ timeout: 60_000 });
+      expect(await admin.page.locator('.facts').textContent()).toContain('by ops-admin: security fix');
+      expect(image('frozen')).toBe('registry.example/web:1.1.0');
+    } finally {
+      // Ended, so that no later page shows its banner.
+      expect((await api('admin', 'DELETE', '/v1/freezes/console-freeze')).status).toBe(204);
+    }
+  }, 90_000);
 
   it('ran every page without a CSP violation or a script error', () => {
     expect(pages.length).toBeGreaterThan(5);

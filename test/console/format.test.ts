@@ -1,6 +1,6 @@
 /** One date/time format across the console (packages/console/app/lib/format.ts). */
 import { describe, expect, it } from 'vitest';
-import { axisTimes, clock, day, localInputValue, time } from '../../packages/console/app/lib/format.js';
+import { axisTimes, clock, clusterName, day, localInputValue, time } from '../../packages/console/app/lib/format.js';
 
 // Local times: the console shows the browser's own zone, so the cases are written in the test's zone.
 const at = (y: number, mo: number, d: number, h: number, mi: number, s: number) => new Date(y, mo - 1, d, h, mi, s);
@@ -33,5 +33,13 @@ describe('axisTimes', () => {
   it('shows seconds when ticks are less than a minute apart', () => {
     const ticks = [at(2026, 12, 5, 12, 0, 0), at(2026, 12, 5, 12, 0, 15)].map(seconds);
     expect(axisTimes(ticks, 15)).toEqual(['12:00:00\n2026-12-05', '12:00:15']);
+  });
+});
+
+describe('clusterName', () => {
+  it('names a cluster the service named, and not the implicit `default`', () => {
+    expect(clusterName({ cluster: 'apexalgo-iad' })).toBe('apexalgo-iad');
+    expect(clusterName({ cluster: 'default' })).toBeUndefined();
+    expect(clusterName({})).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ import { KubernetesDelivery } from '../../services/promoter/src/engine/kubernete
 import { PromotionSteps } from '../../services/promoter/src/engine/promotion-steps.js';
 import { CheckRunner } from '../../services/promoter/src/evaluation/check-runner.js';
 import { CannedPrometheus } from '../fixtures/canned-prometheus.js';
+import { FreezeGuard } from '../../services/promoter/src/engine/freeze-guard.js';
+import type { Freeze } from '../../services/promoter/src/domain/freeze/freeze.js';
 
 export { CannedPrometheus };
 
@@ -50,6 +52,8 @@ export class World {
   readonly events: StepEvent[] = [];
   readonly measurements: NumberedMeasurement[] = [];
   readonly refused: string[] = [];
+  /** The deployment freezes in force; a test changes them between steps. */
+  freezes: Freeze[] = [];
   readonly steps: PromotionSteps;
   /** Before each step; a test changes the world here (e.g. advances the rollout). */
   beforeStep: (world: World, stepIndex: number) => void = () => {};
@@ -62,10 +66,11 @@ export class World {
     const clock = () => new Date(this.now);
     const runner = new CheckRunner({ prometheus: options.prometheus, webhooks, clock });
     const patch = new KubernetesDelivery(this.kube);
-    this.steps = new PromotionSteps({ kube: this.kube, deliveryFor: () => patch, runner, prometheus: options.prometheus, clock, rolloutPollMs: 1_000 });
+    const freezes = new FreezeGuard(async () => this.freezes);
+    this.steps = new PromotionSteps({ kube: this.kube, deliveryFor: () => patch, runner, prometheus: options.prometheus, clock, rolloutPollMs: 1_000, freezes });
     this.promotion = {
       id: '00000000-0000-4000-8000-000000000001',
-      target: { namespace: TARGET.namespace, deployment: TARGET.name, container: 'proxy' },
+      target: { cluster: 'default', namespace: TARGET.namespace, deployment: TARGET.name, container: 'proxy' },
       source: { deployment: CANARY.name, tagSuffixToStrip: '-canary' },
       image: null,
       resolvedImage: null,
@@ -81,6 +86,9 @@ export class World {
       delivery: { via: 'kubernetes' },
       release: null,
       progress: {},
+      hold: null,
+      freezeOverride: null,
+      pipeline: null,
       createdAt: new Date(this.now),
     };
   }
@@ -126,6 +134,7 @@ export class World {
       ...(step.record?.resolvedImage ? { resolvedImage: step.record.resolvedImage } : {}),
       ...(step.record?.previousImage ? { previousImage: step.record.previousImage } : {}),
       ...(step.record?.verdict ? { verdict: step.record.verdict } : {}),
+      ...(step.record?.hold !== undefined ? { hold: step.record.hold } : {}),
       ...(change && change.to !== change.from ? { state: change.to, stateReason: change.reason } : {}),
       progress,
       requestedAction: step.handledAction && step.handledAction === p.requestedAction ? null : p.requestedAction,

@@ -10,7 +10,8 @@ import { WebhookClient } from '../../services/promoter/src/adapters/webhook/webh
 import { KubernetesError } from '../../services/promoter/src/adapters/kubernetes/kubernetes-error.js';
 import { checkStep } from '../../services/promoter/src/domain/step-outcome.js';
 import { CheckRunner } from '../../services/promoter/src/evaluation/check-runner.js';
-import { DeliveryError } from '../../services/promoter/src/engine/image-delivery.js';
+import { DeliveryError, type ImageDelivery } from '../../services/promoter/src/engine/image-delivery.js';
+import type { ReleaseFinalizer } from '../../services/promoter/src/engine/release-finalizer.js';
 import { PromotionSteps } from '../../services/promoter/src/engine/promotion-steps.js';
 import { CannedPrometheus, NEW, OLD, policy, TARGET, World, type WorldOptions } from './harness.js';
 
@@ -310,10 +311,9 @@ describe('the state machine guards every write', () => {
 });
 
 describe('a promotion waiting for its pull request', () => {
-  it('fails on a forge error it cannot retry, naming the pull request it leaves open', async () => {
-    const w = world();
-    const pr = { number: 7, url: 'https://forge.example/acme/deploy/pull/7', branch: 'promoter/p', state: 'open' as const, head: 'a'.repeat(40) };
-    const steps = new PromotionSteps({
+  /** Steps whose Git delivery only follows pull requests, as `followProposal` says. */
+  const followingSteps = (w: World, followProposal: NonNullable<ImageDelivery['followProposal']>, releases?: ReleaseFinalizer) =>
+    new PromotionSteps({
       kube: w.kube,
       runner: new CheckRunner({ prometheus: healthy() }),
       prometheus: healthy(),
@@ -323,10 +323,16 @@ describe('a promotion waiting for its pull request', () => {
         apply: async () => {
           throw new Error('not called');
         },
-        followProposal: async () => {
-          throw new DeliveryError('github: could not read pull request #7: Bad credentials (check the forge token)', false);
-        },
+        followProposal,
       }),
+      ...(releases ? { releases } : {}),
+    });
+
+  it('fails on a forge error it cannot retry, naming the pull request it leaves open', async () => {
+    const w = world();
+    const pr = { number: 7, url: 'https://forge.example/acme/deploy/pull/7', branch: 'promoter/p', state: 'open' as const, head: 'a'.repeat(40) };
+    const steps = followingSteps(w, async () => {
+      throw new DeliveryError('github: could not read pull request #7: Bad credentials (check the forge token)', false);
     });
     const promotion = {
       ...w.promotion,
@@ -342,5 +348,34 @@ describe('a promotion waiting for its pull request', () => {
       'Delivery: github: could not read pull request #7: Bad credentials (check the forge token); the Deployment was left as it was found; ' +
         'pull request #7 (https://forge.example/acme/deploy/pull/7) is left open: close it, or merge it knowing promoter no longer follows it',
     );
+  });
+
+  it("hands the policy's mergeTimeout to the follower of its pull request, of its revert, and to the release", async () => {
+    const w = world({ policy: policy({ mergeTimeout: '2h', afterSuccess: { release: { repository: 'app' } } }) });
+    const pr = { number: 7, url: 'https://forge.example/acme/deploy/pull/7', branch: 'promoter/p', state: 'open' as const, head: 'a'.repeat(40) };
+    const given: (number | undefined)[] = [];
+    const steps = followingSteps(
+      w,
+      async (request) => {
+        given.push(request.mergeTimeoutMs);
+        return { kind: 'waiting' };
+      },
+      {
+        finalize: async (_promotion, _settings, mergeTimeoutMs) => {
+          given.push(mergeTimeoutMs);
+          return { done: false, repository: 'app', pullRequest: pr, proposedAt: 0, rebases: 0 };
+        },
+      },
+    );
+    const promotion = {
+      ...w.promotion,
+      resolvedImage: NEW,
+      previousImage: OLD,
+      delivery: { via: 'git' as const, repository: 'deploy', file: 'app.yaml', locator: { kind: 'manifest' as const, container: 'proxy' }, pullRequest: pr },
+    };
+    await steps.step({ ...promotion, state: 'awaiting_merge', progress: { patchIntent: true, proposedAt: 0 } });
+    await steps.step({ ...promotion, state: 'rolling_back', progress: { rollback: { reason: 'check failed', finalState: 'rolled_back', startedAt: 0, proposedAt: 0 } } });
+    await steps.step({ ...promotion, state: 'succeeded', requestedAction: 'finalize' });
+    expect(given).toEqual([7_200_000, 7_200_000, 7_200_000]);
   });
 });

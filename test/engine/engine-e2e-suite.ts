@@ -7,10 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import type { FakeKube } from '@promoter/fake-kube';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { startEngine, waitForState } from '../fixtures/engine.js';
+import { startEngine, waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import type { Exporter } from '../fixtures/exporter.js';
 import { ERROR_RATIO_QUERY, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import type { TestEngine } from '../fixtures/database.js';
@@ -46,7 +45,7 @@ export function engineEndToEnd(databaseEngine: TestEngine): void {
       });
       ({ exporter, kube } = stack);
       const promClient = stack.prometheusClient();
-      const kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
+      const kubeClient = fakeKubeClient(kube);
       svc = await startTestService({ prometheus: promClient, kube: kubeClient, engine: databaseEngine });
       expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
       engine = startEngine(svc, kube, promClient);

@@ -102,10 +102,13 @@ describe('evaluations against a real Prometheus', () => {
   });
 
   it('passes a threshold check and shows the rendered query, value and bound', async () => {
+    // The series this check reads, scraped now: on a loaded machine a scrape can miss its 1 s timeout, and
+    // Prometheus then marks the series stale (no data, which never passes). beforeAll waited for another one.
+    await prometheus.waitForSeries('proxy_error_ratio{namespace="mcp",variant="canary"} == 0.01');
     const response = await evaluate({ policy: { checks: [errorRate(0.05)] } });
     expect(response.statusCode, response.body).toBe(201);
     const evaluation = response.json();
-    expect(evaluation).toMatchObject({ verdict: 'pass', phase: 'pre', policy: { name: null, version: null } });
+    expect(evaluation, response.body).toMatchObject({ verdict: 'pass', phase: 'pre', policy: { name: null, version: null } });
     expect(evaluation.checks[0]).toMatchObject({ name: 'canary-error-rate', kind: 'threshold', verdict: 'pass' });
     expect(evaluation.checks[0].measurements[0]).toMatchObject({
       result: 'pass',

@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
+import { fakeKubeClient } from '../fixtures/engine.js';
 
 const target = { namespace: 'mcp', deployment: 'zai-proxy', container: 'proxy' };
 const source = { deployment: 'zai-proxy-test' };
@@ -36,7 +36,7 @@ describe('{{labels.*}} in evaluations, with real Prometheus and the Deployments 
     await prometheus.waitForSeries('proxy_p95_seconds{variant="test"}');
     svc = await startTestService({
       prometheus: new PrometheusClient({ baseUrl: prometheus.url, retries: 0 }),
-      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }),
+      kube: fakeKubeClient(kube),
     });
   }, 60_000);
 

@@ -10,12 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type ArgoCdController, type FakeKube } from '@promoter/fake-kube';
 import { ClientNodeArgoCdApplications } from '../../services/promoter/src/adapters/kubernetes/argocd-applications.js';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { createEngine } from '../../services/promoter/src/service.js';
 import { CannedPrometheus } from '../fixtures/canned-prometheus.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { waitForState } from '../fixtures/engine.js';
+import { waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
@@ -75,11 +74,11 @@ describe('Git deliveries followed through their Argo CD Application (Argo CD pol
     const tokenFile = await writeTokenFile(TOKEN);
     const git = await makeDelivery(namespaces.map((name) => ({ name, url: server.httpUrl(name), auth: { type: 'token', tokenFile } })));
     const applications = new ClientNodeArgoCdApplications(kube.kubeConfig(), { attempts: 1 });
-    svc = await startTestService({ kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), git: git.delivery, argocd: applications });
+    svc = await startTestService({ kube: fakeKubeClient(kube), git: git.delivery, argocd: applications });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/argocd', payload: POLICY })).statusCode).toBe(201);
     engine = createEngine({
       db: svc.database.handle.db,
-      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000, attemptTimeoutMs: 2_000 }),
+      kube: fakeKubeClient(kube),
       prometheus,
       git: git.delivery,
       argocd: new ClientNodeArgoCdApplications(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }),

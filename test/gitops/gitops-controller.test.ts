@@ -10,6 +10,7 @@ import { pollUntil, startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { MANIFEST, makeDelivery, writeTokenFile, type DeliverySetup } from './support.js';
+import { fakeKubeClient } from '../fixtures/engine.js';
 
 const TOKEN = 'controller-test-token';
 const PROXY: ImageLocator = { kind: 'manifest', container: 'proxy' };
@@ -26,7 +27,7 @@ describe('fake GitOps controller syncing Git to the fake Kubernetes API', () => 
   beforeAll(async () => {
     server = await startGitServer({ token: TOKEN });
     kube = await startFakeKube();
-    kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
+    kubeClient = fakeKubeClient(kube);
     tokenFile = await writeTokenFile(TOKEN);
   });
   afterEach(async () => {

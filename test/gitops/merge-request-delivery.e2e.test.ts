@@ -3,20 +3,25 @@
  * the whole service: the GitHub suite (pull-request-delivery.e2e.test.ts) covers every path; this one shows
  * the same promotion and its revert work with GitLab's merge requests, statuses and `detailed_merge_status`,
  * and the issue's whole set-up: a protected branch *and* an Argo CD that polls Git every 180 s, where the
- * merge is synced at once because the service asks Argo CD to. Checks read a canned Prometheus: what is
- * under test here is the forge and Argo CD, not the measurements.
+ * merge is synced at once because the service asks Argo CD to. A merge request closed by a person, and the
+ * `awaiting_merge` notification a sink receives on the way, use a project of their own. Checks read a canned
+ * Prometheus: what is under test here is the forge and Argo CD, not the measurements.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeForge, type FakeForge } from '@promoter/fake-forge';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
 import { ClientNodeArgoCdApplications } from '../../services/promoter/src/adapters/kubernetes/argocd-applications.js';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
+import { NotificationStore } from '../../services/promoter/src/adapters/db/notification-store.js';
+import { NotificationDispatcher } from '../../services/promoter/src/notifications/dispatcher.js';
+import { notificationPlanner } from '../../services/promoter/src/notifications/notification-events.js';
+import { parseNotificationsConfig } from '../../services/promoter/src/notifications/sinks-config.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { createEngine } from '../../services/promoter/src/service.js';
 import { CannedPrometheus } from '../fixtures/canned-prometheus.js';
-import { waitForState } from '../fixtures/engine.js';
+import { waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
+import { startReceiver, type Receiver } from '../notifications/receiver.js';
 import { MANIFEST, makeDelivery, poll, writeTokenFile } from './support.js';
 
 const OLD = 'ronaldraygun/zai-proxy:1.2.0';
@@ -25,6 +30,8 @@ const FILE = 'apps/zai-proxy.yaml';
 const PROJECT = 'platform/deploy/zai-proxy';
 /** The repository Argo CD (polling every 180 s) deploys, and its Application. */
 const ARGO_PROJECT = 'platform/deploy/argo';
+/** The repository whose merge request a person closes, deploying to the namespace of the same name. */
+const CLOSED_PROJECT = 'platform/deploy/closed';
 const TERMINAL = ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'];
 
 describe('promotions through GitLab merge requests (fake GitLab)', () => {
@@ -34,6 +41,8 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
   let argo: ReturnType<FakeKube['startArgoCd']>;
   let svc: TestService;
   let engine: PromotionEngine;
+  let receiver: Receiver;
+  let dispatcher: NotificationDispatcher;
   const prometheus = new CannedPrometheus().answer(/app_error_ratio/, 0.01);
 
   beforeAll(async () => {
@@ -53,26 +62,33 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
     await forge.protectBranch(ARGO_PROJECT, 'main');
     argo = kube.startArgoCd({ pollMs: 180_000, repositories: { [forge.gitUrl(ARGO_PROJECT)]: forge.barePath(ARGO_PROJECT) } });
     argo.addApplication({ name: 'zai-proxy', repoURL: forge.gitUrl(ARGO_PROJECT), path: 'apps', targetRevision: 'main', destinationNamespace: 'argo' });
+    kube.addDeployment({ namespace: 'closed', name: 'zai-proxy', containers: [{ name: 'proxy', image: OLD }], replicas: 2 });
+    await forge.createRepository(CLOSED_PROJECT, { [FILE]: MANIFEST.replace('namespace: mcp', 'namespace: closed') });
+    await forge.protectBranch(CLOSED_PROJECT, 'main');
     const tokenFile = await writeTokenFile(forge.tokenOf('promoter'));
-    const git = await makeDelivery([
-      {
-        name: 'deploy',
-        url: forge.gitUrl(PROJECT),
-        auth: { type: 'token', tokenFile, username: 'oauth2' },
-        changes: 'pull-request',
-        forge: { type: 'gitlab', apiUrl: forge.apiUrl, project: PROJECT },
-      },
-      {
-        name: 'argo-deploy',
-        url: forge.gitUrl(ARGO_PROJECT),
-        auth: { type: 'token', tokenFile, username: 'oauth2' },
-        changes: 'pull-request',
-        forge: { type: 'gitlab', apiUrl: forge.apiUrl, project: ARGO_PROJECT },
-      },
-    ]);
-    const kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 });
+    /** A repository whose changes go through GitLab merge requests of `project`. */
+    const throughMergeRequests = (name: string, project: string, merge: 'auto' | 'manual' = 'auto') => ({
+      name,
+      url: forge.gitUrl(project),
+      auth: { type: 'token', tokenFile, username: 'oauth2' },
+      changes: 'pull-request',
+      forge: { type: 'gitlab', apiUrl: forge.apiUrl, project },
+      merge,
+    });
+    // 'closed' waits for a person, who closes the merge request instead.
+    const git = await makeDelivery([throughMergeRequests('deploy', PROJECT), throughMergeRequests('argo-deploy', ARGO_PROJECT), throughMergeRequests('closed', CLOSED_PROJECT, 'manual')]);
+    const kubeClient = fakeKubeClient(kube);
     const applications = new ClientNodeArgoCdApplications(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 });
-    svc = await startTestService({ kube: kubeClient, git: git.delivery, argocd: applications });
+    receiver = await startReceiver();
+    const notifications = parseNotificationsConfig(
+      {
+        delivery: { timeoutMs: 1_000, backoffBaseMs: 50, backoffMaxMs: 200, maxAttempts: 10 },
+        sinks: [{ name: 'merges', type: 'cloudevents', url: `${receiver.url}/merges`, events: ['awaiting_merge'], namespaces: ['closed'] }],
+      },
+      {},
+    );
+    const planner = notificationPlanner(notifications.sinks, 'https://promoter.example');
+    svc = await startTestService({ kube: kubeClient, git: git.delivery, argocd: applications, notifications: planner });
     const policy = { interval: '1s', bake: '2s', rolloutTimeout: '20s', checks: [{ name: 'error-rate', phases: ['pre', 'post'], query: 'app_error_ratio', max: 0.05 }] };
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/gl', payload: policy })).statusCode).toBe(201);
     engine = createEngine({
@@ -86,13 +102,18 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
       rolloutPollMs: 100,
       pullRequestPollMs: 200,
       pollMs: 50,
+      notifications: planner,
     });
     engine.start();
+    dispatcher = new NotificationDispatcher({ store: new NotificationStore(svc.database.handle.db), config: notifications, log: svc.app.log, counter: svc.metrics.notificationsTotal, owner: 'gitlab-suite', pollMs: 50 });
+    dispatcher.start();
   }, 60_000);
 
   afterAll(async () => {
     await engine?.stop();
+    await dispatcher?.stop();
     await svc?.close();
+    await receiver?.close();
     await controller?.stop();
     await argo?.stop();
     await forge?.close();
@@ -100,18 +121,23 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
   });
 
   const deployedImage = (namespace = 'gl') => kube.getDeployment(namespace, 'zai-proxy')?.spec.template.spec.containers[0]?.image;
-  const detail = async (id: string) => (await svc.app.inject({ method: 'GET', url: `/v1/promotions/${id}` })).json() as { state: string; delivery: Record<string, { number: number; head: string; state: string; mergedBy?: string }> };
-
-  it('opens a merge request, waits for the pipeline, merges it; then rolls back through a revert merge request', async () => {
+  const detail = async (id: string) => (await svc.app.inject({ method: 'GET', url: `/v1/promotions/${id}` })).json() as { state: string; delivery: Record<string, { number: number; url: string; head: string; state: string; mergedBy?: string }> };
+  /** Promotes NEW in `namespace` through the merge requests of `repository`; the promotion and its merge request once it waits. */
+  const promoteThroughMergeRequest = async (namespace: string, repository: string, argocd?: { application: string }) => {
     const created = await svc.app.inject({
       method: 'POST',
       url: '/v1/promotions',
-      payload: { target: { namespace: 'gl', deployment: 'zai-proxy', container: 'proxy' }, image: NEW, policy: 'gl', delivery: { via: 'git', repository: 'deploy', file: FILE } },
+      payload: { target: { namespace, deployment: 'zai-proxy', container: 'proxy' }, image: NEW, policy: 'gl', delivery: { via: 'git', repository, file: FILE, ...(argocd ? { argocd } : {}) } },
     });
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
-    await waitForState(svc, id, ['awaiting_merge', ...TERMINAL]);
-    const mr = (await detail(id)).delivery.pullRequest!;
+    const waiting = await waitForState(svc, id, ['awaiting_merge', ...TERMINAL]);
+    expect(waiting.state, String(waiting.stateReason)).toBe('awaiting_merge');
+    return { id, mr: (await detail(id)).delivery.pullRequest! };
+  };
+
+  it('opens a merge request, waits for the pipeline, merges it; then rolls back through a revert merge request', async () => {
+    const { id, mr } = await promoteThroughMergeRequest('gl', 'deploy');
     expect(forge.pull(PROJECT, mr.number)).toMatchObject({ title: 'chore: promote zai-proxy to v1.2.1', source: `promoter/${id}`, target: 'main' });
     // "Pipelines must succeed": no status yet, so GitLab says ci_must_pass and promoter waits.
     await poll(async () => ((await detail(id)).delivery.pullRequest?.state === 'open' && (await detail(id)).state === 'awaiting_merge' ? true : undefined));
@@ -135,20 +161,7 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
   it('with Argo CD polling every 180 s, the merged change and its revert both run within seconds', async () => {
     // The waits below (60 s each) are far under Argo CD's 180 s poll: only the service's refresh and sync can meet them.
     prometheus.answer(/app_error_ratio/, 0.01);
-    const created = await svc.app.inject({
-      method: 'POST',
-      url: '/v1/promotions',
-      payload: {
-        target: { namespace: 'argo', deployment: 'zai-proxy', container: 'proxy' },
-        image: NEW,
-        policy: 'gl',
-        delivery: { via: 'git', repository: 'argo-deploy', file: FILE, argocd: { application: 'zai-proxy' } },
-      },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const id = created.json().id as string;
-    await waitForState(svc, id, ['awaiting_merge', ...TERMINAL]);
-    const mr = (await detail(id)).delivery.pullRequest!;
+    const { id, mr } = await promoteThroughMergeRequest('argo', 'argo-deploy', { application: 'zai-proxy' });
     forge.setStatus(ARGO_PROJECT, mr.head, 'pipeline', 'success');
     await waitForState(svc, id, ['verifying', ...TERMINAL], 60_000);
     expect(deployedImage('argo')).toBe(NEW);
@@ -163,4 +176,29 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
     expect(done.state, String(done.stateReason)).toBe('rolled_back');
     expect(deployedImage('argo')).toBe(OLD);
   }, 150_000);
+
+  it('a merge request closed without merging: the sink gets awaiting_merge with its URL, and the promotion ends aborted naming who closed it', async () => {
+    prometheus.answer(/app_error_ratio/, 0.01); // the suite's earlier rollbacks left it failing
+    const { id, mr } = await promoteThroughMergeRequest('closed', 'closed');
+    const url = `${forge.baseUrl}/${CLOSED_PROJECT}/-/merge_requests/${mr.number}`;
+    expect(mr.url).toBe(url);
+    // The sink hears that the promotion waits, and where to merge it.
+    const heard = await poll(async () =>
+      receiver.received
+        .filter((r) => r.path === '/merges')
+        .map((r) => JSON.parse(r.body) as { type: string; data: { promotion: { id: string; state: string; reason: string } } })
+        .find((event) => event.data.promotion.id === id),
+    );
+    expect(heard.type).toBe('dev.promoter.promotion.awaiting_merge');
+    expect(heard.data.promotion.state).toBe('awaiting_merge');
+    expect(heard.data.promotion.reason).toContain(url);
+
+    forge.closeAs(CLOSED_PROJECT, mr.number, 'alice');
+    const done = await waitForState(svc, id, TERMINAL, 30_000);
+    expect(done.state).toBe('aborted');
+    expect(done.stateReason).toMatch(new RegExp(`pull request #${mr.number} was closed without merging by alice`));
+    expect((await detail(id)).delivery.pullRequest).toMatchObject({ state: 'closed', closedBy: 'alice' });
+    expect(deployedImage('closed')).toBe(OLD);
+    expect(await forge.readFile(CLOSED_PROJECT, FILE, 'main')).toContain(`image: ${OLD}`);
+  }, 60_000);
 });

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import { PromotionStore } from '../../services/promoter/src/adapters/db/promotion-store.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
@@ -15,7 +14,7 @@ import { PromotionSteps } from '../../services/promoter/src/engine/promotion-ste
 import { GitOpsDelivery } from '../../services/promoter/src/engine/git-delivery.js';
 import { KubernetesDelivery } from '../../services/promoter/src/engine/kubernetes-delivery.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { startEngine, waitForState } from '../fixtures/engine.js';
+import { startEngine, waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
@@ -73,7 +72,7 @@ describe('promotions delivered through Git', () => {
     prometheus = await startPrometheus({ targets: [exporter.target] });
     await prometheus.waitForSeries('app_error_ratio{namespace="input",variant="canary"}');
     const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
-    svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), git: git.delivery });
+    svc = await startTestService({ prometheus: promClient, kube: fakeKubeClient(kube), git: git.delivery });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/gitops', payload: POLICY })).statusCode).toBe(201);
     engine = startEngine(svc, kube, svc.queries, { git: git.delivery });
   }, 120_000);
@@ -177,7 +176,7 @@ describe('promotions delivered through Git', () => {
     // A replica that pushes and then dies before recording: its store refuses the write of the commit step.
     const store = new PromotionStore(svc.database.handle.db);
     let lost = 0;
-    const kubeClient = new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 });
+    const kubeClient = fakeKubeClient(kube);
     const dying = new Engine({
       store: {
         claim: (owner, limit) => store.claim(owner, limit, 1_000),

@@ -7,16 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeForge, type FakeForge } from '@promoter/fake-forge';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { createEngine } from '../../services/promoter/src/service.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { waitForState } from '../fixtures/engine.js';
+import { waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
 import { startPrometheus, type PrometheusInstance } from '../fixtures/prometheus.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
+import { launchBrowser, type TestBrowser } from '../console/browser.js';
 import { MANIFEST, makeDelivery, poll, writeTokenFile, type DeliverySetup } from './support.js';
 
 const OLD = 'ronaldraygun/zai-proxy:1.2.0';
@@ -29,7 +29,12 @@ const SCENARIOS = {
   human: { merge: 'manual' },
   closed: { merge: 'manual' },
   conflict: { merge: 'manual' },
-  rollback: { merge: 'auto' },
+  // main keeps moving under it: every rebase conflicts again.
+  stuck: { merge: 'manual' },
+  // Nobody merges: the policy's short mergeTimeout runs out (the repository keeps the default 24h).
+  timeout: { merge: 'manual' },
+  // Squash-merged: the promotion's merge is one commit with one parent, which the rollback reverts as it is.
+  rollback: { merge: 'auto', mergeMethod: 'squash' },
   abort: { merge: 'manual' },
   pushed: undefined,
 } as const;
@@ -52,6 +57,7 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
   let git: DeliverySetup;
   let svc: TestService;
   let engine: PromotionEngine;
+  let browser: TestBrowser | undefined;
 
   beforeAll(async () => {
     exporter = await startExporter();
@@ -79,7 +85,7 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
         name,
         url: forge.gitUrl(`acme/${name}`),
         auth: { type: 'token', tokenFile, username: 'promoter' },
-        ...(pr ? { changes: 'pull-request', forge: { type: 'github', apiUrl: forge.apiUrl, project: `acme/${name}` }, merge: pr.merge, rollback: 'auto-merge' } : {}),
+        ...(pr ? { changes: 'pull-request', forge: { type: 'github', apiUrl: forge.apiUrl, project: `acme/${name}` }, rollback: 'auto-merge', ...pr } : {}),
       })).concat([
         {
           name: 'app-source',
@@ -93,13 +99,14 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     prometheus = await startPrometheus({ targets: [exporter.target] });
     await prometheus.waitForSeries('app_error_ratio{namespace="pushed",variant="canary"}');
     const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
-    svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), git: git.delivery });
+    svc = await startTestService({ listen: true, prometheus: promClient, kube: fakeKubeClient(kube), git: git.delivery });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/via-pr', payload: POLICY })).statusCode).toBe(201);
     const withRelease = { ...POLICY, afterSuccess: { release: { repository: 'app-source' } } };
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/via-pr-release', payload: withRelease })).statusCode).toBe(201);
+    expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/via-pr-quick', payload: { ...POLICY, mergeTimeout: '3s' } })).statusCode).toBe(201);
     engine = createEngine({
       db: svc.database.handle.db,
-      kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }),
+      kube: fakeKubeClient(kube),
       prometheus: promClient,
       checkRunner: svc.checkRunner,
       git: git.delivery,
@@ -113,6 +120,7 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
   }, 120_000);
 
   afterAll(async () => {
+    await browser?.close();
     await engine?.stop();
     await svc?.close();
     await controller?.stop();
@@ -201,11 +209,24 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     const waiting = await poll(async () => ((await detail(id)).delivery.pullRequest.blockedBy?.includes('person') ? detail(id) : undefined));
     expect(waiting.state).toBe('awaiting_merge');
     expect(forge.pull('acme/human', number).state).toBe('open');
+    // The console (an open API: no sign-in) shows the pull request, linked, and what it waits for...
+    browser = await launchBrowser();
+    const { page, violations, errors } = await browser.newPage();
+    await page.goto(`${svc.url}/ui/promotions/${id}`);
+    const row = page.locator('dd[data-pull-request]');
+    await row.filter({ hasText: 'a person' }).waitFor({ timeout: 15_000 });
+    expect(await row.getAttribute('data-pull-request')).toBe('open');
+    expect(await row.locator('a').getAttribute('href')).toBe(`${forge.baseUrl}/acme/human/pull/${number}`);
+    expect(await row.locator('a').textContent()).toBe(`#${number}`);
     await forge.mergeAs('acme/human', number, 'alice');
     const done = await waitForState(svc, id, TERMINAL, 45_000);
     expect(done.state, String(done.stateReason)).toBe('succeeded');
     expect((await detail(id)).delivery.pullRequest).toMatchObject({ state: 'merged', mergedBy: 'alice' });
     expect(deployedImage('human')).toBe(NEW);
+    // ...and, live, who merged it.
+    await page.locator('dd[data-pull-request="merged"]').filter({ hasText: 'merged by alice' }).waitFor({ timeout: 15_000 });
+    expect(violations).toEqual([]);
+    expect(errors).toEqual([]);
   }, 90_000);
 
   it('ends aborted, naming who closed the pull request, and changes nothing', async () => {
@@ -241,13 +262,55 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     expect(file).toContain('(pinned by SRE)');
   }, 90_000);
 
-  it('rolls back through a revert pull request merged at once, and the record shows both pull requests', async () => {
+  it('fails the promotion and closes its pull request when it still conflicts after 3 rebases', async () => {
+    const id = await promote('stuck');
+    const { number, record } = await openPullRequest(id, 'stuck');
+    let head = record.delivery.pullRequest.head as string;
+    // Someone keeps changing the image's line on main: the pull request conflicts, is rebased, conflicts again...
+    for (let round = 1; round <= 4; round++) {
+      await forge.commit('acme/stuck', { [FILE]: (text) => text.replace(/# promoted by promoter.*$/m, `# promoted by promoter (pinned by SRE, round ${round})`) }, `ops: note ${round}`, 'main');
+      if (round === 4) break;
+      const rebased = await poll(async () => {
+        const now = await detail(id);
+        return now.delivery.pullRequest.head !== head || TERMINAL.includes(now.state) ? now : undefined;
+      });
+      expect(rebased.state, rebased.stateReason).toBe('awaiting_merge');
+      head = rebased.delivery.pullRequest.head as string;
+    }
+    // ...and after the third rebase it gives up.
+    const done = await waitForState(svc, id, TERMINAL, 30_000);
+    expect(done.state).toBe('failed');
+    expect(done.stateReason).toMatch(new RegExp(`pull request #${number} cannot be merged: it conflicts with main, still after 3 rebases`));
+    expect((await detail(id)).events.filter((e) => e.type === 'pull_request' && /rebased pull request/.test(e.reason))).toHaveLength(3);
+    expect(forge.pull('acme/stuck', number)).toMatchObject({ state: 'closed', closedBy: 'promoter' });
+    expect(deployedImage('stuck')).toBe(OLD);
+    expect(await forge.readFile('acme/stuck', FILE, 'main')).toContain(`image: ${OLD}`);
+  }, 90_000);
+
+  it("with merge: manual, the policy's mergeTimeout (3s, the repository's is 24h) closes the unmerged pull request and fails the promotion saying it timed out", async () => {
+    const id = await promote('timeout', 'via-pr-quick');
+    const done = await waitForState(svc, id, TERMINAL, 30_000);
+    expect(done.state).toBe('failed');
+    const record = await detail(id);
+    const number = record.delivery.pullRequest.number as number;
+    expect(done.stateReason).toMatch(new RegExp(`pull request #${number} timed out: not merged within 3s`));
+    expect(record.delivery.pullRequest).toMatchObject({ state: 'closed', closedBy: 'promoter' });
+    expect(forge.pull('acme/timeout', number)).toMatchObject({ state: 'closed', closedBy: 'promoter' });
+    expect(forge.comments('acme/timeout', number).join('\n')).toContain('timed out');
+    expect(deployedImage('timeout')).toBe(OLD);
+    expect(await forge.readFile('acme/timeout', FILE, 'main')).toContain(`image: ${OLD}`);
+  }, 60_000);
+
+  it('rolls back a squash-merged promotion through a revert pull request merged at once, and the record shows both pull requests', async () => {
     const id = await promote('rollback');
     const { record } = await openPullRequest(id, 'rollback');
     forge.setStatus('acme/rollback', record.delivery.pullRequest.head as string, 'ci', 'success');
     await waitForState(svc, id, ['verifying', ...TERMINAL], 45_000);
     // Production breaks after the merge: the post-rollout check fails.
     exporter.set('app_error_ratio', { namespace: 'rollback', variant: 'production' }, 0.4);
+    const squashed = forge.pull('acme/rollback', record.delivery.pullRequest.number as number).mergeCommitSha as string;
+    expect((await forge.gitIn('acme/rollback', ['rev-list', '--parents', '-n', '1', squashed])).trim().split(' '), 'one commit, one parent').toHaveLength(2);
+    expect((await forge.gitIn('acme/rollback', ['log', '-1', '--format=%s', squashed])).trim()).toBe(`chore: promote zai-proxy to v1.2.1 (#${String(record.delivery.pullRequest.number)})`);
     const revert = await poll(async () => {
       const now = await detail(id);
       return now.delivery.revertPullRequest ? now : undefined;

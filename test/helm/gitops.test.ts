@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { parseGitConfig } from '../../services/promoter/src/adapters/git/index.js';
+import { loadConfig } from '../../services/promoter/src/config.js';
 import { onlyOfKind, render } from './chart.js';
 
 interface Container {
@@ -37,8 +38,15 @@ it('renders the repositories file the service parses, points the service at it a
   const container = pod.containers[0] as Container;
   expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_REPOSITORIES_FILE', value: '/etc/promoter/git/repositories.yaml' });
   expect(container.env).toContainEqual({ name: 'PROMOTER_GIT_MAX_FILE_BYTES', value: '2097152' });
+  // The service reads it as the same variable the configuration table names.
+  expect(container.env).toContainEqual({ name: 'PROMOTER_PULL_REQUEST_POLL_MS', value: '30000' });
+  expect(loadConfig({ PROMOTER_PULL_REQUEST_POLL_MS: '30000' }).pullRequestPollMs).toBe(30_000);
   expect(container.volumeMounts).toContainEqual({ name: 'git-credentials', mountPath: '/var/run/secrets/promoter-git', readOnly: true });
   expect(pod.volumes).toContainEqual({ name: 'git-credentials', secret: { secretName: 'promoter-git', defaultMode: 0o400 } });
+});
+
+it('refuses a pull-request poll the service would refuse (below 100 ms), at the schema', async () => {
+  await expect(render({ values: ['minimal.yaml', 'gitops.yaml'], set: ['gitops.pullRequestPollMs=50'] })).rejects.toThrow(/pullRequestPollMs/);
 });
 
 it('refuses a repository whose pull-request settings are not ones the service knows', async () => {
@@ -50,6 +58,7 @@ it('renders nothing for Git without repositories', async () => {
   expect(objects.some((o) => o.metadata.name.endsWith('-git'))).toBe(false);
   expect(text).not.toContain('PROMOTER_GIT_REPOSITORIES_FILE');
   expect(text).not.toContain('PROMOTER_GIT_MAX_FILE_BYTES');
+  expect(text).not.toContain('PROMOTER_PULL_REQUEST_POLL_MS');
 });
 
 it("the README's repositories file names credentials where the chart mounts them", async () => {

@@ -22,6 +22,10 @@ export default {
   ],
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // A second run re-tests only the mutants whose code or covering tests changed (Stryker's incremental
+  // mode); a fresh clone has no such file and runs everything; `-- --force` runs everything anyway.
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 85, break: null },

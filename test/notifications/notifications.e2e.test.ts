@@ -8,14 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeKube } from '@promoter/fake-kube';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { NotificationStore } from '../../services/promoter/src/adapters/db/notification-store.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { NotificationDispatcher } from '../../services/promoter/src/notifications/dispatcher.js';
 import { notificationPlanner } from '../../services/promoter/src/notifications/notification-events.js';
 import { parseNotificationsConfig, type NotificationsConfig } from '../../services/promoter/src/notifications/sinks-config.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { startEngine, waitForState } from '../fixtures/engine.js';
+import { startEngine, waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { ERROR_RATIO_QUERY, startRunbookStack, type RunbookStack } from '../fixtures/runbook-stack.js';
 import { startTestService, type TestService } from '../fixtures/service.js';
 import { bodyStrings, startReceiver, type Receiver } from './receiver.js';
@@ -71,7 +70,7 @@ describe('notifications end to end', () => {
     kube = stack.kube;
     const promClient = stack.prometheusClient();
     const planner = notificationPlanner(config.sinks, 'https://promoter.example');
-    svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), notifications: planner });
+    svc = await startTestService({ prometheus: promClient, kube: fakeKubeClient(kube), notifications: planner });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/web', payload: POLICY })).statusCode).toBe(201);
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/gated', payload: { ...POLICY, approval: 'required' } })).statusCode).toBe(201);
     engine = startEngine(svc, kube, svc.queries, { notifications: planner });
@@ -193,6 +192,11 @@ describe('notifications end to end', () => {
     const items = await settled(id, ['hooks']);
     expect(items.map((d) => [d.event, d.status])).toEqual([['awaiting_approval', 'delivered'], ['aborted', 'delivered']]);
     expect(verified('/hooks', id).map((b) => [b.type, b.data.promotion.state])).toEqual([['promotion.awaiting_approval', 'awaiting_approval'], ['promotion.aborted', 'aborted']]);
+    // Who asked, who may approve, and who aborted.
+    const [waiting, stopped] = verified('/hooks', id).map((b) => b.data as unknown as { promotion: { requestedBy: string }; approval?: unknown; actedBy?: string });
+    expect(waiting).toMatchObject({ promotion: { requestedBy: 'anonymous' }, approval: { required: 1, approvers: 'anyone but the requester' } });
+    expect(waiting?.actedBy).toBeUndefined();
+    expect(stopped).toMatchObject({ promotion: { requestedBy: 'anonymous' }, actedBy: 'anonymous' });
   });
 
   it('a reason with terminal escapes, CR LF, BEL and a right-to-left override reaches Slack and a webhook cleaned', async () => {

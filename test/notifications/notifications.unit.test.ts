@@ -106,7 +106,7 @@ describe('retry rules', () => {
 describe('bodies', () => {
   const promotion: Promotion = {
     id: '0b8f1f7e-8a3c-4f7e-9a55-1d2b3c4d5e6f',
-    target: { namespace: 'prod', deployment: 'web', container: 'app' },
+    target: { cluster: 'default', namespace: 'prod', deployment: 'web', container: 'app' },
     source: null,
     image: 'registry.example/web:1.1.0',
     resolvedImage: 'registry.example/web:1.1.0',
@@ -122,6 +122,9 @@ describe('bodies', () => {
     delivery: { via: 'kubernetes' },
     release: null,
     progress: {},
+    hold: null,
+    freezeOverride: null,
+    pipeline: null,
     createdAt: new Date(),
   };
   const sinks = parse([
@@ -143,6 +146,17 @@ describe('bodies', () => {
     expect(planner.plan(promotion, undefined, [], new Date())).toEqual([]);
   });
 
+  it('notifies a promotion held by a freeze once, as frozen, to the sinks that ask for it (Slack says why)', () => {
+    const frozenSinks = parse([{ name: 'chat', type: 'slack', url: 'https://s.example', events: ['frozen'] }]).sinks;
+    const why = "held by freeze 'weekend' (weekend freeze) until 2026-12-07T07:00:00.000Z, before it starts";
+    const rows = notificationPlanner(frozenSinks, undefined).plan(promotion, transition('pending', 'frozen', why), [], new Date());
+    expect(rows.map((r) => [r.sink, r.event_type, r.payload.promotion.reason])).toEqual([['chat', 'frozen', why]]);
+    expect(render(frozenSinks[0]!, rows[0]!.payload, new Date()).body).toContain('Promotion held by a deployment freeze');
+    // Not while it stays held, nor for sinks that did not ask.
+    expect(notificationPlanner(frozenSinks, undefined).plan(promotion, undefined, [], new Date())).toEqual([]);
+    expect(notificationPlanner(sinks, undefined).plan(promotion, transition('pending', 'frozen', why), [], new Date())).toEqual([]);
+  });
+
   it('signs webhooks so that the standardwebhooks package verifies them, and refuses a tampered body', () => {
     const payload = notificationPlanner(sinks, undefined).plan(promotion, transition('analyzing', 'awaiting_approval', 'waiting'), [], new Date())[0]?.payload as NotificationPayload;
     const request = render(sinks[0]!, payload, new Date());
@@ -161,6 +175,21 @@ describe('bodies', () => {
     expect(message.text).toContain('prod/web');
     expect(JSON.stringify(message.blocks)).toContain(`promoter approve ${promotion.id}`);
     expect(JSON.stringify(message.blocks)).toContain('*operator*');
+  });
+
+  it('tells Slack how many approvals a policy needs, from whom, and who requested the promotion', () => {
+    const gated = { ...promotion, policy: { ...promotion.policy, snapshot: { checks: [], approval: { required: 2, from: { groups: ['sre'], roles: ['admin' as const] } } } } };
+    const payload = notificationPlanner(sinks, undefined).plan(gated, transition('analyzing', 'awaiting_approval', 'waiting'), [], new Date())[1]?.payload as NotificationPayload;
+    expect(payload.approval).toEqual({ required: 2, approvers: 'a member of sre, or an admin (not the requester)' });
+    expect(payload.promotion.requestedBy).toBe('ci');
+    const blocks = JSON.stringify((JSON.parse(render(sinks[1]!, payload, new Date()).body) as { blocks: unknown[] }).blocks);
+    expect(blocks).toContain('Needs 2 approvals by different people from *a member of sre, or an admin (not the requester)*');
+    expect(blocks).toContain('*Requested by*\\nci');
+    expect(blocks).not.toContain('*By*');
+    // A change someone caused (an abort through the API) names them too.
+    const byAlice = notificationPlanner(sinks, undefined).plan(gated, transition('analyzing', 'awaiting_approval', 'waiting'), [], new Date(), 'Alice')[1]?.payload as NotificationPayload;
+    expect(byAlice.actedBy).toBe('Alice');
+    expect(render(sinks[1]!, byAlice, new Date()).body).toContain('*By*\\nAlice');
   });
 
   it('sends no control or bidi character to any sink, and escapes mrkdwn for Slack', () => {

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { createTestDatabase, type TestDatabase, type TestEngine } from '../fixtures/database.js';
+import { createTestDatabase, migratedDataDir, type TestDatabase, type TestEngine } from '../fixtures/database.js';
 import type { ServiceProcess } from '../fixtures/process.js';
 import { apiReader, databaseReader, patchesOf, report, startService, startWebhook, statusCounts, TERMINAL, until, webhookPolicy, type PromotionReader, type Webhook } from './support.js';
 
@@ -73,7 +73,8 @@ export function kill9Suite(engine: TestEngine): void {
         reader = apiReader(() => (current as ServiceProcess).url);
       }
       env = {
-        ...(database ? { DATABASE_URL: database.url as string } : { PROMOTER_DATA_DIR: join(dir, 'data') }),
+        // On PGlite the folder starts migrated: what is tested is the restarts, not the first start's initdb.
+        ...(database ? { DATABASE_URL: database.url as string } : { PROMOTER_DATA_DIR: await migratedDataDir(join(dir, 'data')) }),
         KUBECONFIG: join(dir, 'kubeconfig'),
         PROMOTER_ENGINE_LEASE_MS: '2000',
         PROMOTER_ENGINE_POLL_MS: '100',

@@ -8,7 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../services/promoter/src/adapters/db/schema.js';
-import type { FakeKube, LoggedRequest } from '@promoter/fake-kube';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeKube, type FakeKube, type LoggedRequest } from '@promoter/fake-kube';
+import { createTestDatabase, type TestDatabase } from '../fixtures/database.js';
+import { startServiceProcess, type ServiceProcess } from '../fixtures/process.js';
 
 export const TERMINAL = ['succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'] as const;
 
@@ -266,5 +271,57 @@ function withWaitAndState(base: ReaderBase): PromotionReader {
       }
     },
     stateAt: async (id, time) => (await base.transitions(id)).filter((t) => t.at <= time).at(-1)?.to,
+  };
+}
+
+/**
+ * What every kill -9 suite of a service process starts: a fake cluster (its kubeconfig in `dir`), a webhook for
+ * gates without Prometheus, a PostgreSQL database, and the service's environment (2 s leases, so a second
+ * process takes over quickly). `start` runs a service process and remembers it; `close` stops them all.
+ */
+export interface KillRig {
+  readonly kube: FakeKube;
+  readonly webhook: Webhook;
+  readonly database: TestDatabase;
+  readonly dir: string;
+  /** The service's environment; a suite adds its own variables before the first `start`. */
+  readonly env: Record<string, string>;
+  start(): Promise<ServiceProcess>;
+  close(): Promise<void>;
+}
+
+export async function startKillRig(name: string): Promise<KillRig> {
+  const kube = await startFakeKube();
+  const webhook = await startWebhook();
+  const database = await createTestDatabase('postgres');
+  const dir = mkdtempSync(join(tmpdir(), `promoter-${name}-`));
+  await kube.writeKubeconfig(join(dir, 'kubeconfig'));
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url as string,
+    KUBECONFIG: join(dir, 'kubeconfig'),
+    PROMOTER_DATA_DIR: join(dir, 'data'),
+    PROMOTER_ENGINE_LEASE_MS: '2000',
+    PROMOTER_ENGINE_POLL_MS: '100',
+    PROMOTER_WEBHOOK_ALLOWED_URLS: webhook.url,
+  };
+  const processes: ServiceProcess[] = [];
+  return {
+    kube,
+    webhook,
+    database,
+    dir,
+    env,
+    start: async () => {
+      const service = await startServiceProcess(env);
+      processes.push(service);
+      return service;
+    },
+    close: async () => {
+      for (const service of processes) await service.stop('SIGTERM');
+      await database.drop();
+      await webhook.close();
+      await kube.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -212,7 +212,7 @@ describe('errors', () => {
   });
 
   it('tokens.current() on an open API: the anonymous admin, open', async () => {
-    expect(await client.tokens.current()).toEqual({ name: 'anonymous', role: 'admin', namespaces: null, open: true });
+    expect(await client.tokens.current()).toEqual({ name: 'anonymous', role: 'admin', namespaces: null, clusters: null, open: true, identity: null, signIn: null, session: null });
   });
 
   it('a bad token is a 401 PromoterError; tokens.create / list / revoke / current', async () => {
@@ -231,8 +231,9 @@ describe('errors', () => {
       const viewer = createPromoterClient({ baseUrl: secured.url, token: created.secret });
       expect((await viewer.promotions.list()).items).toEqual([]);
       // GET /v1/me: who a token is, for clients that show only what it may do.
-      expect(await viewer.tokens.current()).toEqual({ name: 'ci-mcp', role: 'viewer', namespaces: ['mcp'], open: false });
-      expect(await admin.tokens.current()).toEqual({ name: 'root', role: 'admin', namespaces: null, open: false });
+      const identity = (name: string) => ({ kind: 'token', key: `token:${name}`, subject: name, displayName: name, groups: [] });
+      expect(await viewer.tokens.current()).toEqual({ name: 'ci-mcp', role: 'viewer', namespaces: ['mcp'], clusters: null, open: false, identity: identity('ci-mcp'), signIn: null, session: null });
+      expect(await admin.tokens.current()).toEqual({ name: 'root', role: 'admin', namespaces: null, clusters: null, open: false, identity: identity('root'), signIn: null, session: null });
       await expect(wrong.tokens.current()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
       await expect(createPromoterClient({ baseUrl: secured.url }).tokens.current()).rejects.toMatchObject({ status: 401 });
       await expect(viewer.policies.put('x', samplePolicy() as Policy)).rejects.toMatchObject({ status: 403, code: 'forbidden' });

@@ -174,7 +174,7 @@ describe('polling fallback', () => {
     // Approved only after the first poll, which therefore saw it unfinished: the wait had to poll again.
     await waitForState(svc, promotion.id, ['awaiting_approval']);
     while (polls().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    await client.promotions.approve(promotion.id);
+    await client.promotions.approve(promotion.id, { reason: 'go' });
     const final = await waiting;
 
     expect(final).toMatchObject({ state: 'succeeded', verdict: 'pass', resolvedImage: NEW_IMAGE, previousImage: OLD_IMAGE });

@@ -9,7 +9,8 @@
  * - `/dev/zero` behind a link is never read;
  * - files over the size or document limits are refused with a message naming the limit; within raised
  *   limits, a 2.5 MB manifest of 20,000 Deployments and 200,000 small documents are parsed off the event
- *   loop while /healthz keeps answering within 100 ms (polled from another process every 20 ms);
+ *   loop while /healthz keeps answering, never 2 s slower than when idle (polled from another process every
+ *   20 ms; a parse on the event loop stalled it 4.6-30.7 s);
  * - malformed `file` values are 422s that never name the working copy's path.
  */
 import { spawn } from 'node:child_process';
@@ -19,11 +20,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '@promoter/fake-kube';
-import { ClientNodeKubernetesClient } from '../../services/promoter/src/adapters/kubernetes/client-node-kubernetes-client.js';
 import { PrometheusClient } from '../../services/promoter/src/adapters/prometheus/prometheus-client.js';
 import type { PromotionEngine } from '../../services/promoter/src/engine/promotion-engine.js';
 import { assertMatchesSpec } from '../fixtures/contract.js';
-import { startEngine, waitForState } from '../fixtures/engine.js';
+import { startEngine, waitForState, fakeKubeClient } from '../fixtures/engine.js';
 import { startExporter, type Exporter } from '../fixtures/exporter.js';
 import { startGitServer, type GitServer } from '../fixtures/git-server.js';
 import { startGitOpsController, type GitOpsController } from '../fixtures/gitops-controller.js';
@@ -276,6 +276,7 @@ describe('large repository files are parsed off the event loop', () => {
   });
 
   /** The slowest /healthz answer of the idle service: what this machine's own load costs. */
+  const STALL_BOUND_MS = 2_000;
   let idleMaxMs = 0;
 
   it('answers /healthz when idle (the figure the others are compared with)', async () => {
@@ -290,14 +291,15 @@ describe('large repository files are parsed off the event loop', () => {
     expect(health.failures).toBe(0);
   });
 
-  // The bound is 100 ms beyond the idle figure, in the best of three attempts: with the cores shared by
-  // other test suites (load 11-14 on 2 cores when this was written) an idle service already answered in up
-  // to 90-170 ms now and then, at random. A parse on the event loop is no accident: it stalled /healthz
-  // for 4.6-7.4 s and 22.6-30.7 s, in every attempt (see RELIABILITY.md, section 8).
+  // What is asserted is that the parse does not hold the event loop, not a speed: a parse on the loop stalled
+  // /healthz for 4.6-7.4 s and 22.6-30.7 s in every attempt (RELIABILITY.md, section 8), while a loaded
+  // machine alone made an answer up to 0.9 s slower than the idle figure (a full npm test beside other work,
+  // load 6-8 on 2 cores; a 100 ms bound failed there). So the bound is 2 s beyond the idle figure, half the
+  // shortest stall, in the best of three attempts.
   it.each([
     ['a 2.5 MB manifest of 20,000 Deployments', 'apps/big.yaml', 201],
     ['200,000 small documents (7.3 MB)', 'apps/many.yaml', 422],
-  ])('%s: /healthz answers within 100 ms (beyond the idle figure) throughout the create', async (what, file, status) => {
+  ])('%s: /healthz keeps answering throughout the create, never stalled 2 s beyond the idle figure', async (what, file, status) => {
     const attempts: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const poller = pollHealthFromAnotherProcess(svc.url);
@@ -322,9 +324,9 @@ describe('large repository files are parsed off the event loop', () => {
       expect(health.failures).toBe(0);
       expect(health.polls).toBeGreaterThan(10);
       attempts.push(health.maxMs);
-      if (health.maxMs < 100 + idleMaxMs) break;
+      if (health.maxMs < STALL_BOUND_MS + idleMaxMs) break;
     }
-    expect(Math.min(...attempts)).toBeLessThan(100 + idleMaxMs);
+    expect(Math.min(...attempts)).toBeLessThan(STALL_BOUND_MS + idleMaxMs);
   }, 600_000);
 });
 
@@ -366,7 +368,7 @@ describe('a promotion whose file becomes a link before the engine writes it', ()
     prometheus = await startPrometheus({ targets: [exporter.target] });
     await prometheus.waitForSeries('app_error_ratio{namespace="release"}');
     const promClient = new PrometheusClient({ baseUrl: prometheus.url, retries: 0 });
-    svc = await startTestService({ prometheus: promClient, kube: new ClientNodeKubernetesClient(kube.kubeConfig(), { attempts: 1 }), git: git.delivery });
+    svc = await startTestService({ prometheus: promClient, kube: fakeKubeClient(kube), git: git.delivery });
     expect((await svc.app.inject({ method: 'PUT', url: '/v1/policies/content', payload: { ...POLICY, afterSuccess: { release: { repository: 'source' } } } })).statusCode).toBe(201);
 
     // Created while each file is a regular file holding the running image (so the create is accepted)...

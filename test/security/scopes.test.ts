@@ -24,7 +24,7 @@ type Rule = (ctx: Context) => Promise<void>;
 
 interface Context {
   readonly call: (who: Who, method: string, url: string, payload?: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
-  readonly other: { promotion: string; evaluation: string };
+  readonly other: { promotion: string; evaluation: string; run: string };
   readonly mine: { promotion: string };
 }
 
@@ -45,11 +45,22 @@ async function expectSameAsMissing(ctx: Context, who: Who, method: string, hidde
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
+/** A pipeline of [stage, namespace, policy] stages, in order. */
+const pipelineOf = (stages: ReadonlyArray<readonly [string, string, string]>) => ({ stages: stages.map(([name, namespace, policy]) => ({ name, target: target(namespace), policy })) });
+/** A freeze over the given namespaces (all when none), far in the future so that it holds nothing here. */
+const sampleFreeze = (namespaces?: string[]) => ({
+  window: { start: '2999-01-01T00:00:00Z', end: '2999-01-02T00:00:00Z' },
+  scope: namespaces ? { namespaces } : {},
+  reason: 'scope test',
+});
+
 const RULES: Record<string, Rule> = {
   getHealth: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/healthz')).statusCode).toBe(200),
   getReadiness: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/readyz')).statusCode).toBe(200),
   getMetrics: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/metrics')).statusCode).toBe(200),
   getOpenApi: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/openapi.json')).statusCode).toBe(200),
+  // Public: the console asks it before anyone is signed in; it names the provider, nothing namespaced.
+  getSignInOptions: async (ctx) => expect((await ctx.call('mcpViewer', 'GET', '/v1/sign-in')).statusCode).toBe(200),
   getCurrentPrincipal: async (ctx) => {
     // A scoped token sees its own scope, and nothing of anyone else's.
     const me = await ctx.call('mcpViewer', 'GET', '/v1/me');
@@ -106,7 +117,7 @@ const RULES: Record<string, Rule> = {
     expect(root.json().items.map((item: { promotion: { id: string } }) => item.promotion.id)).toContain(ctx.other.promotion);
   },
   approvePromotion: async (ctx) => {
-    await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/approve`, `/v1/promotions/${MISSING_ID}/approve`, 'approvePromotion', {});
+    await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/approve`, `/v1/promotions/${MISSING_ID}/approve`, 'approvePromotion', { reason: 'looks fine' });
   },
   abortPromotion: async (ctx) => {
     await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/abort`, `/v1/promotions/${MISSING_ID}/abort`, 'abortPromotion', {});
@@ -125,6 +136,46 @@ const RULES: Record<string, Rule> = {
   },
   finalizePromotion: async (ctx) => {
     await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/promotions/${ctx.other.promotion}/finalize`, `/v1/promotions/${MISSING_ID}/finalize`, 'finalizePromotion', {});
+  },
+
+  listPipelines: async (ctx) => {
+    const names = (await ctx.call('mcpViewer', 'GET', '/v1/pipelines')).json().items.map((p: { name: string }) => p.name);
+    // Only a pipeline whose every stage is in the token's namespaces: not another's, not one that reaches into another.
+    expect(names).toEqual(['mcp-line']);
+    expect((await ctx.call('root', 'GET', '/v1/pipelines')).json().items.map((p: { name: string }) => p.name)).toEqual(['mcp-line', 'mixed-line', 'other-line']);
+  },
+  getPipeline: async (ctx) => {
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', '/v1/pipelines/other-line', '/v1/pipelines/no-such-line', 'getPipeline');
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', '/v1/pipelines/mixed-line', '/v1/pipelines/no-such-line', 'getPipeline');
+    expect((await ctx.call('mcpViewer', 'GET', '/v1/pipelines/mcp-line')).statusCode).toBe(200);
+  },
+  putPipeline: async (ctx) => {
+    const reaching = await ctx.call('mcpAdmin', 'PUT', '/v1/pipelines/mcp-reach', pipelineOf([['a', 'mcp', 'default'], ['b', 'other', 'other-only']]));
+    assertMatchesSpec('putPipeline', reaching);
+    expect(reaching.statusCode).toBe(403);
+    // A name another namespace's pipeline holds: forbidden, as a global policy is.
+    expect((await ctx.call('mcpAdmin', 'PUT', '/v1/pipelines/other-line', pipelineOf([['a', 'mcp', 'default']]))).statusCode).toBe(403);
+    expect((await ctx.call('mcpOperator', 'PUT', '/v1/pipelines/mcp-own', pipelineOf([['a', 'mcp', 'default']]))).statusCode).toBe(403);
+    // A policy the token cannot see is answered as one that does not exist.
+    const hidden = await ctx.call('mcpAdmin', 'PUT', '/v1/pipelines/mcp-own', pipelineOf([['a', 'mcp', 'other-only']]));
+    expect(hidden.statusCode).toBe(422);
+    expect(hidden.json().errors).toEqual([{ pointer: '/body/stages/0/policy', detail: "no policy is named 'other-only'" }]);
+    const own = await ctx.call('mcpAdmin', 'PUT', '/v1/pipelines/mcp-own', pipelineOf([['a', 'mcp', 'default']]));
+    expect(own.statusCode, own.body).toBe(201);
+  },
+  listPipelineRuns: async (ctx) => {
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', '/v1/pipelines/other-line/runs', '/v1/pipelines/no-such-line/runs', 'listPipelineRuns');
+  },
+  getPipelineRun: async (ctx) => {
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', `/v1/pipelines/other-line/runs/${ctx.other.run}`, `/v1/pipelines/no-such-line/runs/${ctx.other.run}`, 'getPipelineRun');
+  },
+  createPipelineRun: async (ctx) => {
+    await expectSameAsMissing(ctx, 'mcpOperator', 'POST', '/v1/pipelines/other-line/runs', '/v1/pipelines/no-such-line/runs', 'createPipelineRun', { image: 'r.example/a:2' });
+    expect((await ctx.call('mcpViewer', 'POST', '/v1/pipelines/mcp-line/runs', { image: 'r.example/a:2' })).statusCode).toBe(403);
+    expect((await ctx.call('mcpOperator', 'POST', '/v1/pipelines/mcp-line/runs', { image: 'r.example/a:2' })).statusCode).toBe(201);
+  },
+  abortPipelineRun: async (ctx) => {
+    await expectSameAsMissing(ctx, 'mcpOperator', 'POST', `/v1/pipelines/other-line/runs/${ctx.other.run}/abort`, `/v1/pipelines/no-such-line/runs/${ctx.other.run}/abort`, 'abortPipelineRun', { reason: 'not yours' });
   },
 
   listPolicies: async (ctx) => {
@@ -165,6 +216,59 @@ const RULES: Record<string, Rule> = {
     expect((await ctx.call('root', 'GET', '/v1/policies/other-only')).statusCode).toBe(200);
     await ctx.call('mcpAdmin', 'PUT', '/v1/policies/mcp-temporary', samplePolicy({ namespace: 'mcp' }));
     expect((await ctx.call('mcpAdmin', 'DELETE', '/v1/policies/mcp-temporary')).statusCode).toBe(204);
+  },
+
+  listFreezes: async (ctx) => {
+    expect((await ctx.call('root', 'PUT', '/v1/freezes/other-freeze', sampleFreeze(['other']))).statusCode).toBeLessThan(300);
+    expect((await ctx.call('root', 'PUT', '/v1/freezes/everywhere', sampleFreeze())).statusCode).toBeLessThan(300);
+    const response = await ctx.call('mcpViewer', 'GET', '/v1/freezes');
+    assertMatchesSpec('listFreezes', response);
+    const names = response.json().items.map((f: { name: string }) => f.name);
+    expect(names).toContain('everywhere'); // it can hold this token's promotions
+    expect(names).not.toContain('other-freeze');
+  },
+  getFreeze: async (ctx) => {
+    await ctx.call('root', 'PUT', '/v1/freezes/other-freeze', sampleFreeze(['other']));
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', '/v1/freezes/other-freeze', '/v1/freezes/no-such-freeze', 'getFreeze');
+    expect((await ctx.call('mcpViewer', 'GET', '/v1/freezes/everywhere')).statusCode).toBe(200);
+  },
+  putFreeze: async (ctx) => {
+    // Freezes over all namespaces: unscoped admins only. Another namespace's: not this admin's.
+    await ctx.call('root', 'PUT', '/v1/freezes/other-freeze', sampleFreeze(['other']));
+    for (const [url, body] of [
+      ['/v1/freezes/everywhere', sampleFreeze(['mcp'])],
+      ['/v1/freezes/other-freeze', sampleFreeze(['mcp'])],
+      ['/v1/freezes/fresh', sampleFreeze(['other'])],
+      ['/v1/freezes/fresh', sampleFreeze(['mcp', 'other'])],
+      ['/v1/freezes/fresh-global', sampleFreeze()],
+    ] as const) {
+      const response = await ctx.call('mcpAdmin', 'PUT', url, body);
+      assertMatchesSpec('putFreeze', response);
+      expect(response.statusCode, `${url} ${JSON.stringify(body.scope)}`).toBe(403);
+    }
+    const own = await ctx.call('mcpAdmin', 'PUT', '/v1/freezes/mcp-freeze', sampleFreeze(['mcp']));
+    assertMatchesSpec('putFreeze', own);
+    expect(own.statusCode).toBe(201);
+    expect((await ctx.call('mcpOperator', 'PUT', '/v1/freezes/mcp-freeze', sampleFreeze(['mcp']))).statusCode).toBe(403);
+    expect((await ctx.call('root', 'GET', '/v1/freezes/other-freeze')).json().scope).toEqual({ namespaces: ['other'] });
+  },
+  deleteFreeze: async (ctx) => {
+    await ctx.call('root', 'PUT', '/v1/freezes/everywhere', sampleFreeze());
+    await ctx.call('root', 'PUT', '/v1/freezes/other-freeze', sampleFreeze(['other']));
+    expect((await ctx.call('mcpAdmin', 'DELETE', '/v1/freezes/everywhere')).statusCode).toBe(403);
+    await expectSameAsMissing(ctx, 'mcpAdmin', 'DELETE', '/v1/freezes/other-freeze', '/v1/freezes/no-such-freeze', 'deleteFreeze');
+    expect((await ctx.call('root', 'GET', '/v1/freezes/other-freeze')).statusCode).toBe(200);
+    await ctx.call('mcpAdmin', 'PUT', '/v1/freezes/mcp-temporary', sampleFreeze(['mcp']));
+    expect((await ctx.call('mcpAdmin', 'DELETE', '/v1/freezes/mcp-temporary')).statusCode).toBe(204);
+  },
+  overrideFreeze: async (ctx) => {
+    const body = { reason: 'hotfix' };
+    await expectSameAsMissing(ctx, 'mcpAdmin', 'POST', `/v1/promotions/${ctx.other.promotion}/override-freeze`, `/v1/promotions/${MISSING_ID}/override-freeze`, 'overrideFreeze', body);
+    expect((await ctx.call('mcpOperator', 'POST', `/v1/promotions/${ctx.mine.promotion}/override-freeze`, body)).statusCode).toBe(403);
+    const own = await ctx.call('mcpAdmin', 'POST', `/v1/promotions/${ctx.mine.promotion}/override-freeze`, body);
+    assertMatchesSpec('overrideFreeze', own);
+    expect(own.statusCode).toBe(200);
+    expect(own.json().freezeOverride).toMatchObject({ by: 'mcp-admin', reason: 'hotfix' });
   },
 
   createEvaluation: async (ctx) => {
@@ -216,7 +320,58 @@ const RULES: Record<string, Rule> = {
     await ctx.call('mcpAdmin', 'POST', '/v1/tokens', { name: 'mcp-short-lived', role: 'viewer', namespaces: ['mcp'] });
     expect((await ctx.call('mcpAdmin', 'DELETE', '/v1/tokens/mcp-short-lived')).statusCode).toBe(204);
   },
+
+  listBlockedImages: async (ctx) => {
+    const other = await block(ctx, 'root', 'r.example/scope-list:1', 'other');
+    const global = await block(ctx, 'root', 'r.example/scope-list:2');
+    const listed = await ctx.call('mcpViewer', 'GET', '/v1/blocked-images');
+    assertMatchesSpec('listBlockedImages', listed);
+    const ids = listed.json().items.map((b: { id: string }) => b.id);
+    expect(ids).toContain(global);
+    expect(ids).not.toContain(other);
+    // Asking about another namespace shows only what applies everywhere; asking about its image finds nothing.
+    expect((await ctx.call('mcpViewer', 'GET', '/v1/blocked-images?namespace=other')).json().items.map((b: { id: string }) => b.id)).not.toContain(other);
+    expect((await ctx.call('mcpViewer', 'GET', '/v1/blocked-images?image=r.example/scope-list:1')).json().items).toEqual([]);
+    expect((await ctx.call('root', 'GET', '/v1/blocked-images?image=r.example/scope-list:1')).json().items.map((b: { id: string }) => b.id)).toEqual([other]);
+  },
+  getBlockedImage: async (ctx) => {
+    const other = await block(ctx, 'root', 'r.example/scope-get:1', 'other');
+    await expectSameAsMissing(ctx, 'mcpViewer', 'GET', `/v1/blocked-images/${other}`, `/v1/blocked-images/${MISSING_ID}`, 'getBlockedImage');
+    expect((await ctx.call('mcpViewer', 'GET', `/v1/blocked-images/${await block(ctx, 'root', 'r.example/scope-get:2')}`)).statusCode).toBe(200);
+  },
+  createBlockedImage: async (ctx) => {
+    const body = (namespace?: string) => ({ image: 'r.example/scope-create:1', reason: 'scope rule', ...(namespace ? { namespace } : {}) });
+    const elsewhere = await ctx.call('mcpOperator', 'POST', '/v1/blocked-images', body('other'));
+    assertMatchesSpec('createBlockedImage', elsewhere);
+    expect(elsewhere.statusCode).toBe(403);
+    // A global block refuses every namespace's promotions: only an unscoped token may add one.
+    expect((await ctx.call('mcpAdmin', 'POST', '/v1/blocked-images', body())).statusCode).toBe(403);
+    expect((await ctx.call('mcpViewer', 'POST', '/v1/blocked-images', body('mcp'))).statusCode).toBe(403);
+    expect((await ctx.call('mcpOperator', 'POST', '/v1/blocked-images', body('mcp'))).statusCode).toBe(201);
+  },
+  liftBlockedImage: async (ctx) => {
+    const other = await block(ctx, 'root', 'r.example/scope-lift:1', 'other');
+    const hidden = await ctx.call('mcpOperator', 'DELETE', `/v1/blocked-images/${other}?reason=x`);
+    const missing = await ctx.call('mcpOperator', 'DELETE', `/v1/blocked-images/${MISSING_ID}?reason=x`);
+    assertMatchesSpec('liftBlockedImage', hidden);
+    expect(hidden.statusCode).toBe(404);
+    const generic = (response: LightMyRequestResponse, id: string) => ({ ...response.json(), detail: response.json().detail.replaceAll(id, '*'), instance: '' });
+    expect(generic(hidden, other)).toEqual(generic(missing, MISSING_ID));
+    const global = await block(ctx, 'root', 'r.example/scope-lift:2');
+    expect((await ctx.call('mcpOperator', 'DELETE', `/v1/blocked-images/${global}?reason=x`)).statusCode).toBe(403);
+    const mine = await block(ctx, 'mcpOperator', 'r.example/scope-lift:3', 'mcp');
+    expect((await ctx.call('mcpViewer', 'DELETE', `/v1/blocked-images/${mine}?reason=x`)).statusCode).toBe(403);
+    expect((await ctx.call('mcpOperator', 'DELETE', `/v1/blocked-images/${mine}?reason=x`)).statusCode).toBe(200);
+    expect((await ctx.call('root', 'GET', `/v1/blocked-images/${other}`)).json().state).toBe('active');
+  },
 };
+
+/** Blocks `image` (in `namespace`, else everywhere) as `who`; returns the block's id. */
+async function block(ctx: Context, who: Who, image: string, namespace?: string): Promise<string> {
+  const response = await ctx.call(who, 'POST', '/v1/blocked-images', { image, reason: 'scope rule', ...(namespace ? { namespace } : {}) });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json().id;
+}
 
 describe('the scope rule on every operation of the contract', () => {
   let svc: TestService;
@@ -224,6 +379,8 @@ describe('the scope rule on every operation of the contract', () => {
 
   beforeAll(async () => {
     svc = await startTestService({
+      // The last test calls every operation without a token, more than the default 30 failures a minute allow.
+      failedAuthPerMinute: 0,
       apiTokens: [
         { name: 'root', role: 'admin', namespaces: undefined, secret: SECRETS.root },
         { name: 'mcp-admin', role: 'admin', namespaces: ['mcp'], secret: SECRETS.mcpAdmin },
@@ -247,7 +404,12 @@ describe('the scope rule on every operation of the contract', () => {
     const otherEvaluation = await call('root', 'POST', '/v1/evaluations', { target: target('other'), image: 'r.example/a:1', policy: 'other-only' });
     expect(otherEvaluation.statusCode).toBe(201);
     expect((await call('root', 'POST', '/v1/tokens', { name: 'other-bot', role: 'operator', namespaces: ['other'] })).statusCode).toBe(201);
-    ctx = { call, other: { promotion: otherPromotion.json().id, evaluation: otherEvaluation.json().id }, mine: { promotion: minePromotion.json().id } };
+    expect((await call('root', 'PUT', '/v1/pipelines/other-line', pipelineOf([['a', 'other', 'other-only']]))).statusCode).toBe(201);
+    expect((await call('root', 'PUT', '/v1/pipelines/mcp-line', pipelineOf([['a', 'mcp', 'default']]))).statusCode).toBe(201);
+    expect((await call('root', 'PUT', '/v1/pipelines/mixed-line', pipelineOf([['a', 'mcp', 'default'], ['b', 'other', 'other-only']]))).statusCode).toBe(201);
+    const otherRun = await call('root', 'POST', '/v1/pipelines/other-line/runs', { image: 'r.example/a:1' });
+    expect(otherRun.statusCode).toBe(201);
+    ctx = { call, other: { promotion: otherPromotion.json().id, evaluation: otherEvaluation.json().id, run: otherRun.json().id }, mine: { promotion: minePromotion.json().id } };
   });
   afterAll(() => svc.close());
 
@@ -266,7 +428,7 @@ describe('the scope rule on every operation of the contract', () => {
     for (const op of operations) {
       const url = op.path.replace(/\{[^}]+\}/g, 'x');
       const response = await svc.app.inject({ method: op.method as 'GET', url });
-      const isPublic = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApi'].includes(op.operationId);
+      const isPublic = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApi', 'getSignInOptions'].includes(op.operationId);
       if (isPublic) expect(response.statusCode, op.operationId).toBe(200);
       else expect(response.statusCode, op.operationId).toBe(401);
     }

@@ -8,6 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from '../../services/promoter/src/adapters/db/data-dir-lock.js';
+import { migratedDataDir } from '../fixtures/database.js';
 import { startServiceProcess, type ServiceProcess } from '../fixtures/process.js';
 
 const folders: string[] = [];
@@ -31,7 +32,7 @@ function deadPid(): number {
 
 describe('data folder lock, two real processes', () => {
   it('refuses a second service on the same folder, naming the holder, and frees the folder on a graceful stop', async () => {
-    const dataDir = tempFolder();
+    const dataDir = await migratedDataDir(tempFolder());
     const first = await startServiceProcess({ PROMOTER_DATA_DIR: dataDir });
     running.push(first);
     const holder = JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')) as { pid: number; host: string };
@@ -57,7 +58,7 @@ describe('data folder lock, two real processes', () => {
   });
 
   it('takes over the lock of a process that was killed', async () => {
-    const dataDir = tempFolder();
+    const dataDir = await migratedDataDir(tempFolder());
     const first = await startServiceProcess({ PROMOTER_DATA_DIR: dataDir });
     const killedPid = first.child.pid;
     await first.stop('SIGKILL');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { migratedDataDir } from '../fixtures/database.js';
 import { startServiceProcess } from '../fixtures/process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,7 +21,7 @@ function tempFolder(): string {
 
 describe('log format', () => {
   it('writes JSON lines when stdout is a pipe', async () => {
-    const service = await startServiceProcess({ PROMOTER_DATA_DIR: tempFolder() });
+    const service = await startServiceProcess({ PROMOTER_DATA_DIR: await migratedDataDir(tempFolder()) });
     try {
       const line = service.output().split('\n').find((l) => l.includes('Server listening at'));
       expect(JSON.parse(line ?? '')).toMatchObject({ level: 30, msg: expect.stringContaining('Server listening at') });
@@ -35,7 +36,7 @@ describe('log format', () => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', PROMOTER_DATA_DIR: tempFolder(), TERM: 'dumb' },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', PROMOTER_DATA_DIR: await migratedDataDir(tempFolder()), TERM: 'dumb' },
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

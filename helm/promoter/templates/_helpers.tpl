@@ -93,13 +93,18 @@ PROMETHEUS_PASSWORD
 {{- end -}}
 
 {{/*
-PROMOTER_API_TOKENS from auth.tokens: name:role[:ns1|ns2]:secret, comma separated.
+PROMOTER_API_TOKENS from auth.tokens: name:role[:scope]:secret, comma separated; the scope lists the
+namespaces and the clusters written @name (ns1|ns2|@cluster).
 */}}
 {{- define "promoter.apiTokens" -}}
 {{- $entries := list -}}
 {{- range .Values.auth.tokens -}}
-{{- if .namespaces -}}
-{{- $entries = append $entries (printf "%s:%s:%s:%s" .name .role (join "|" .namespaces) .secret) -}}
+{{- $scope := .namespaces | default list -}}
+{{- range .clusters -}}
+{{- $scope = append $scope (printf "@%s" .) -}}
+{{- end -}}
+{{- if $scope -}}
+{{- $entries = append $entries (printf "%s:%s:%s:%s" .name .role (join "|" $scope) .secret) -}}
 {{- else -}}
 {{- $entries = append $entries (printf "%s:%s:%s" .name .role .secret) -}}
 {{- end -}}
@@ -195,8 +200,21 @@ saying what to set.
 {{- if and $v.database.url $v.database.existingSecret -}}
   {{- $errors = append $errors "set database.url or database.existingSecret, not both" -}}
 {{- end -}}
-{{- if and (not $v.auth.tokens) (not $v.auth.existingSecret) -}}
-  {{- $errors = append $errors "set auth.tokens or auth.existingSecret (a Secret holding PROMOTER_API_TOKENS); the service refuses to start without API tokens" -}}
+{{- $identity := or $v.identity.people $v.identity.workloads -}}
+{{- if and (not $v.auth.tokens) (not $v.auth.existingSecret) (not $identity) -}}
+  {{- $errors = append $errors "set auth.tokens or auth.existingSecret (a Secret holding PROMOTER_API_TOKENS), or identity.people / identity.workloads; the service refuses to start with nobody to let in" -}}
+{{- end -}}
+{{- if $v.identity.people -}}
+  {{- range $field := list "issuer" "clientId" "rules" -}}
+    {{- if not (index $v.identity.people $field) -}}
+      {{- $errors = append $errors (printf "identity.people needs %s" $field) -}}
+    {{- end -}}
+  {{- end -}}
+  {{- if not ($v.publicUrl | default $v.notifications.publicUrl) -}}
+    {{- $errors = append $errors "identity.people needs publicUrl: the address people reach the service at (the provider sends them back to <publicUrl>/auth/callback)" -}}
+  {{- end -}}
+{{- else if $v.identity.clientSecret.existingSecret -}}
+  {{- $errors = append $errors "identity.clientSecret.existingSecret is set but identity.people is empty: the client secret belongs to the people's OpenID provider" -}}
 {{- end -}}
 {{- if and $v.auth.tokens $v.auth.existingSecret -}}
   {{- $errors = append $errors "set auth.tokens or auth.existingSecret, not both" -}}
@@ -224,6 +242,19 @@ saying what to set.
   {{- end -}}
 {{- else if or $pa.bearerToken $pa.username $pa.password $pa.existingSecret -}}
   {{- $errors = append $errors "prometheus.auth credentials are set but prometheus.auth.type is none; set it to bearer or basic" -}}
+{{- end -}}
+{{- $clusterNames := list -}}
+{{- range $v.clusters.items -}}
+  {{- $clusterNames = append $clusterNames .name -}}
+  {{- if and .kubeconfigKey (not $v.clusters.kubeconfigSecret) -}}
+    {{- $errors = append $errors (printf "clusters.items '%s' reads kubeconfigKey '%s': set clusters.kubeconfigSecret (the Secret holding the kubeconfigs)" .name .kubeconfigKey) -}}
+  {{- end -}}
+{{- end -}}
+{{- if ne (len $clusterNames) (len (uniq $clusterNames)) -}}
+  {{- $errors = append $errors "clusters.items: each name may be used once" -}}
+{{- end -}}
+{{- if and $v.clusters.default (not (has $v.clusters.default $clusterNames)) -}}
+  {{- $errors = append $errors (printf "clusters.default '%s' must be the name of one of clusters.items" $v.clusters.default) -}}
 {{- end -}}
 {{- if and $v.rbac.clusterWide $v.rbac.namespaces -}}
   {{- $errors = append $errors "rbac.namespaces must be empty when rbac.clusterWide=true" -}}

@@ -12,6 +12,7 @@ type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 const GLOBAL_OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
+  'token-file': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   'no-color': { type: 'boolean' },
@@ -36,6 +37,8 @@ export interface GlobalFlags {
   readonly help: boolean;
   readonly url: string | undefined;
   readonly token: string | undefined;
+  /** A file holding the token, read again before every request (a CI job's or a pod's renewed OIDC token). */
+  readonly tokenFile: string | undefined;
 }
 
 /** A command whose arguments are parsed once, before a client exists: `run` needs the global flags first. */
@@ -49,9 +52,9 @@ export function defineCommand<const O extends OptionsConfig>(options: O, run: (c
     prepare(name, args) {
       const parsed = parseCommand(name, args, options);
       // The global part of the values, whatever the command's own options are.
-      const values = parsed.values as { json?: boolean; 'no-color'?: boolean; help?: boolean; url?: string; token?: string };
+      const values = parsed.values as { json?: boolean; 'no-color'?: boolean; help?: boolean; url?: string; token?: string; 'token-file'?: string };
       return {
-        globals: { json: values.json === true, noColor: values['no-color'] === true, help: values.help === true, url: values.url, token: values.token },
+        globals: { json: values.json === true, noColor: values['no-color'] === true, help: values.help === true, url: values.url, token: values.token, tokenFile: values['token-file'] },
         execute: (context) => run(context, parsed),
       };
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckResult, Evaluation, Promotion } from '@promoter/sdk';
-import { checkLine, counted, evaluationLines, formatNumber, gitLines, latestChecks, table } from './format.js';
+import type { CheckResult, Evaluation, Promotion, PromotionDetail, PromotionEvent } from '@promoter/sdk';
+import { actorText, checkLine, counted, evaluationLines, eventLine, formatNumber, gitLines, latestChecks, promotionRows, promotionSummary, table, targetText } from './format.js';
 import { Output, wantsColour } from './output.js';
 
 const plain = new Output({ stdout: { write: () => true }, stderr: { write: () => true }, isTTY: false, json: false, color: false }).style;
@@ -145,4 +145,71 @@ it('evaluationLines shows a backtest\'s identical errors once, with their count 
     '      ✓ canary-error-rate [pre #2] 0.0123 (max 0.05)',
     '      ! 3 errors: Prometheus network error: connect ECONNREFUSED (2026-01-01T10:00:00.000Z to 2026-01-01T10:03:00.000Z)',
   ]);
+});
+
+describe('clusters', () => {
+  const promotion = (id: string, cluster: string | undefined): Promotion => ({
+    id,
+    target: { ...(cluster === undefined ? {} : { cluster }), namespace: 'mcp', deployment: 'web', container: 'app' },
+    image: 'web:1',
+    policy: { name: 'web', version: 1 },
+    dryRun: false,
+    state: 'succeeded',
+    actor: 'ci',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('names the cluster only when the service names its clusters', () => {
+    expect(targetText(promotion('a', 'default'))).toBe('mcp/web (container app)');
+    expect(targetText(promotion('a', undefined))).toBe('mcp/web (container app)');
+    expect(targetText(promotion('a', 'apexalgo-iad'))).toBe('mcp/web (container app) in cluster apexalgo-iad');
+  });
+
+  it('adds a CLUSTER column to the list when a promotion is in a named cluster', () => {
+    expect(promotionRows(plain, [promotion('a', 'default')])[0]).toBe('ID  STATE      TARGET   IMAGE  CREATED');
+    const rows = promotionRows(plain, [promotion('a', 'staging'), promotion('b', 'apexalgo-iad')]);
+    expect(rows[0]).toBe('ID  STATE      CLUSTER       TARGET   IMAGE  CREATED');
+    expect(rows[2]).toBe('b   succeeded  apexalgo-iad  mcp/web  web:1  2026-01-01T00:00:00.000Z');
+  });
+});
+
+describe('who did it', () => {
+  const person = { kind: 'person' as const, key: 'https://idp.example#u1', subject: 'u1', issuer: 'https://idp.example', displayName: 'Alice' };
+
+  it('names a token by its name, and a person or workload with its kind and issuer', () => {
+    expect(actorText('ci', { kind: 'token', key: 'token:ci', subject: 'ci', displayName: 'ci' })).toBe('ci');
+    expect(actorText('ci', null)).toBe('ci');
+    expect(actorText('Alice', person)).toBe('Alice, person of https://idp.example');
+  });
+
+  it('prints who did each event, and who approved with the reasons and what is still needed in the status', () => {
+    const event = { id: 1, promotionId: 'p', at: '2026-01-01T10:00:00.000Z', actor: 'Alice', actorIdentity: person, type: 'approval', from: 'awaiting_approval', to: null, reason: 'dashboards green', data: null } as PromotionEvent;
+    expect(eventLine(plain, event)).toBe('10:00:00  approval  dashboards green  (Alice, person of https://idp.example)');
+    const detail = {
+      id: 'p',
+      target: { namespace: 'mcp', deployment: 'web', container: 'app' },
+      image: 'web:1',
+      policy: { name: 'web', version: 1 },
+      dryRun: false,
+      state: 'awaiting_approval',
+      actor: 'ci',
+      actorIdentity: { kind: 'token', key: 'token:ci', subject: 'ci', displayName: 'ci' },
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      checkResults: [],
+      events: [],
+      approval: {
+        required: 2,
+        from: { groups: ['sre'], roles: [] },
+        approvals: [{ actor: 'Alice', actorIdentity: person, role: 'operator', reason: 'dashboards green', at: '2026-01-01T10:00:00.000Z' }],
+        remaining: 1,
+        approvers: 'a member of sre (not the requester)',
+      },
+    } as unknown as PromotionDetail; // the fields promotionSummary reads
+    const lines = promotionSummary(plain, detail);
+    expect(lines).toContain('  started   2026-01-01T00:00:00.000Z by ci');
+    expect(lines).toContain('  approved  2026-01-01T10:00:00.000Z by Alice, person of https://idp.example: dashboards green');
+    expect(lines).toContain('  approval  still needs 1 of 2 from a member of sre (not the requester)');
+  });
 });

@@ -1,5 +1,5 @@
 /** Text renderings of promotions, events, check results and policies, for humans. */
-import { isTerminalState, type CheckResult, type Evaluation, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionState } from '@promoter/sdk';
+import { isTerminalState, type BlockedImage, type CheckResult, type Evaluation, type Freeze, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionHold, type PromotionState } from '@promoter/sdk';
 import { visibleLength, type Styles } from './output.js';
 
 export function stateStyle(styles: Styles, state: PromotionState | string): string {
@@ -12,6 +12,7 @@ export function stateStyle(styles: Styles, state: PromotionState | string): stri
     case 'aborted':
       return styles.red(state);
     case 'awaiting_approval':
+    case 'frozen':
     case 'awaiting_merge':
     case 'rolling_back':
       return styles.yellow(state);
@@ -33,9 +34,19 @@ export function outcomeMark(styles: Styles, outcome: string): string {
   }
 }
 
+/** The cluster `default` is the one cluster of a service that names none: it is not worth a word. */
+const UNNAMED_CLUSTER = 'default';
+
+/** Whether a promotion's cluster is worth showing: the service names its clusters. */
+function namedCluster(promotion: Pick<Promotion, 'target'>): string | undefined {
+  const cluster = promotion.target.cluster;
+  return cluster === undefined || cluster === UNNAMED_CLUSTER ? undefined : cluster;
+}
+
 export function targetText(promotion: Pick<Promotion, 'target'>): string {
   const { namespace, deployment, container } = promotion.target;
-  return `${namespace}/${deployment} (container ${container})`;
+  const cluster = namedCluster(promotion);
+  return `${namespace}/${deployment} (container ${container})${cluster === undefined ? '' : ` in cluster ${cluster}`}`;
 }
 
 export function imageText(promotion: Promotion): string {
@@ -56,7 +67,15 @@ export function clock(iso: string): string {
 export function eventLine(styles: Styles, event: PromotionEvent): string {
   const what = event.to ? `${event.from ?? event.type} -> ${stateStyle(styles, event.to)}` : styles.dim(event.type);
   const reason = event.reason ? `  ${event.reason}` : '';
-  return `${styles.dim(clock(event.at))}  ${what}${reason}${event.actor !== 'engine' ? styles.dim(`  (${event.actor})`) : ''}`;
+  return `${styles.dim(clock(event.at))}  ${what}${reason}${event.actor !== 'engine' ? styles.dim(`  (${actorText(event.actor, event.actorIdentity)})`) : ''}`;
+}
+
+type ActorIdentity = NonNullable<PromotionEvent['actorIdentity']>;
+
+/** Who did it: a token by its name; a person or workload with its kind and issuer (`alice, person of https://idp.example`). */
+export function actorText(name: string, identity: ActorIdentity | null | undefined): string {
+  if (!identity || identity.kind === 'token') return name;
+  return `${name}, ${identity.kind}${identity.issuer ? ` of ${identity.issuer}` : ''}`;
 }
 
 /** A count with its noun in the right number: `1 check`, `3 checks`. */
@@ -115,10 +134,13 @@ export function promotionSummary(styles: Styles, promotion: PromotionDetail | Pr
     `  image     ${imageText(promotion)}`,
   ];
   if (promotion.previousImage) lines.push(`  replaces  ${promotion.previousImage}`);
+  if (promotion.hold) lines.push(`  ${styles.yellow('frozen')}    ${holdLine(promotion.hold)}`);
+  if (promotion.freezeOverride) lines.push(`  override  freezes overridden by ${actorText(promotion.freezeOverride.by, promotion.freezeOverride.byIdentity)}: ${promotion.freezeOverride.reason}`);
   lines.push(`  policy    ${promotion.policy.name} v${promotion.policy.version}${promotion.verdict ? `, gate verdict ${promotion.verdict}` : ''}`);
-  lines.push(`  started   ${promotion.createdAt} by ${promotion.actor}${promotion.finishedAt ? `, finished ${promotion.finishedAt}` : ''}`);
+  lines.push(`  started   ${promotion.createdAt} by ${actorText(promotion.actor, promotion.actorIdentity)}${promotion.finishedAt ? `, finished ${promotion.finishedAt}` : ''}`);
   if (promotion.reason) lines.push(`  reason    ${promotion.reason}`);
   lines.push(...gitLines(styles, promotion));
+  if ('approval' in promotion && promotion.approval) lines.push(...approvalLines(styles, promotion.approval));
   if ('checkResults' in promotion) {
     const checks = latestChecks(promotion.checkResults);
     if (checks.length > 0) {
@@ -131,6 +153,30 @@ export function promotionSummary(styles: Styles, promotion: PromotionDetail | Pr
     }
   }
   return lines;
+}
+
+/** Who approved when and why, and what the gate still needs. */
+function approvalLines(styles: Styles, gate: NonNullable<PromotionDetail['approval']>): string[] {
+  const lines = gate.approvals.map((a) => `  approved  ${a.at} by ${actorText(a.actor, a.actorIdentity)}: ${a.reason}`);
+  if (gate.remaining > 0) lines.push(`  approval  ${styles.yellow(`still needs ${gate.remaining} of ${gate.required}`)} from ${gate.approvers}`);
+  return lines;
+}
+
+/** `frozen by weekend until 2026-12-07T07:00:00.000Z (weekend freeze)`. */
+export function holdLine(hold: PromotionHold): string {
+  return `frozen by ${hold.freeze} until ${hold.until} (${hold.reason})`;
+}
+
+/** One line per freeze: name, whether it holds now and until when, its window, scope and reason. */
+export function freezeRows(styles: Styles, freezes: readonly Freeze[]): string[] {
+  return freezes.map((freeze) => {
+    const weekly = freeze.window.weekly;
+    const window = weekly ? `weekly ${weekly.days.join(',')} ${weekly.from}-${weekly.to} ${weekly.timeZone}` : `${freeze.window.start ?? '?'} - ${freeze.window.end ?? '?'}`;
+    const { namespaces, clusters, pipelines } = freeze.scope;
+    const scope = [namespaces && `namespaces ${namespaces.join(',')}`, clusters && `clusters ${clusters.join(',')}`, pipelines && `pipelines ${pipelines.join(',')}`].filter(Boolean).join('; ') || 'everywhere';
+    const state = freeze.active ? styles.yellow(`holding until ${freeze.until ?? '(no end)'}`) : styles.dim('not holding');
+    return `${styles.bold(freeze.name)} v${freeze.version}  ${state}  ${window}  ${scope}  ${freeze.reason}  ${styles.dim(`(by ${actorText(freeze.updatedBy, freeze.updatedByIdentity)})`)}`;
+  });
 }
 
 type PullRequest = NonNullable<NonNullable<Promotion['delivery']>['pullRequest']>;
@@ -188,10 +234,12 @@ export function table(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
+/** A CLUSTER column appears when the service names its clusters (a promotion's cluster is not `default`). */
 export function promotionRows(styles: Styles, promotions: readonly Promotion[]): string[] {
+  const clusters = promotions.some((p) => namedCluster(p) !== undefined);
   return table([
-    ['ID', 'STATE', 'TARGET', 'IMAGE', 'CREATED'].map((title) => styles.bold(title)),
-    ...promotions.map((p) => [p.id, stateStyle(styles, p.state), `${p.target.namespace}/${p.target.deployment}`, imageText(p), p.createdAt]),
+    ['ID', 'STATE', ...(clusters ? ['CLUSTER'] : []), 'TARGET', 'IMAGE', 'CREATED'].map((title) => styles.bold(title)),
+    ...promotions.map((p) => [p.id, stateStyle(styles, p.state), ...(clusters ? [p.target.cluster ?? UNNAMED_CLUSTER] : []), `${p.target.namespace}/${p.target.deployment}`, imageText(p), p.createdAt]),
   ]);
 }
 
@@ -199,6 +247,22 @@ export function policyRows(styles: Styles, policies: readonly PolicyVersion[]): 
   return table([
     ['NAME', 'VERSION', 'CHECKS', 'SOURCE', 'CREATED'].map((title) => styles.bold(title)),
     ...policies.map((p) => [p.name, String(p.version), String(p.document.checks.length), p.source, `${p.createdAt} by ${p.createdBy}`]),
+  ]);
+}
+
+export function blockRows(styles: Styles, blocks: readonly BlockedImage[]): string[] {
+  return table([
+    ['ID', 'IMAGE', 'SCOPE', 'STATE', 'REASON', 'BY', 'AT', 'SOURCE'].map((title) => styles.bold(title)),
+    ...blocks.map((b) => [
+      b.id,
+      b.normalizedImage,
+      b.namespace ?? '(all)',
+      b.state === 'lifted' ? `lifted by ${b.liftedBy === null ? '?' : actorText(b.liftedBy, b.liftedByIdentity)} at ${b.liftedAt ?? '?'}: ${b.liftReason ?? ''}` : 'active',
+      b.reason,
+      actorText(b.createdBy, b.createdByIdentity),
+      b.createdAt,
+      b.promotionId ? `rollback of ${b.promotionId}` : 'manual',
+    ]),
   ]);
 }
 

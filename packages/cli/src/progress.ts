@@ -8,8 +8,8 @@
  * events reach `onEvent` a little after the record shows them, so a measurement taken after an event not
  * printed yet waits for it: the lines stay in time order.
  */
-import type { CheckResult, PromoterClient, PromotionDetail, PromotionEvent } from '@promoter/sdk';
-import { checkLine, eventLine, latestChecks, stateStyle, targetText } from './format.js';
+import type { CheckResult, PromoterClient, PromotionDetail, PromotionEvent, PromotionHold } from '@promoter/sdk';
+import { checkLine, eventLine, holdLine, latestChecks, stateStyle, targetText } from './format.js';
 import { truncateStyled, type Output } from './output.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -76,6 +76,10 @@ export class PromotionProgress {
       this.#permanent([eventLine(this.#output.style, event)]);
       if (event.to === 'awaiting_approval') {
         this.#permanent([this.#output.style.yellow(`  approve with: promoter approve ${this.#id}`)]);
+      }
+      const hold = event.to === 'frozen' ? (event.data as { hold?: PromotionHold } | null)?.hold : undefined;
+      if (hold) {
+        this.#permanent([this.#output.style.yellow(`  ${holdLine(hold)}: it runs its gate again when the freeze ends; an admin may override with promoter freeze override ${this.#id} --reason TEXT`)]);
       }
       if (event.to === 'awaiting_merge') {
         this.#permanent([this.#output.style.yellow(`  the repository takes changes through pull requests: review and merge it there, or stop with promoter abort ${this.#id}`)]);

@@ -6,16 +6,20 @@ import { readFileSync } from 'node:fs';
 import { createPromoterClient, isPromoterError, isPromoterNetworkError, PromoterAbortError, type FetchFunction } from '@promoter/sdk';
 import { splitCommand, type Command } from './args.js';
 import { actionCommand } from './commands/actions.js';
+import { blockCommand } from './commands/block.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { eventsCommand } from './commands/events.js';
 import { notificationsCommand } from './commands/notifications.js';
 import { listCommand } from './commands/list.js';
+import { pipelineCommand } from './commands/pipeline.js';
 import { policyCommand } from './commands/policy.js';
+import { freezeCommand } from './commands/freeze.js';
 import { promoteCommand } from './commands/promote.js';
 import { statusCommand } from './commands/status.js';
 import type { CommandContext } from './context.js';
 import { EXIT, exitCodeForError, UsageError } from './exit-codes.js';
 import { commandHelp, MAIN_HELP } from './help.js';
+import { chooseToken } from './token-source.js';
 import { Output, wantsColour, type TextSink } from './output.js';
 
 export const DEFAULT_URL = 'http://localhost:8080';
@@ -46,7 +50,10 @@ const COMMANDS: Record<string, Command> = {
   approve: actionCommand('approve'),
   finalize: actionCommand('finalize'),
   policy: policyCommand,
+  freeze: freezeCommand,
   evaluate: evaluateCommand,
+  block: blockCommand,
+  pipeline: pipelineCommand,
 };
 
 /**
@@ -94,7 +101,7 @@ export async function run(argv: readonly string[], options: RunOptions): Promise
 
   const url = globals.url ?? env.PROMOTER_URL ?? DEFAULT_URL;
   try {
-    const token = globals.token ?? env.PROMOTER_TOKEN;
+    const token = chooseToken(globals, env, options.cwd ?? process.cwd(), command);
     if (!/^https?:\/\/[^\s/]+/.test(url)) throw new UsageError(`--url (or PROMOTER_URL) must be an http(s) URL, not '${url}'`, command);
     const client = createPromoterClient({
       baseUrl: url,
@@ -135,7 +142,7 @@ function report(output: Output, error: unknown, url: string): number {
   } else if (isPromoterError(error)) {
     output.error(`promoter: ${error.title}${error.detail ? `: ${error.detail}` : ''} (HTTP ${error.status} ${error.code})`);
     for (const field of error.errors) output.error(`  ${field.pointer || '/'}: ${field.detail}`);
-    if (error.status === 401 || error.status === 403) output.error('Check the token: --token or PROMOTER_TOKEN.');
+    if (error.status === 401 || error.status === 403) output.error('Check the token: --token or PROMOTER_TOKEN, --token-file or PROMOTER_TOKEN_FILE.');
     if (error.requestId) output.error(output.style.dim(`request id: ${error.requestId}`));
     if (output.json) output.document({ error: error.toJSON() });
   } else {

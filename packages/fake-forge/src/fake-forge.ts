@@ -71,6 +71,7 @@ export class FakeForge implements ApiContext {
   readonly #git: GitServer;
   readonly #server: Server;
   readonly #faults = new Faults();
+  readonly #holds: { readonly method: string; readonly path: RegExp; readonly whileHeld: () => Promise<void> }[] = [];
   readonly #requests: LoggedForgeRequest[] = [];
   readonly #internalErrors: Error[] = [];
   readonly #maxBody: number;
@@ -313,6 +314,15 @@ export class FakeForge implements ApiContext {
     this.#faults.add(rule);
   }
 
+  /**
+   * The next request matching `method` and `path` is carried out (the pull request opened, the merge made),
+   * and its answer held until `whileHeld` resolves: the moment a client dies having asked, its request done
+   * and unanswered (a kill -9 test kills the service inside `whileHeld`).
+   */
+  holdNextAnswer(method: string, path: RegExp, whileHeld: () => Promise<void>): void {
+    this.#holds.push({ method: method.toUpperCase(), path, whileHeld });
+  }
+
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#server.closeAllConnections();
@@ -361,6 +371,12 @@ export class FakeForge implements ApiContext {
     const request = { method, segments, query: url.searchParams, body: body.body, user };
     const response = this.kind === 'github' ? await handleGitHub(this, request) : await handleGitLab(this, request);
     log(response.status);
+    const held = this.#holds.findIndex((hold) => hold.method === method && hold.path.test(url.pathname));
+    if (held >= 0) {
+      const [hold] = this.#holds.splice(held, 1);
+      await hold?.whileHeld();
+      if (res.destroyed || req.socket.destroyed) return;
+    }
     send(res, response);
   }
 }

@@ -258,6 +258,12 @@ export class FakeKube {
       entry.status = this.#send(res, fault.status, toJson(injectedStatus(fault.status, resource, this.#user, fault.message)));
       return;
     }
+    if (!resource && method === 'GET' && url.pathname === '/version') {
+      // The API server's build information (k8s.io/apimachinery/pkg/version.Info), readable by every
+      // authenticated user: what a client asks to learn that the server answers.
+      entry.status = this.#send(res, 200, { major: '1', minor: '30', gitVersion: 'v1.30.0-fake', gitCommit: '', gitTreeState: 'clean', buildDate: '', goVersion: '', compiler: 'gc', platform: 'linux/amd64' });
+      return;
+    }
     if (!resource) {
       entry.status = this.#send(res, 404, toJson(statuses.pathNotFound()));
       return;

@@ -4,18 +4,28 @@ import { EvaluationsApi } from './evaluations.js';
 import type { paths } from './generated/promoter.js';
 import { HealthApi } from './health.js';
 import { PoliciesApi } from './policies.js';
+import { FreezesApi } from './freezes.js';
 import { PromotionsApi } from './promotions.js';
 import { TokensApi } from './tokens.js';
+import { BlockedImagesApi } from './blocked-images.js';
+import { PipelinesApi } from './pipelines.js';
 import type { RetryOptions } from './retry.js';
 import { Transport, type FetchFunction } from './transport.js';
 import type { PromotionDetail } from './types.js';
 import { waitForPromotion, type WaitOptions } from './wait.js';
 
+/** Returns the bearer token for the next request (read again each time). */
+export type TokenProvider = () => string | Promise<string>;
+
 export interface PromoterClientOptions {
   /** Where the service answers, e.g. `http://localhost:8080` (no `/v1`). */
   readonly baseUrl: string;
-  /** A bearer token (`PROMOTER_API_TOKENS` on the service side). */
-  readonly token?: string | undefined;
+  /**
+   * A bearer token: an API token (`PROMOTER_API_TOKENS` on the service side), or a workload's own OIDC token
+   * (a JWT of an issuer the service trusts). A function is asked before every request, so a short-lived token
+   * that is renewed (a file a CI system or Kubernetes rewrites) is read fresh: see `tokenFromFile` in the CLI.
+   */
+  readonly token?: string | TokenProvider | undefined;
   /** Replaces the global fetch: for proxies, tests, or instrumentation. */
   readonly fetch?: FetchFunction | undefined;
   /** Retries of retry-safe calls; `false` turns them off. Default `{ attempts: 3, baseDelayMs: 200 }`. */
@@ -30,9 +40,12 @@ export interface PromoterClient {
   readonly baseUrl: string;
   readonly promotions: PromotionsApi;
   readonly policies: PoliciesApi;
+  readonly freezes: FreezesApi;
   readonly evaluations: EvaluationsApi;
   readonly health: HealthApi;
   readonly tokens: TokensApi;
+  readonly blockedImages: BlockedImagesApi;
+  readonly pipelines: PipelinesApi;
   /** See the standalone `waitForPromotion`. */
   waitForPromotion(id: string, options?: WaitOptions): Promise<PromotionDetail>;
   /** The underlying openapi-fetch client (same auth headers), for anything the methods do not cover. */
@@ -64,9 +77,12 @@ export function createPromoterClient(options: PromoterClientOptions): PromoterCl
     baseUrl: transport.baseUrl,
     promotions,
     policies: new PoliciesApi(transport),
+    freezes: new FreezesApi(transport),
     evaluations: new EvaluationsApi(transport),
     health: new HealthApi(transport),
     tokens: new TokensApi(transport),
+    blockedImages: new BlockedImagesApi(transport),
+    pipelines: new PipelinesApi(transport),
     waitForPromotion: (id, waitOptions) => waitForPromotion(client, id, waitOptions),
     raw: transport.api,
   };

@@ -15,7 +15,7 @@
  * ```
  */
 export { createPromoterClient } from './client.js';
-export type { PromoterClient, PromoterClientOptions } from './client.js';
+export type { PromoterClient, PromoterClientOptions, TokenProvider } from './client.js';
 export {
   PromoterAbortError,
   PromoterError,
@@ -33,16 +33,28 @@ export { PromotionsApi } from './promotions.js';
 export type { ActionOptions, CreatePromotionOptions } from './promotions.js';
 export type { FollowOptions } from './promotion-events.js';
 export { PoliciesApi } from './policies.js';
+export { FreezesApi } from './freezes.js';
 export { EvaluationsApi } from './evaluations.js';
 export { HealthApi } from './health.js';
 export { TokensApi } from './tokens.js';
+export { BlockedImagesApi } from './blocked-images.js';
 export { DEFAULT_RETRY } from './retry.js';
+export { ENDED_RUN_STATES } from './pipelines.js';
 export type { RetryMode, RetryOptions } from './retry.js';
 export { SseParser, readEventStream } from './sse.js';
 export type { SseMessage } from './sse.js';
 export type { CallOptions, FetchFunction } from './transport.js';
 export type {
   ActionRequest,
+  BlockedImage,
+  BlockedImageRequest,
+  ListBlockedImagesQuery,
+  Pipeline,
+  PipelineRun,
+  PipelineRunRequest,
+  PipelineStage,
+  PipelineStageRun,
+  PipelineVersion,
   Check,
   CreatedToken,
   CheckOutcome,
@@ -52,12 +64,17 @@ export type {
   Evaluation,
   EvaluationRequest,
   FieldError,
+  Freeze,
+  FreezeRequest,
+  PromotionHold,
   Health,
   ListPromotionsQuery,
   Phase,
   Policy,
   PolicyVersion,
   Principal,
+  SignInOptions,
+  OidcSignIn,
   Problem,
   Promotion,
   PromotionDetail,

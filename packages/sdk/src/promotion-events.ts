@@ -7,7 +7,7 @@ import { PromoterAbortError, problemFromResponse } from './errors.js';
 import { isClosedState, isTerminalState } from './promotion-states.js';
 import { isRetryable, retryDelay, sleep } from './retry.js';
 import { readEventStream, SseParser } from './sse.js';
-import type { Transport } from './transport.js';
+import { TokenProviderFailure, type Transport } from './transport.js';
 import type { PromotionDetail, PromotionEvent } from './types.js';
 
 export interface FollowOptions {
@@ -151,7 +151,7 @@ async function openStream(transport: Transport, id: string, lastId: number, sign
     response = await transport.fetch(new Request(url, { headers, signal: controller.signal }), signal);
   } catch (error) {
     close();
-    throw error;
+    throw error instanceof TokenProviderFailure ? error.cause : error;
   }
   const contentType = response.headers.get('content-type') ?? '';
   if (response.ok && contentType.includes('text/event-stream') && response.body) {

@@ -189,15 +189,17 @@ export class PromotionsApi {
   }
 
   /**
-   * Passes a manual approval gate (`awaiting_approval`). Not retried after an ambiguous failure: see
-   * `retry.ts` for why.
+   * Gives one approval at a manual gate (`awaiting_approval`), with the reason the audit trail keeps (the
+   * service requires one). The requester may not approve, an identity approves once, and a policy may ask for
+   * several approvals from given groups or roles: the promotion proceeds with the last one needed. Not
+   * retried after an ambiguous failure: see `retry.ts` for why.
    *
    * @example
    * ```ts
    * await client.promotions.approve(id, { reason: 'dashboards look fine' });
    * ```
    */
-  approve(id: string, options: ActionOptions = {}): Promise<Promotion> {
+  approve(id: string, options: ActionOptions & { readonly reason: string }): Promise<Promotion> {
     return this.#action('/v1/promotions/{id}/approve', id, options);
   }
 

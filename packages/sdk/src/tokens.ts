@@ -1,6 +1,6 @@
 /** `client.tokens`: API tokens managed through the API (admin role). */
 import type { CallOptions, Transport } from './transport.js';
-import type { CreatedToken, Principal, Token, TokenRequest } from './types.js';
+import type { CreatedToken, Principal, SignInOptions, Token, TokenRequest } from './types.js';
 
 export class TokensApi {
   readonly #transport: Transport;
@@ -21,6 +21,21 @@ export class TokensApi {
    */
   async current(options: CallOptions = {}): Promise<Principal> {
     const { data } = await this.#transport.send((init) => this.#transport.api.GET('/v1/me', { ...init }), { ...options, mode: 'idempotent' });
+    return data;
+  }
+
+  /**
+   * How people sign in (`GET /v1/sign-in`, no token needed): the OpenID provider, or `oidc: null` when only
+   * API tokens are accepted.
+   *
+   * @example
+   * ```ts
+   * const { oidc } = await client.tokens.signInOptions();
+   * if (oidc) console.log(`Sign in with ${oidc.provider}: ${oidc.loginUrl}`);
+   * ```
+   */
+  async signInOptions(options: CallOptions = {}): Promise<SignInOptions> {
+    const { data } = await this.#transport.send((init) => this.#transport.api.GET('/v1/sign-in', { ...init }), { ...options, mode: 'idempotent' });
     return data;
   }
 

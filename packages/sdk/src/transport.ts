@@ -5,7 +5,7 @@
 import createClient, { type Client } from 'openapi-fetch';
 import type { paths } from './generated/promoter.js';
 import { PromoterAbortError, PromoterError, PromoterNetworkError, problemFromResponse } from './errors.js';
-import type { PromoterClientOptions } from './client.js';
+import type { PromoterClientOptions, TokenProvider } from './client.js';
 import { DEFAULT_RETRY, withRetry, type RetryMode, type RetryOptions } from './retry.js';
 
 /** The fetch the SDK calls: the global `fetch`, or any function that takes a Request. */
@@ -37,6 +37,13 @@ interface RawResult {
 // widen `data` with undefined, though a 2xx of such an operation always has its body.
 type SuccessData<R extends RawResult> = NonNullable<Extract<R, { error?: never }>['data']>;
 
+/** Carries a token provider's own error past openapi-fetch, to be rethrown unchanged (`error.cause`). */
+export class TokenProviderFailure extends Error {
+  constructor(cause: unknown) {
+    super('the token provider failed', { cause });
+  }
+}
+
 export class Transport {
   readonly baseUrl: string;
   readonly api: Client<paths, 'application/json'>;
@@ -44,6 +51,7 @@ export class Transport {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly #fetch: FetchFunction;
+  readonly #token: TokenProvider | undefined;
 
   constructor(options: PromoterClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -53,8 +61,9 @@ export class Transport {
     this.headers = {
       accept: 'application/json, application/problem+json',
       ...options.headers,
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(typeof options.token === 'string' && options.token !== '' ? { authorization: `Bearer ${options.token}` } : {}),
     };
+    this.#token = typeof options.token === 'function' ? options.token : undefined;
     this.api = createClient<paths, 'application/json'>({ baseUrl: this.baseUrl, headers: this.headers, fetch: (request) => this.fetch(request) });
   }
 
@@ -63,6 +72,16 @@ export class Transport {
    * when the caller's signal stopped it. Used by openapi-fetch and by the event stream.
    */
   async fetch(request: Request, callerSignal?: AbortSignal): Promise<Response> {
+    if (this.#token) {
+      let token: string;
+      try {
+        token = (await this.#token()).trim();
+      } catch (error) {
+        // The caller's own token provider failed: its error reaches the caller as it is, not as a network failure.
+        throw new TokenProviderFailure(error);
+      }
+      if (token !== '') request.headers.set('authorization', `Bearer ${token}`);
+    }
     try {
       return await this.#fetch(request);
     } catch (error) {
@@ -96,6 +115,7 @@ export class Transport {
           // Whatever failed, the caller's abort comes first (openapi-fetch built the Request itself, so an
           // abort may arrive here looking like a network failure or a timeout).
           if (callerSignal?.aborted) throw new PromoterAbortError('the request was aborted', callerSignal.reason);
+          if (error instanceof TokenProviderFailure) throw error.cause;
           if (error instanceof PromoterNetworkError || error instanceof PromoterAbortError || error instanceof SyntaxError) throw error;
           // Reading the body failed half-way (connection reset) or the timeout hit while reading it.
           throw new PromoterNetworkError({ method: sent?.method ?? 'GET', url: sent?.url ?? this.baseUrl, cause: error, timedOut: timeout.aborted });

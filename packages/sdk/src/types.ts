@@ -28,6 +28,9 @@ export type ActionRequest = Schemas['ActionRequest'];
 export type Policy = Schemas['Policy'];
 export type Check = Schemas['Check'];
 export type PolicyVersion = Schemas['PolicyVersion'];
+export type Freeze = Schemas['Freeze'];
+export type FreezeRequest = Schemas['FreezeRequest'];
+export type PromotionHold = Schemas['PromotionHold'];
 export type CheckResult = Schemas['CheckResult'];
 export type CheckOutcome = Schemas['CheckOutcome'];
 export type CheckVerdict = Schemas['CheckVerdict'];
@@ -44,6 +47,18 @@ export type Token = Schemas['Token'];
 export type TokenRequest = Schemas['TokenRequest'];
 export type CreatedToken = Schemas['CreatedToken'];
 export type Principal = Schemas['Principal'];
+export type SignInOptions = Schemas['SignInOptions'];
+export type OidcSignIn = Schemas['OidcSignIn'];
+export type BlockedImage = Schemas['BlockedImage'];
+export type Pipeline = Schemas['Pipeline'];
+export type PipelineStage = Schemas['PipelineStage'];
+export type PipelineVersion = Schemas['PipelineVersion'];
+export type PipelineRun = Schemas['PipelineRun'];
+export type PipelineRunRequest = Schemas['PipelineRunRequest'];
+export type PipelineStageRun = Schemas['PipelineStageRun'];
+export type BlockedImageRequest = Schemas['BlockedImageRequest'];
 
 /** Filters and paging of `GET /v1/promotions`. */
 export type ListPromotionsQuery = NonNullable<operations['listPromotions']['parameters']['query']>;
+/** Filters of `GET /v1/blocked-images`. */
+export type ListBlockedImagesQuery = NonNullable<operations['listBlockedImages']['parameters']['query']>;

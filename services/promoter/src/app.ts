@@ -23,12 +23,19 @@ import { PromotionEventFeed } from './adapters/db/promotion-event-feed.js';
 import type { OpenApiDocument } from './contract/openapi.js';
 import { ContractValidator, type HttpPart } from './contract/validation.js';
 import type { JsonSchema } from './contract/openapi.js';
-import { registerAuth } from './http/auth.js';
+import { registerAuth, type BearerVerifier } from './http/auth.js';
+import { identityKey } from './http/access.js';
 import { registerYamlParser } from './http/content-types.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { RequestLog } from './http/request-log.js';
 import { healthRoutes } from './http/health.js';
+import type { ClusterDirectory } from './http/target-cluster.js';
+import type { ClusterHealth } from './adapters/kubernetes/clusters.js';
 import { policyRoutes } from './http/policies.js';
+import { pipelineRoutes, type CanaryImageReader } from './http/pipelines.js';
+import { PipelineRepository } from './adapters/db/pipeline-repository.js';
+import { freezeRoutes } from './http/freezes.js';
+import { FreezeRepository } from './adapters/db/freeze-repository.js';
 import { registerProblemHandlers, sendProblem } from './http/problem.js';
 import { promotionRoutes, type TargetVerifier } from './http/promotions.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
@@ -48,6 +55,14 @@ import { loadPolicyFolder } from './policies/policy-folder.js';
 import type { NotificationPlanner } from './notifications/notification-events.js';
 import { NotificationStore } from './adapters/db/notification-store.js';
 import { notificationRoutes } from './http/notifications.js';
+import { BlockedImageRepository } from './adapters/db/blocked-image-repository.js';
+import { blockedImageRoutes } from './http/blocked-images.js';
+import cookie from '@fastify/cookie';
+import type { PeopleConfig } from './adapters/identity/identity-config.js';
+import { OidcClient } from './adapters/identity/oidc-client.js';
+import { SessionStore } from './adapters/db/session-store.js';
+import { cookieSessions } from './http/console-sessions.js';
+import { signInRoutes } from './http/console-sign-in.js';
 
 export interface AppDeps {
   readonly db: Kysely<Database>;
@@ -65,6 +80,8 @@ export interface AppDeps {
   /** Told of every route registered (the contract test compares them with the spec). */
   readonly onRoute?: (route: { method: string; url: string }) => void;
   readonly verifyTarget?: TargetVerifier;
+  /** The configured clusters: their names and default (for new promotions) and their health (for /readyz). */
+  readonly clusters?: ClusterDirectory & { health(timeoutMs: number): Promise<readonly ClusterHealth[]> };
   readonly streamPollMs?: number;
   /** Prometheus, when PROMETHEUS_URL is set; metric checks measure as errors without it. */
   readonly prometheus?: PrometheusClient | undefined;
@@ -79,6 +96,16 @@ export interface AppDeps {
   readonly requestTimeoutMs?: number;
   /** Open event streams per token and in all (defaults 20 and 500). */
   readonly eventStreams?: { readonly perToken: number; readonly total: number };
+  /** Reads a canary's image for a pipeline run started from a canary (the service's Kubernetes client). */
+  readonly readCanaryImage?: CanaryImageReader;
+  /** Wakes the pipeline runner, so a new run or an abort is looked at at once. */
+  readonly wakePipelineRunner?: () => void;
+  /** Bearer credentials besides API tokens: the trusted workload issuers' JWTs (PROMOTER_IDENTITY_FILE). */
+  readonly bearerVerifiers?: readonly BearerVerifier[];
+  /** The OpenID provider people sign in to the console with (PROMOTER_IDENTITY_FILE `people`). */
+  readonly people?: PeopleConfig | undefined;
+  /** PROMOTER_PUBLIC_URL: the sign-in's redirect URL and whether cookies are Secure. */
+  readonly publicUrl?: string | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -133,7 +160,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerUnmatchedRouteGuard(app);
   registerYamlParser(app);
   const tokens = new TokenRepository(deps.db);
-  const auth = registerAuth(app, deps.apiTokens ?? [], tokens, { failedAuthPerMinute: deps.failedAuthPerMinute ?? 30 });
+  const promotions = new PromotionRepository(deps.db, deps.notifications);
+  const metrics = deps.metrics ?? createMetrics(() => promotions.countByState());
+  // Cookies are read before authentication (its hook asks the console session when there is no bearer).
+  await app.register(cookie);
+  const sessions = new SessionStore(deps.db);
+  const oidcClient = deps.people ? new OidcClient(deps.people) : undefined;
+  const auth = registerAuth(app, deps.apiTokens ?? [], tokens, {
+    failedAuthPerMinute: deps.failedAuthPerMinute ?? 30,
+    bearerVerifiers: deps.bearerVerifiers ?? [],
+    ...(deps.people && oidcClient ? { session: cookieSessions({ store: sessions, client: oidcClient, people: deps.people, log: app.log, metrics }) } : {}),
+  });
   registerSecurityHeaders(app);
   if ((deps.rateLimitPerMinute ?? 600) > 0) {
     await app.register(rateLimit, {
@@ -142,8 +179,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // After authentication (the limit is per token) but before the body is read and validated, so
       // requests that fail (400, 422, 403) count too; public routes opt out below.
       hook: 'onRequest',
-      keyGenerator: (request) => (request.principal && request.principal !== null && request.headers.authorization ? `token:${request.principal.name}` : `ip:${request.ip}`),
-      allowList: (request) => (request.routeOptions.config?.access ?? 'public') === 'public',
+      keyGenerator: (request) => (request.principal && request.principal !== null && request.headers.authorization ? identityKey(request.principal) : `ip:${request.ip}`),
+      // Public routes are not limited (health checks, metrics), except those that say so (the sign-in's).
+      allowList: (request) => (request.routeOptions.config?.access ?? 'public') === 'public' && request.routeOptions.config?.rateLimited !== true,
       errorResponseBuilder: (_request, context) =>
         new AppError({
           code: 'rate-limited',
@@ -155,10 +193,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
 
-  const promotions = new PromotionRepository(deps.db, deps.notifications);
   const policies = new PolicyRepository(deps.db);
   const policyDocuments = new PolicyDocuments(validator.component('Policy'));
-  const metrics = deps.metrics ?? createMetrics(() => promotions.countByState());
   const shutdown = new AbortController();
 
   // Hooks on every request are synchronous: an async hook costs a promise and a microtask per request.
@@ -189,7 +225,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
   await app.register(consoleRoutes, {});
 
-  await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics });
+  await app.register(healthRoutes, { document: deps.document, db: deps.db, metrics, ...(deps.clusters ? { clusters: deps.clusters } : {}) });
   const queries = deps.prometheus ? instrumentQueries(deps.prometheus, metrics.prometheusRequestsTotal) : undefined;
   // Without `webhooks` (service.ts passes the one config.webhooks allows), webhook checks may call nothing.
   const webhooks = deps.webhooks ?? new WebhookClient();
@@ -210,18 +246,34 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(tokenRoutes, { document: deps.document, tokens, environmentTokens: deps.apiTokens ?? [], auth });
-  await app.register(meRoutes, { document: deps.document, auth });
+  await app.register(meRoutes, { document: deps.document, auth, people: deps.people });
+  await app.register(signInRoutes, { document: deps.document, people: deps.people, client: oidcClient, store: sessions, publicUrl: deps.publicUrl, metrics });
   await app.register(evaluationRoutes, { document: deps.document, evaluations, service: evaluationService });
+  const blocks = new BlockedImageRepository(deps.db);
+  await app.register(blockedImageRoutes, { document: deps.document, blocks });
   await app.register(promotionRoutes, {
     document: deps.document,
     promotions,
     feed: new PromotionEventFeed(deps.db),
     policies,
+    blocks,
     verifyTarget: deps.verifyTarget,
+    clusters: deps.clusters,
     shutdown: shutdown.signal,
     eventStreams: new EventStreamLimiter(deps.eventStreams ?? { perToken: 20, total: 500 }),
     ...(deps.streamPollMs === undefined ? {} : { streamPollMs: deps.streamPollMs }),
   });
+
+  await app.register(pipelineRoutes, {
+    document: deps.document,
+    pipelines: new PipelineRepository(deps.db),
+    policies,
+    blocks,
+    readCanaryImage: deps.readCanaryImage,
+    clusters: deps.clusters,
+    ...(deps.wakePipelineRunner ? { wakeRunner: deps.wakePipelineRunner } : {}),
+  });
+  await app.register(freezeRoutes, { document: deps.document, freezes: new FreezeRepository(deps.db), promotions });
 
   await app.register(notificationRoutes, { document: deps.document, promotions, deliveries: new NotificationStore(deps.db) });
 

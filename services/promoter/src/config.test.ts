@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseApiTokens, type ApiToken } from './config.js';
 
 const SECRET = 'abcdefghijklmnop'; // 16 characters, the shortest allowed
@@ -32,6 +34,7 @@ describe('loadConfig: defaults', () => {
       engineConcurrency: 16,
       production: false,
       bodyLimitBytes: 256 * 1024,
+      pullRequestPollMs: 15_000,
     });
   });
 
@@ -59,6 +62,7 @@ describe('loadConfig: values', () => {
     ['PROMOTER_POLICIES_DIR is resolved', { env: { PROMOTER_POLICIES_DIR: 'policies' }, want: { policiesDir: resolve('policies') } }],
     ['PROMOTER_ENGINE off', { env: { PROMOTER_ENGINE: 'off' }, want: { engineEnabled: false } }],
     ['PROMOTER_ARGOCD_SYNC true', { env: { PROMOTER_ARGOCD_SYNC: 'true' }, want: { argocdSync: true } }],
+    ['PROMOTER_PULL_REQUEST_POLL_MS', { env: { PROMOTER_PULL_REQUEST_POLL_MS: '2000' }, want: { pullRequestPollMs: 2000 } }],
     ['LOG_LEVEL silent', { env: { LOG_LEVEL: 'silent' }, want: { logLevel: 'silent' } }],
     ['KUBECONFIG', { env: { KUBECONFIG: '/k/config' }, want: { kubeconfig: '/k/config' } }],
     ['PROMOTER_BODY_LIMIT', { env: { PROMOTER_BODY_LIMIT: '1024' }, want: { bodyLimitBytes: 1024 } }],
@@ -147,6 +151,7 @@ describe('loadConfig: each bad variable is named', () => {
   it('says why, with the value where it is not a secret', () => {
     expect(configError(() => loadConfig({ PORT: 'http' })).message).toBe("PORT: must be a whole number, got 'http'");
     expect(configError(() => loadConfig({ PORT: '65536' })).message).toBe('PORT: must be between 0 and 65535, got 65536');
+    expect(configError(() => loadConfig({ PROMOTER_PULL_REQUEST_POLL_MS: '10' })).message).toBe('PROMOTER_PULL_REQUEST_POLL_MS: must be between 100 and 3600000, got 10');
   });
 
   it('refuses credentials in PROMETHEUS_URL without echoing them, pointing to the dedicated variables', () => {
@@ -190,6 +195,23 @@ describe('parseApiTokens', () => {
     expect(parseApiTokens(given)).toEqual(want);
   });
 
+  // Issue 24: `@name` entries of the scope field are clusters; the rest stay namespaces, so old values read the same.
+  it.each([
+    ['a cluster only', { given: `ci:operator:@staging:${SECRET}`, namespaces: undefined, clusters: ['staging'] }],
+    ['a cluster and a namespace', { given: `ci:operator:@staging|mcp:${SECRET}`, namespaces: ['mcp'], clusters: ['staging'] }],
+    ['namespaces and clusters in any order', { given: `ci:viewer:mcp|@apexalgo-iad|web|@staging:${SECRET}`, namespaces: ['mcp', 'web'], clusters: ['apexalgo-iad', 'staging'] }],
+    ['namespaces only: every cluster', { given: `ci:viewer:mcp:${SECRET}`, namespaces: ['mcp'], clusters: undefined }],
+  ])('scope with clusters: %s', (_name, { given, namespaces, clusters }) => {
+    const [token] = parseApiTokens(given);
+    expect(token).toMatchObject({ name: 'ci', secret: SECRET });
+    expect(token?.namespaces).toEqual(namespaces);
+    expect(token?.clusters).toEqual(clusters);
+  });
+
+  it.each([['@'], ['@Staging'], ['@staging|'], ['@@staging']])('refuses the malformed cluster entry %s', (field) => {
+    expect(() => parseApiTokens(`ci:admin:${field}:${SECRET}`)).toThrow(/third field must be namespaces and @clusters/);
+  });
+
   // With four fields or more the third is always the namespace list: no guessing.
   it('reads the third of four fields as namespaces', () => {
     expect(parseApiTokens('ci:admin:abc:defghijklmnopqrst')).toEqual([{ name: 'ci', role: 'admin', namespaces: ['abc'], secret: 'defghijklmnopqrst' }]);
@@ -226,5 +248,30 @@ describe('parseApiTokens', () => {
       const message = configError(() => parseApiTokens(given)).message;
       expect(message).not.toContain(secret.slice(0, 10));
     }
+  });
+});
+
+describe('PROMOTER_CLUSTERS_FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'promoter-config-clusters-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('without it: one cluster named default, from KUBECONFIG or the pod (as before clusters)', () => {
+    expect(loadConfig({}).clusters).toEqual({ clusters: [{ name: 'default', source: { kind: 'environment' } }], defaultCluster: 'default', file: undefined });
+  });
+
+  it('reads the named clusters from the file', () => {
+    const file = join(dir, 'clusters.yaml');
+    writeFileSync(file, 'default: staging\nclusters: [{ name: staging, inCluster: true }, { name: iad, kubeconfig: iad.yaml }]');
+    const { clusters } = loadConfig({ PROMOTER_CLUSTERS_FILE: file });
+    expect(clusters.defaultCluster).toBe('staging');
+    expect(clusters.clusters.map((c) => c.name)).toEqual(['staging', 'iad']);
+  });
+
+  it('stops start-up naming the variable, the file and the key at fault', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'clusters: [{ name: iad, kubeconfig: k, token: x }]');
+    const error = configError(() => loadConfig({ PROMOTER_CLUSTERS_FILE: file }));
+    expect(error.variable).toBe('PROMOTER_CLUSTERS_FILE');
+    expect(error.message).toBe(`PROMOTER_CLUSTERS_FILE: ${file}: clusters[0] 'iad': unknown field token (allowed: name, kubeconfig, context, inCluster)`);
   });
 });

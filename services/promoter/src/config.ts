@@ -4,6 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { isHttpUrl, loadNotificationsFile, SinkConfigError, type NotificationsConfig } from './notifications/sinks-config.js';
+import { IDENTITY_FILE_VARIABLE, IdentityFileError, loadIdentityFile, type IdentityConfig } from './adapters/identity/identity-config.js';
+import { CLUSTER_NAME, CLUSTERS_FILE_VARIABLE, ClustersFileError, ENVIRONMENT_CLUSTERS, loadClustersFile, type ClustersConfig } from './adapters/kubernetes/clusters-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -13,6 +15,8 @@ export interface ApiToken {
   readonly role: Role;
   /** Namespaces the token may act in; undefined means all. */
   readonly namespaces: readonly string[] | undefined;
+  /** Clusters the token may act in (`@name` entries of the scope field); undefined means all. */
+  readonly clusters?: readonly string[] | undefined;
   readonly secret: string;
 }
 
@@ -35,6 +39,8 @@ export interface Config {
   readonly kubeconfig: string | undefined;
   /** Set in a pod: the in-cluster service account is used when KUBECONFIG is not set. */
   readonly kubernetesServiceHost: string | undefined;
+  /** The named clusters (PROMOTER_CLUSTERS_FILE); without the file, one cluster `default` from KUBECONFIG or the pod. */
+  readonly clusters: ClustersConfig;
   readonly apiTokens: readonly ApiToken[];
   readonly policiesDir: string | undefined;
   readonly logLevel: LogLevel;
@@ -58,6 +64,12 @@ export interface Config {
    * besides asking it to refresh. Off by default: a sync is an operation the operator must allow.
    */
   readonly argocdSync: boolean;
+  /**
+   * How often an open pull request is looked at (PROMOTER_PULL_REQUEST_POLL_MS; a revert's at most every 5 s).
+   * Each look is one to three forge requests: 15 s keeps a hundred open pull requests within GitHub's 5,000
+   * requests an hour per token.
+   */
+  readonly pullRequestPollMs: number;
   /** Failed authentications per client address per minute; 0 = no limit. */
   readonly failedAuthPerMinute: number;
   /** How long a request (headers and body) may take to arrive. */
@@ -69,6 +81,8 @@ export interface Config {
   readonly notifications: NotificationsConfig | undefined;
   /** The service's address as people reach it (links in notifications). */
   readonly publicUrl: string | undefined;
+  /** OIDC sign-in for people and trusted JWT issuers for workloads (PROMOTER_IDENTITY_FILE); undefined: static tokens only. */
+  readonly identity?: IdentityConfig | undefined;
 }
 
 export interface WebhookConfig {
@@ -101,8 +115,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   };
   const production = get('NODE_ENV') === 'production';
   const apiTokens = parseApiTokens(get('PROMOTER_API_TOKENS'));
-  if (production && apiTokens.length === 0) {
-    throw new ConfigError('PROMOTER_API_TOKENS', 'is required when NODE_ENV=production; the API would be open to anyone');
+  if (production && apiTokens.length === 0 && get(IDENTITY_FILE_VARIABLE) === undefined) {
+    throw new ConfigError('PROMOTER_API_TOKENS', `is required when NODE_ENV=production (or ${IDENTITY_FILE_VARIABLE}); the API would be open to anyone`);
   }
   const databaseUrl = get('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -126,6 +140,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     prometheus: prometheusConfig(get),
     kubeconfig: get('KUBECONFIG'),
     kubernetesServiceHost: get('KUBERNETES_SERVICE_HOST'),
+    clusters: clustersConfig(get(CLUSTERS_FILE_VARIABLE)),
     apiTokens,
     policiesDir: policiesDir === undefined ? undefined : resolve(policiesDir),
     logLevel,
@@ -140,6 +155,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     // At most 16 MiB: git's output is read up to that much (git-runner.ts).
     gitMaxFileBytes: integer(get('PROMOTER_GIT_MAX_FILE_BYTES'), 'PROMOTER_GIT_MAX_FILE_BYTES', 1024 * 1024, 1024, 16 * 1024 * 1024),
     argocdSync: argocdSync === 'true',
+    pullRequestPollMs: integer(get('PROMOTER_PULL_REQUEST_POLL_MS'), 'PROMOTER_PULL_REQUEST_POLL_MS', 15_000, 100, 3_600_000),
     failedAuthPerMinute: integer(get('PROMOTER_AUTH_FAILURE_LIMIT'), 'PROMOTER_AUTH_FAILURE_LIMIT', 30, 0, 1_000_000),
     requestTimeoutMs: integer(get('PROMOTER_REQUEST_TIMEOUT_MS'), 'PROMOTER_REQUEST_TIMEOUT_MS', 30_000, 1_000, 600_000),
     eventStreams: {
@@ -149,6 +165,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     webhooks: webhookConfig(get, env),
     notifications: notificationsConfig(get('PROMOTER_NOTIFICATIONS_FILE'), env),
     publicUrl: publicUrl(get('PROMOTER_PUBLIC_URL')),
+    identity: identityConfig(get(IDENTITY_FILE_VARIABLE), env),
   });
 }
 
@@ -177,6 +194,26 @@ function notificationsConfig(file: string | undefined, env: Readonly<Record<stri
     return loadNotificationsFile(resolve(file), env);
   } catch (error) {
     if (error instanceof SinkConfigError) throw new ConfigError('PROMOTER_NOTIFICATIONS_FILE', error.message);
+    throw error;
+  }
+}
+
+function identityConfig(file: string | undefined, env: Readonly<Record<string, string | undefined>>): IdentityConfig | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return loadIdentityFile(resolve(file), env);
+  } catch (error) {
+    if (error instanceof IdentityFileError) throw new ConfigError(IDENTITY_FILE_VARIABLE, error.message);
+    throw error;
+  }
+}
+
+function clustersConfig(file: string | undefined): ClustersConfig {
+  if (file === undefined) return ENVIRONMENT_CLUSTERS;
+  try {
+    return loadClustersFile(resolve(file));
+  } catch (error) {
+    if (error instanceof ClustersFileError) throw new ConfigError(CLUSTERS_FILE_VARIABLE, error.message);
     throw error;
   }
 }
@@ -229,7 +266,11 @@ function prometheusConfig(get: (name: string) => string | undefined): Prometheus
   };
 }
 
-/** `name:role[:ns1|ns2]:secret`, comma separated. The secret is last so it may itself contain colons. */
+/**
+ * `name:role[:scope]:secret`, comma separated. The secret is last so it may itself contain colons. The scope
+ * is `|`-separated namespaces and `@cluster` entries: `mcp|web` (two namespaces, every cluster),
+ * `@staging` (every namespace of cluster staging), `@staging|mcp` (namespace mcp in cluster staging).
+ */
 export function parseApiTokens(raw: string | undefined): ApiToken[] {
   if (raw === undefined) return [];
   const tokens: ApiToken[] = [];
@@ -240,24 +281,29 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] {
     const parts = entry.trim().split(':');
     const [name, role] = parts;
     if (parts.length < 3 || !name || !role) {
-      throw new ConfigError('PROMOTER_API_TOKENS', `${where} must look like name:role[:ns1|ns2]:secret`);
+      throw new ConfigError('PROMOTER_API_TOKENS', `${where} must look like name:role[:ns1|ns2]:secret (scope entries written @name are clusters)`);
     }
     if (!ROLES.includes(role as Role)) {
       throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has role '${role}'; roles are ${ROLES.join(', ')}`);
     }
     let namespaces: string[] | undefined;
+    let clusters: string[] | undefined;
     let secret: string;
     if (parts.length >= 4) {
-      // With four fields or more the third is the namespace list (empty for none), never part of the
-      // secret: a mistyped namespace stops start-up instead of becoming an unscoped token.
+      // With four fields or more the third is the scope (empty for none), never part of the secret: a
+      // mistyped namespace stops start-up instead of becoming an unscoped token.
       const field = parts[2] ?? '';
-      if (field !== '' && !field.split('|').every((ns) => DNS_LABEL.test(ns))) {
+      const entries = field === '' ? [] : field.split('|');
+      const wanted = entries.filter((entry) => !entry.startsWith('@'));
+      const clusterEntries = entries.filter((entry) => entry.startsWith('@')).map((entry) => entry.slice(1));
+      if (!wanted.every((ns) => DNS_LABEL.test(ns)) || !clusterEntries.every((cluster) => CLUSTER_NAME.test(cluster))) {
         throw new ConfigError(
           'PROMOTER_API_TOKENS',
-          `${where} (${name}): the third field must be namespaces (lowercase DNS labels separated by |) or empty; write a secret with colons as name:role::secret`,
+          `${where} (${name}): the third field must be namespaces and @clusters (lowercase DNS labels separated by |) or empty; write a secret with colons as name:role::secret`,
         );
       }
-      namespaces = field === '' ? undefined : field.split('|');
+      namespaces = wanted.length === 0 ? undefined : wanted;
+      clusters = clusterEntries.length === 0 ? undefined : clusterEntries;
       secret = parts.slice(3).join(':');
     } else {
       secret = parts.slice(2).join(':');
@@ -273,7 +319,7 @@ export function parseApiTokens(raw: string | undefined): ApiToken[] {
     if (secrets.has(secret)) throw new ConfigError('PROMOTER_API_TOKENS', `${where} (${name}) has the same secret as an earlier token`);
     names.add(name);
     secrets.add(secret);
-    tokens.push({ name, role: role as Role, namespaces, secret });
+    tokens.push({ name, role: role as Role, namespaces, clusters, secret });
   });
   return tokens;
 }

@@ -34,6 +34,18 @@ export const PROBLEM_CODES = [
   'git-unavailable',
   'shutting-down',
   'notification-not-found',
+  'pipeline-not-found',
+  'pipeline-run-not-found',
+  'image-blocked',
+  'image-already-blocked',
+  'blocked-image-not-found',
+  'block-already-lifted',
+  'freeze-not-found',
+  'identity-provider-unavailable',
+  'self-approval',
+  'approver-not-eligible',
+  'already-approved',
+  'csrf-token-invalid',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -56,6 +68,8 @@ export class AppError extends Error {
   readonly detail: string;
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** RFC 9457 extension members the problem carries besides the standard ones (e.g. the block that refuses an image). */
+  readonly extensions: Readonly<Record<string, unknown>> | undefined;
 
   constructor(init: {
     code: ProblemCode;
@@ -64,6 +78,7 @@ export class AppError extends Error {
     detail: string;
     errors?: readonly FieldError[];
     headers?: Record<string, string>;
+    extensions?: Record<string, unknown>;
     cause?: unknown;
   }) {
     super(init.detail, { cause: init.cause });
@@ -74,6 +89,7 @@ export class AppError extends Error {
     this.detail = init.detail;
     this.errors = init.errors;
     this.headers = init.headers;
+    this.extensions = init.extensions;
   }
 }
 
@@ -124,6 +140,8 @@ export const errors = {
     new AppError({ code: 'method-not-allowed', status: 405, title: 'Method not allowed', detail: `${method} is not allowed on ${url}.` }),
   notificationNotFound: (id: string) =>
     new AppError({ code: 'notification-not-found', status: 404, title: 'Notification delivery not found', detail: `No notification delivery has id ${id}.` }),
+  freezeNotFound: (name: string) =>
+    new AppError({ code: 'freeze-not-found', status: 404, title: 'Freeze not found', detail: `No freeze is named '${name}'.` }),
   promotionNotFound: (id: string) =>
     new AppError({ code: 'promotion-not-found', status: 404, title: 'Promotion not found', detail: `No promotion has id ${id}.` }),
   policyNotFound: (name: string, version?: number) =>
@@ -133,15 +151,21 @@ export const errors = {
       title: 'Policy not found',
       detail: version === undefined ? `No policy is named '${name}'.` : `Policy '${name}' has no version ${version}.`,
     }),
+  pipelineNotFound: (name: string) =>
+    new AppError({ code: 'pipeline-not-found', status: 404, title: 'Pipeline not found', detail: `No pipeline is named '${name}'.` }),
+  pipelineRunNotFound: (pipeline: string, id: string) =>
+    new AppError({ code: 'pipeline-run-not-found', status: 404, title: 'Pipeline run not found', detail: `Pipeline '${pipeline}' has no run ${id}.` }),
+  pipelineRunEnded: (id: string, state: string) =>
+    new AppError({ code: 'invalid-state', status: 409, title: 'Not allowed in this state', detail: `Pipeline run ${id} is ${state}; only a queued or running run can be aborted.` }),
   evaluationNotFound: (id: string) =>
     new AppError({ code: 'evaluation-not-found', status: 404, title: 'Evaluation not found', detail: `No evaluation has id ${id}.` }),
-  activePromotionExists: (namespace: string, deployment: string, activeId?: string) =>
+  activePromotionExists: (namespace: string, deployment: string, activeId?: string, cluster?: string) =>
     new AppError({
       code: 'promotion-already-active',
       status: 409,
       title: 'Target already has an active promotion',
       detail:
-        `Deployment ${namespace}/${deployment} already has an active promotion` +
+        `Deployment ${namespace}/${deployment}${cluster === undefined ? '' : ` in cluster '${cluster}'`} already has an active promotion` +
         (activeId ? ` (${activeId})` : '') +
         '; wait for it to finish or abort it.',
     }),
@@ -169,6 +193,39 @@ export const errors = {
       headers: { 'www-authenticate': 'Bearer realm="promoter"' },
     }),
   forbidden: (detail: string) => new AppError({ code: 'forbidden', status: 403, title: 'Forbidden', detail }),
+  /** A token of a trusted issuer whose signing keys cannot be fetched now: nothing can be said about it yet. */
+  identityProviderUnavailable: (issuer: string) =>
+    new AppError({
+      code: 'identity-provider-unavailable',
+      status: 503,
+      title: 'Identity provider unavailable',
+      detail: `The signing keys of ${issuer} cannot be fetched, so its token cannot be checked; nothing was changed. Retry later.`,
+      headers: { 'retry-after': '10' },
+    }),
+  /** A state-changing request authenticated by the console's session cookie, without that session's CSRF token. */
+  csrfTokenInvalid: (presented: boolean) =>
+    new AppError({
+      code: 'csrf-token-invalid',
+      status: 403,
+      title: 'CSRF token missing or wrong',
+      detail: `${presented ? 'The x-csrf-token header does not match this session' : 'This request changes something and is authenticated by the session cookie, so it needs the x-csrf-token header'} (the token is in GET /v1/me, field session.csrfToken).`,
+      errors: [{ pointer: '/headers/x-csrf-token', detail: presented ? 'does not match the session' : 'is required' }],
+    }),
+  /** The console's sign-in cannot start: the OpenID provider's discovery document does not answer. */
+  signInProviderUnavailable: (issuer: string) =>
+    new AppError({
+      code: 'identity-provider-unavailable',
+      status: 503,
+      title: 'Identity provider unavailable',
+      detail: `The identity provider (${issuer}) does not answer, so the sign-in cannot start; try again in a moment.`,
+      headers: { 'retry-after': '5' },
+    }),
+  selfApproval: (id: string) =>
+    new AppError({ code: 'self-approval', status: 403, title: 'The requester may not approve', detail: `Promotion ${id} was requested by you; someone else must approve it.` }),
+  approverNotEligible: (id: string, approvers: string) =>
+    new AppError({ code: 'approver-not-eligible', status: 403, title: 'Not an eligible approver', detail: `Promotion ${id} may be approved only by ${approvers}.` }),
+  alreadyApproved: (id: string) =>
+    new AppError({ code: 'already-approved', status: 409, title: 'Already approved by you', detail: `You already approved promotion ${id}; another identity must give the next approval.` }),
   databaseUnavailable: (cause: unknown) =>
     new AppError({
       code: 'database-unavailable',

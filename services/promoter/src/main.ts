@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   await service.app.listen({ port: config.port, host: config.host });
   service.engine?.start();
   service.notifications?.start();
+  service.pipelines?.start();
   const shownHost = config.host === '0.0.0.0' ? 'localhost' : config.host;
   log.info(`promoter ready: http://${shownHost}:${config.port} (Swagger UI at /docs)`);
 }

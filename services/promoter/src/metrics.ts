@@ -17,6 +17,10 @@ export interface ServiceMetrics {
   readonly prometheusRequestsTotal: Counter<'outcome'>;
   /** Notification attempts by sink and outcome (delivered, retry, dead). */
   readonly notificationsTotal: Counter<'sink' | 'outcome'>;
+  /** 1 when the cluster's API server answered its last health check (`/readyz`), 0 when not. */
+  readonly kubernetesClusterUp: Gauge<'cluster'>;
+  /** Console sign-ins and session ends by outcome (signed_in, no_access, failed, refreshed_refused, signed_out). */
+  readonly signInsTotal: Counter<'outcome'>;
 }
 
 /** `countByState` feeds the `promoter_promotions` gauge at scrape time, straight from the database. */
@@ -113,6 +117,18 @@ export function createMetrics(
       labelNames: ['sink', 'outcome'],
       registers: [registry],
     }),
+    kubernetesClusterUp: new Gauge({
+      name: 'promoter_kubernetes_cluster_up',
+      help: 'Whether the cluster\'s Kubernetes API server answered the last health check (1) or not (0); set by /readyz.',
+      labelNames: ['cluster'],
+      registers: [registry],
+    }),
+    signInsTotal: new Counter({
+      name: 'promoter_console_sign_ins_total',
+      help: 'Console sign-ins through the OpenID provider and session ends, by outcome (signed_in, no_access, failed, refresh_refused, signed_out).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
   if (oldestUndeliveredSeconds) {
     new Gauge({
@@ -132,5 +148,6 @@ export function createMetrics(
   for (const outcome of ['succeeded', 'rejected', 'rolled_back', 'aborted', 'failed']) metrics.promotionsTotal.inc({ outcome }, 0);
   for (const outcome of ['ok', 'error']) metrics.prometheusRequestsTotal.inc({ outcome }, 0);
   for (const outcome of ['done', 'failed']) metrics.releasesTotal.inc({ outcome }, 0);
+  for (const outcome of ['signed_in', 'no_access', 'failed']) metrics.signInsTotal.inc({ outcome }, 0);
   return metrics;
 }

@@ -1,6 +1,6 @@
 /** `promoter abort|rollback|approve|finalize ID`: the manual controls of a promotion. */
 import { defineCommand, expectPositionals, type Command } from '../args.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, UsageError } from '../exit-codes.js';
 import { stateStyle } from '../format.js';
 
 type Action = 'abort' | 'rollback' | 'approve' | 'finalize';
@@ -13,7 +13,14 @@ export function actionCommand(action: Action): Command {
   const [id = ''] = expectPositionals(action, positionals, ['ID']);
   const options = { signal: context.signal, ...(values.reason !== undefined ? { reason: values.reason } : {}) };
   const { client, output } = context;
-  const promotion = await client.promotions[action](id, options);
+  let promotion;
+  if (action === 'approve') {
+    // The service keeps every approval's reason: ask for it here rather than send a request it will refuse.
+    if (values.reason === undefined || values.reason.trim() === '') throw new UsageError('approve needs --reason TEXT: why you approve, kept in the audit trail', action);
+    promotion = await client.promotions.approve(id, { ...options, reason: values.reason });
+  } else {
+    promotion = await client.promotions[action](id, options);
+  }
   if (output.json) output.document(promotion);
   else if (DONE_STATE[action] === promotion.state) output.line(`Promotion ${promotion.id} ${stateStyle(output.style, promotion.state)}${promotion.stateReason ? `: ${promotion.stateReason}` : ''}`);
   else output.line(`Promotion ${promotion.id}: ${REQUESTED[action]}; state ${stateStyle(output.style, promotion.state)} (follow: promoter events ${promotion.id} --follow)`);

@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { promotionRows } from '../format.js';
 
 const LIST_OPTIONS = {
+  cluster: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   deployment: { type: 'string', short: 'd' },
   state: { type: 'string' },
@@ -23,6 +24,7 @@ export const listCommand = defineCommand(LIST_OPTIONS, async (context, { values,
   if (values.all && values.cursor !== undefined) throw new UsageError('--all reads every page; it does not take --cursor', 'list');
   const limit = positiveInteger('list', 'limit', values.limit);
   const query = {
+    ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
     ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
     ...(values.deployment !== undefined ? { deployment: values.deployment } : {}),
     ...(state !== undefined ? { state } : {}),

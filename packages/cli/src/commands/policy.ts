@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Policy } from '@promoter/sdk';
 import { defineCommand, expectPositionals, positiveInteger } from '../args.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { counted, policyRows } from '../format.js';
+import { actorText, counted, policyRows } from '../format.js';
 
 const POLICY_SUBCOMMANDS = ['apply', 'list', 'get', 'versions', 'delete'] as const;
 
@@ -47,7 +47,7 @@ export const policyCommand = defineCommand(POLICY_OPTIONS, async (context, { val
       const policy = await client.policies.get(name, { signal, ...(version !== undefined ? { version } : {}) });
       if (output.json) output.document(policy);
       else {
-        output.line(output.style.dim(`# ${policy.name} v${policy.version}, ${policy.source}, ${policy.createdAt} by ${policy.createdBy}`));
+        output.line(output.style.dim(`# ${policy.name} v${policy.version}, ${policy.source}, ${policy.createdAt} by ${actorText(policy.createdBy, policy.createdByIdentity)}`));
         output.block(JSON.stringify(policy.document, null, 2));
       }
       return EXIT.ok;

@@ -6,6 +6,7 @@ import { imageText, targetText } from '../format.js';
 import { waitAndReport } from '../wait-and-report.js';
 
 const PROMOTE_OPTIONS = {
+  cluster: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
   deployment: { type: 'string', short: 'd' },
   container: { type: 'string', short: 'c' },
@@ -40,7 +41,12 @@ export const promoteCommand = defineCommand(PROMOTE_OPTIONS, async (context, { v
   if (timeoutMs !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait', 'promote');
 
   const request: PromotionRequest = {
-    target: { namespace: values.namespace ?? '', deployment: values.deployment ?? '', container: values.container ?? '' },
+    target: {
+      ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
+      namespace: values.namespace ?? '',
+      deployment: values.deployment ?? '',
+      container: values.container ?? '',
+    },
     policy: values.policy ?? '',
     // Exactly one of the two, checked above.
     ...(values.from !== undefined

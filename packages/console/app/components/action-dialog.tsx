@@ -1,20 +1,25 @@
 /**
- * Approve / Abort / Roll back: asks for a reason, then for a confirmation, then calls the API. The API
+ * Approve / Abort / Roll back / Override freeze: asks for a reason, then for a confirmation, then calls the API. The API
  * decides; its refusal (403, 409) is shown as it says it.
  */
 import { useRef, useState } from 'preact/hooks';
 import { describeError } from '../lib/errors.js';
 
-export type Action = 'approve' | 'abort' | 'rollback';
-const LABEL: Record<Action, string> = { approve: 'Approve', abort: 'Abort', rollback: 'Roll back' };
+export type Action = 'approve' | 'abort' | 'rollback' | 'override';
+const LABEL: Record<Action, string> = { approve: 'Approve', abort: 'Abort', rollback: 'Roll back', override: 'Override freeze' };
 
-export function ActionButton(props: { action: Action; onConfirm: (reason: string) => Promise<unknown> }) {
+/**
+ * `subject`: what is acted on (default "this promotion"); `label`: the button's words (default the action's);
+ * `consequence`: the warning with the confirmation (default: it acts on the Deployment).
+ */
+export function ActionButton(props: { action: Action; onConfirm: (reason: string) => Promise<unknown>; subject?: string; label?: string; consequence?: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [stage, setStage] = useState<'reason' | 'confirm'>('reason');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const label = LABEL[props.action];
+  const subject = props.subject ?? 'this promotion';
 
   const open = () => {
     setStage('reason');
@@ -42,11 +47,13 @@ export function ActionButton(props: { action: Action; onConfirm: (reason: string
   return (
     <>
       <button type="button" class={`action action-${props.action}`} data-action={props.action} onClick={open}>
-        {label}
+        {props.label ?? label}
       </button>
-      <dialog ref={dialog} class="dialog" aria-label={`${label} this promotion`}>
+      <dialog ref={dialog} class="dialog" aria-label={`${label} ${subject}`}>
         <form onSubmit={submit}>
-          <h2>{label} this promotion</h2>
+          <h2>
+            {label} {subject}
+          </h2>
           {stage === 'reason' ? (
             <label>
               Reason (kept in the audit trail)
@@ -54,7 +61,7 @@ export function ActionButton(props: { action: Action; onConfirm: (reason: string
             </label>
           ) : (
             <p>
-              {label} with the reason “{reason}”? <strong>This acts on the Deployment.</strong>
+              {label} with the reason “{reason}”? <strong>{props.consequence ?? 'This acts on the Deployment.'}</strong>
             </p>
           )}
           {error && (

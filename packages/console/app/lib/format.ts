@@ -70,3 +70,11 @@ export function parseDuration(text: string | undefined): number | undefined {
   for (const [, amount, unit] of text.matchAll(/([0-9]+)(ms|s|m|h|d)/g)) total += Number(amount) * (units[unit ?? 's'] ?? 0);
   return total;
 }
+
+/**
+ * The cluster a promotion is in, when worth saying: `default` is the one cluster of a service that names
+ * none, so it is not shown.
+ */
+export function clusterName(target: { readonly cluster?: string | undefined }): string | undefined {
+  return target.cluster === undefined || target.cluster === 'default' ? undefined : target.cluster;
+}

@@ -16,7 +16,7 @@ const CHECK: KeyOrder = {
 };
 
 export const POLICY_ORDER: KeyOrder = {
-  keys: ['name', 'namespace', 'description', 'interval', 'bake', 'rolloutTimeout', 'onNoData', 'approval', 'vars', 'afterSuccess', 'checks'],
+  keys: ['name', 'namespace', 'description', 'interval', 'bake', 'rolloutTimeout', 'mergeTimeout', 'onNoData', 'approval', 'vars', 'blockOnRollback', 'afterSuccess', 'checks'],
   children: {
     afterSuccess: { keys: ['scaleCanaryTo', 'release'], children: { release: { keys: ['repository', 'versionFile', 'tag', 'name'] } } },
     checks: { keys: [], items: CHECK },

@@ -10,6 +10,7 @@ const STATE_TONE: Record<PromotionState, Tone> = {
   pending: 'neutral',
   analyzing: 'active',
   awaiting_approval: 'waiting',
+  frozen: 'waiting',
   promoting: 'active',
   awaiting_merge: 'waiting',
   verifying: 'active',

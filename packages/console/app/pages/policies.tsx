@@ -4,6 +4,7 @@
  */
 import type { Promotion } from '@promoter/sdk';
 import { StateBadge } from '../components/state-badge.js';
+import { Actor } from '../components/actor.js';
 import { compareWith, diffLines } from '../lib/diff.js';
 import { time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
@@ -24,7 +25,7 @@ export function PoliciesList(props: { session: Session }) {
       <ul class="policy-list">
         {live.data?.map((policy) => (
           <li data-policy={policy.name}>
-            <a href={`/ui/policies/${policy.name}`}>{policy.name}</a> <span class="muted">v{policy.version} by {policy.createdBy}, {time(policy.createdAt)}</span>
+            <a href={`/ui/policies/${policy.name}`}>{policy.name}</a> <span class="muted">v{policy.version} by <Actor name={policy.createdBy} identity={policy.createdByIdentity} />, {time(policy.createdAt)}</span>
             {policy.document.description && <div>{policy.document.description}</div>}
           </li>
         ))}

@@ -11,16 +11,23 @@ import { CheckPanel } from '../components/check-panel.js';
 import { ImageChange } from '../components/image-change.js';
 import { DeliveryFacts } from '../components/delivery-facts.js';
 import { StateBadge } from '../components/state-badge.js';
-import { duration, parseDuration, time } from '../lib/format.js';
+import { FreezeBanner } from '../components/freeze-banner.js';
+import { clusterName, duration, parseDuration, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { reasonTone } from '../lib/tone.js';
 import { may, type Session } from '../lib/session.js';
+import { mayApprove } from '../lib/approval.js';
+import { Actor } from '../components/actor.js';
 
 const ACTIONS: Record<Action, readonly string[]> = {
   approve: ['awaiting_approval'],
-  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'awaiting_merge', 'verifying'],
+  abort: ['pending', 'analyzing', 'awaiting_approval', 'frozen', 'promoting', 'awaiting_merge', 'verifying'],
   rollback: ['succeeded'],
+  // An admin lets a promotion held by a freeze proceed (the reason is recorded).
+  override: ['frozen'],
 };
+/** The role each action needs beyond `operator`. */
+const ADMIN_ACTIONS: readonly Action[] = ['override'];
 
 export function PromotionPage(props: { session: Session; id: string }) {
   const { client, principal } = props.session;
@@ -52,18 +59,25 @@ export function PromotionPage(props: { session: Session; id: string }) {
       <p class="muted">Loading…</p>
     );
   }
-  const canAct = may(principal, 'operator', detail.target.namespace);
-  const actions = (Object.keys(ACTIONS) as Action[]).filter((action) => ACTIONS[action].includes(detail.state));
+  const canAct = may(principal, 'operator', detail.target.namespace, detail.target.cluster);
+  const isAdmin = may(principal, 'admin', detail.target.namespace, detail.target.cluster);
+  const cluster = clusterName(detail.target);
+  const actions = (Object.keys(ACTIONS) as Action[]).filter(
+    (action) => ACTIONS[action].includes(detail.state) && (isAdmin || !ADMIN_ACTIONS.includes(action)) && (action !== 'approve' || mayApprove(principal, detail)),
+  );
   const act = async (action: Action, reason: string) => {
-    await client.promotions[action](detail.id, { reason });
+    if (action === 'override') await client.freezes.override(detail.id, reason);
+    else await client.promotions[action](detail.id, { reason });
     live.refresh();
   };
 
   return (
     <article aria-labelledby="promotion-title" data-promotion={detail.id}>
       <h1 id="promotion-title">
+        {cluster && <span class="tag cluster">{cluster}</span>}
         {detail.target.namespace}/{detail.target.deployment} <StateBadge state={detail.state} />
       </h1>
+      {!isTerminalState(detail.state) && <FreezeBanner client={client} namespace={detail.target.namespace} />}
       {detail.stateReason && (
         <p class={`reason state-reason tone-${reasonTone(detail.state)}`} data-tone={reasonTone(detail.state)}>
           {detail.stateReason}
@@ -84,11 +98,28 @@ export function PromotionPage(props: { session: Session; id: string }) {
         </dd>
         <dt>Started by</dt>
         <dd data-volatile>
-          {detail.actor} at {time(detail.createdAt)}
+          <Actor name={detail.actor} identity={detail.actorIdentity} /> at {time(detail.createdAt)}
           {detail.reason ? ` — ${detail.reason}` : ''}
         </dd>
         <dt>Duration</dt>
         <dd data-volatile>{duration((detail.finishedAt ? Date.parse(detail.finishedAt) : Date.now()) - Date.parse(detail.createdAt))}</dd>
+        {detail.hold && (
+          <>
+            <dt>Frozen</dt>
+            <dd data-hold={detail.hold.freeze}>
+              by {detail.hold.freeze} until <time dateTime={detail.hold.until}>{time(detail.hold.until)}</time> ({detail.hold.reason}); the gate runs again when it ends
+            </dd>
+          </>
+        )}
+        {detail.freezeOverride && (
+          <>
+            <dt>Freeze override</dt>
+            <dd>
+              by <Actor name={detail.freezeOverride.by} identity={detail.freezeOverride.byIdentity} />: {detail.freezeOverride.reason}
+            </dd>
+          </>
+        )}
+        <ApprovalFacts detail={detail} />
         <DeliveryFacts detail={detail} />
         <Progress detail={detail} />
       </dl>
@@ -109,6 +140,35 @@ export function PromotionPage(props: { session: Session; id: string }) {
       <h2>Timeline</h2>
       <Timeline events={detail.events} />
     </article>
+  );
+}
+
+/** The manual gate: who approved when and why, and how many approvals are still needed from whom. */
+function ApprovalFacts(props: { detail: PromotionDetail }) {
+  const gate = props.detail.approval;
+  if (!gate) return null;
+  return (
+    <>
+      <dt>Approval</dt>
+      <dd data-approval data-remaining={gate.remaining}>
+        {gate.approvals.length > 0 && (
+          <ul class="approvals">
+            {gate.approvals.map((approval) => (
+              <li data-approver={approval.actorIdentity.key}>
+                approved by <Actor name={approval.actor} identity={approval.actorIdentity} /> at <time dateTime={approval.at}>{time(approval.at)}</time>: {approval.reason}
+              </li>
+            ))}
+          </ul>
+        )}
+        {gate.remaining > 0 ? (
+          <span data-still-needs>
+            still needs {gate.remaining} approval{gate.remaining === 1 ? '' : 's'} from {gate.approvers}
+          </span>
+        ) : (
+          <span>{gate.required === 1 ? 'approved' : `approved by ${gate.required} people`}</span>
+        )}
+      </dd>
+    </>
   );
 }
 
@@ -176,7 +236,7 @@ function Timeline(props: { events: readonly PromotionEvent[] }) {
     <ol class="timeline">
       {props.events.map((event) => (
         <li data-event={event.type}>
-          <time dateTime={event.at}>{time(event.at)}</time> <span class="actor">{event.actor}</span>{' '}
+          <time dateTime={event.at}>{time(event.at)}</time> <Actor name={event.actor} identity={event.actorIdentity} />{' '}
           {event.to ? (
             <strong>
               {event.from ? `${event.from} → ` : ''}

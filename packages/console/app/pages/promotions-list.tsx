@@ -8,15 +8,19 @@ import { useEffect, useState } from 'preact/hooks';
 import { PROMOTION_STATES, type Promotion, type PromotionState } from '@promoter/sdk';
 import { ImageChange } from '../components/image-change.js';
 import { StateBadge } from '../components/state-badge.js';
+import { FreezeBanner } from '../components/freeze-banner.js';
 import { describeError } from '../lib/errors.js';
 import { followFeed } from '../lib/event-feed.js';
-import { duration, time } from '../lib/format.js';
+import { clusterName, duration, time } from '../lib/format.js';
 import { navigate, type Location } from '../lib/router.js';
 import type { Session } from '../lib/session.js';
 import { upsertPromotion } from '../lib/promotion-rows.js';
 import { reasonTone } from '../lib/tone.js';
+import { useTicking } from '../lib/ticking.js';
 
 const FAILED: readonly PromotionState[] = ['rejected', 'rolled_back', 'failed', 'aborted'];
+/** States whose reason says what the promotion waits for, shown under the target. */
+const WAITING: readonly PromotionState[] = ['frozen'];
 const LIMIT = 100;
 const POLL_MS = 2_000;
 
@@ -104,6 +108,7 @@ export function PromotionsList(props: { session: Session; location: Location }) 
   return (
     <section aria-labelledby="promotions-title">
       <h1 id="promotions-title">Promotions</h1>
+      <FreezeBanner client={client} namespace={filters.namespace || undefined} />
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           Namespace
@@ -168,10 +173,11 @@ function Row(props: { promotion: Promotion }) {
         {p.dryRun && <span class="tag">dry run</span>}
       </td>
       <td>
+        {clusterName(p.target) && <span class="tag cluster">{clusterName(p.target)}</span>}
         <a href={`/ui/promotions/${p.id}`}>
           {p.target.namespace}/{p.target.deployment}
         </a>
-        {FAILED.includes(p.state) && p.stateReason && <div class={`reason tone-${reasonTone(p.state)}`}>{p.stateReason}</div>}
+        {(FAILED.includes(p.state) || WAITING.includes(p.state)) && p.stateReason && <div class={`reason tone-${reasonTone(p.state)}`}>{p.stateReason}</div>}
       </td>
       <td class="images">
         <ImageChange promotion={p} />
@@ -185,12 +191,3 @@ function Row(props: { promotion: Promotion }) {
   );
 }
 
-/** Re-renders every `intervalMs` (null: never), so the durations of running promotions move on. */
-function useTicking(intervalMs: number | null): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (intervalMs === null) return;
-    const timer = setInterval(() => setTick((tick) => tick + 1), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-}

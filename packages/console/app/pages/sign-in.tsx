@@ -1,10 +1,36 @@
-/** Sign-in: a bearer token, checked against the API (`GET /v1/me`) and kept in sessionStorage only. */
+/**
+ * Sign-in. With an OpenID provider configured: one button to it (the service runs the sign-in and sets its
+ * session cookie); the token box is not shown. Without one: a bearer token, checked against the API
+ * (`GET /v1/me`) and kept in sessionStorage only.
+ */
 import { useState } from 'preact/hooks';
-import { isPromoterError } from '@promoter/sdk';
+import { isPromoterError, type OidcSignIn } from '@promoter/sdk';
 import { describeError } from '../lib/errors.js';
+import { returnToOf } from '../lib/sign-in-notice.js';
 import { openSession, storeToken, type Session } from '../lib/session.js';
 
-export function SignIn(props: { onSignedIn: (session: Session) => void; notice?: string | undefined }) {
+export function SignIn(props: { onSignedIn: (session: Session) => void; notice?: string | undefined; oidc: OidcSignIn | null }) {
+  if (props.oidc) {
+    const href = `${props.oidc.loginUrl}?${new URLSearchParams({ returnTo: returnToOf(location.pathname, location.search) }).toString()}`;
+    return (
+      <section class="sign-in" aria-labelledby="sign-in-title">
+        <h1 id="sign-in-title">Sign in</h1>
+        {props.notice && (
+          <p class="note sign-in-notice" role="status">
+            {props.notice}
+          </p>
+        )}
+        <p>This service signs people in through {props.oidc.provider}.</p>
+        <a class="button primary" href={href} data-sign-in="oidc">
+          Sign in with {props.oidc.provider}
+        </a>
+      </section>
+    );
+  }
+  return <TokenSignIn {...props} />;
+}
+
+function TokenSignIn(props: { onSignedIn: (session: Session) => void; notice?: string | undefined }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {

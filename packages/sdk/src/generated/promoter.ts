@@ -149,7 +149,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pass a manual approval gate */
+        /**
+         * Approve a promotion waiting at its manual gate
+         * @description Records the caller's approval with its reason. The promotion proceeds once its policy's `approval.required` distinct eligible identities approved. The requester may not approve (403 `self-approval`), an identity approves once (409 `already-approved`), and a caller outside the policy's `approval.from` groups and roles is refused (403 `approver-not-eligible`, naming who may approve).
+         */
         post: operations["approvePromotion"];
         delete?: never;
         options?: never;
@@ -272,6 +275,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest version of every pipeline the token may see
+         * @description A pipeline is visible to a token whose namespaces cover every stage's namespace.
+         */
+        get: operations["listPipelines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pipelines/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's latest version */
+        get: operations["getPipeline"];
+        /**
+         * Store a new version of a pipeline (JSON or YAML)
+         * @description Stages in order, each promoting the run's image into its own target with its own delivery and policy.
+         *     A stage starts when the stages it comes `after` (default: the stage before it) have succeeded and held
+         *     for its `soak`. A PUT of the document the latest version holds changes nothing. Needs an admin whose
+         *     namespaces cover every stage's namespace; every stage's policy must exist and may guard its namespace.
+         */
+        put: operations["putPipeline"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pipelines/{name}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pipeline's runs, newest first */
+        get: operations["listPipelineRuns"];
+        put?: never;
+        /**
+         * Start a run of one image through the pipeline's stages
+         * @description Give the image, or the canary Deployment to take it from (read once, when the run starts, so every stage
+         *     promotes the same image). The runs of one pipeline are serial: with a run under way the new one is
+         *     `queued`, and a run queued before it is `superseded` (said in its `stateReason`). An image that an active
+         *     block refuses in any stage's namespace (as `POST /v1/promotions` would) is refused with 409
+         *     `image-blocked`, naming the block and the first such stage; nothing is stored. A block added after the
+         *     run started fails the stage it refuses when that stage is due.
+         */
+        post: operations["createPipelineRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pipelines/{name}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run, its stages (each with its promotion) and its events */
+        get: operations["getPipelineRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pipelines/{name}/runs/{runId}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a queued or running run
+         * @description The running stage's promotion is aborted (rolling back if its Deployment was patched) and no later stage starts. Carried out by the runner within a second or two; the answer is the run with `abortRequested`.
+         */
+        post: operations["abortPipelineRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/freezes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deployment freezes in force or to come, each with whether it holds now and until when
+         * @description Freezes that were deleted (ended) are not listed. A token scoped to namespaces sees the freezes that
+         *     can hold promotions in them: those without namespaces and those naming one of its namespaces.
+         */
+        get: operations["listFreezes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/freezes/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A deployment freeze */
+        get: operations["getFreeze"];
+        /**
+         * Create or change a deployment freeze (admin)
+         * @description While the window holds, a promotion whose target the scope covers waits in `frozen` before it starts and
+         *     before it patches (with `hold` saying which freeze and until when), then runs its gate again. Rollbacks
+         *     are never held. Each change is kept as a version. An admin token scoped to namespaces may only put
+         *     freezes whose `scope.namespaces` lie within its namespaces; a freeze over all namespaces needs an
+         *     unscoped admin. Promotions held by this freeze are looked at again at once.
+         */
+        put: operations["putFreeze"];
+        post?: never;
+        /**
+         * End a deployment freeze now (admin)
+         * @description Its versions stay in the history; the promotions it held are looked at again at once. A later PUT continues the numbering.
+         */
+        delete: operations["deleteFreeze"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promotions/{id}/override-freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let a promotion proceed through deployment freezes (admin)
+         * @description Recorded as a `freeze` event with who and why; from then on no freeze holds the promotion. A promotion
+         *     waiting in `frozen` runs its gate again at once. Accepted while the promotion is active.
+         */
+        post: operations["overrideFreeze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/evaluations": {
         parameters: {
             query?: never;
@@ -344,6 +525,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/blocked-images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Blocked images, newest first (ask whether an image is blocked with `image`)
+         * @description Blocks visible to the token: the global ones and those of its namespaces. `image` lists the blocks
+         *     that refuse that image; `namespace` those that apply in that namespace (its own and the global ones).
+         *     Lifted blocks are kept and listed with `state=lifted` or `state=all`: who lifted them, when and why.
+         */
+        get: operations["listBlockedImages"];
+        put?: never;
+        /**
+         * Block an image (never promote it again until the block is lifted)
+         * @description A digest (`repo@sha256:…`) blocks every reference of that repository carrying it, whatever the tag; a
+         *     tag (`repo:tag`) blocks that tag of that repository (Docker Hub defaults filled in: `nginx:1` is
+         *     `docker.io/library/nginx:1`). With `namespace` the block applies to that namespace's promotions
+         *     (operators of the namespace); without it, to every namespace (unscoped operators and admins only).
+         *     An image already actively blocked in the same scope is answered 409 `image-already-blocked` naming
+         *     that block; nothing is added.
+         */
+        post: operations["createBlockedImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/blocked-images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One block, active or lifted */
+        get: operations["getBlockedImage"];
+        put?: never;
+        post?: never;
+        /**
+         * Lift a block (the record is kept, with who lifted it, when and why)
+         * @description The image may be promoted again. Lifting needs the same rights as blocking (an operator of the block's
+         *     namespace; an unscoped one for a global block). A block already lifted is answered 409
+         *     `block-already-lifted`.
+         */
+        delete: operations["liftBlockedImage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -358,6 +593,28 @@ export interface paths {
          *     with `open: true`.
          */
         get: operations["getCurrentPrincipal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How people sign in to the console (public)
+         * @description Asked by the console before anyone is signed in: `oidc` names the OpenID provider and the URL that
+         *     starts the sign-in (a browser redirect: `GET /auth/login?returnTo=/ui/...`), or is null when only API
+         *     tokens are accepted (the console then shows its token box).
+         */
+        get: operations["getSignInOptions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -390,7 +647,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness (the database answers) */
+        /**
+         * Readiness (the database answers)
+         * @description 503 when the database does not answer. Each configured Kubernetes cluster is reported as
+         *     `cluster:<name>`: `ok`, or why its API server did not answer (`GET /version`). A cluster that does not
+         *     answer does not make the service unready: the other clusters and the API go on working. The same
+         *     answer sets the gauge `promoter_kubernetes_cluster_up{cluster}`.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -448,19 +711,23 @@ export interface components {
             instance?: string;
             code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
+            /** @description The block concerned (`image-blocked`, `image-already-blocked`, `block-already-lifted`). */
+            block?: components["schemas"]["BlockedImage"];
+            /** @description The pipeline stage whose target the block matches (`image-blocked` answering a pipeline run). */
+            stage?: string;
         };
         /**
          * @description The stable, machine-readable problem code (the last segment of `type`).
          * @enum {string}
          */
-        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "too-many-streams" | "headers-too-large" | "request-timeout" | "client-closed-request" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down" | "notification-not-found";
+        ProblemCode: "invalid-request" | "malformed-body" | "unauthorized" | "forbidden" | "route-not-found" | "method-not-allowed" | "promotion-not-found" | "policy-not-found" | "evaluation-not-found" | "token-not-found" | "promotion-already-active" | "token-exists" | "invalid-state" | "body-too-large" | "unsupported-media-type" | "validation-failed" | "idempotency-key-reused" | "rate-limited" | "too-many-streams" | "headers-too-large" | "request-timeout" | "client-closed-request" | "internal-error" | "database-unavailable" | "kubernetes-unavailable" | "prometheus-unavailable" | "git-unavailable" | "shutting-down" | "notification-not-found" | "pipeline-not-found" | "pipeline-run-not-found" | "image-blocked" | "image-already-blocked" | "blocked-image-not-found" | "block-already-lifted" | "freeze-not-found" | "self-approval" | "approver-not-eligible" | "already-approved" | "identity-provider-unavailable" | "csrf-token-invalid";
         NotificationDelivery: {
             /** Format: uuid */
             id: string;
             /** @description The event id sent as webhook-id / CloudEvents id: the same for every attempt and sink. */
             eventId: string;
             /** @enum {string} */
-            event: "awaiting_approval" | "promoting" | "awaiting_merge" | "succeeded" | "rejected" | "rolled_back" | "failed" | "aborted" | "check_failed";
+            event: "awaiting_approval" | "frozen" | "promoting" | "awaiting_merge" | "succeeded" | "rejected" | "rolled_back" | "failed" | "aborted" | "check_failed";
             sink: string;
             /** Format: uuid */
             promotionId: string;
@@ -493,8 +760,28 @@ export interface components {
         /** @description An OCI image reference, `[registry[:port]/]repository[:tag][@digest]`. */
         ImageReference: string;
         /** @enum {string} */
-        PromotionState: "pending" | "analyzing" | "awaiting_approval" | "promoting" | "awaiting_merge" | "verifying" | "succeeded" | "rejected" | "rolling_back" | "rolled_back" | "aborted" | "failed";
+        PromotionState: "pending" | "analyzing" | "awaiting_approval" | "frozen" | "promoting" | "awaiting_merge" | "verifying" | "succeeded" | "rejected" | "rolling_back" | "rolled_back" | "aborted" | "failed";
         Target: {
+            namespace: components["schemas"]["DnsLabel"];
+            deployment: components["schemas"]["DnsSubdomain"];
+            container: components["schemas"]["DnsLabel"];
+        };
+        /**
+         * @description A cluster the operator configured (PROMOTER_CLUSTERS_FILE); a DNS label. Without the file the one cluster is `default`.
+         * @example apexalgo-iad
+         */
+        ClusterName: string;
+        /**
+         * @description A promotion's Deployment, and the cluster it is in. In a request `cluster` may be left out: the default cluster is used (a 422 names `target.cluster` when several clusters exist and none is the default). In an answer `cluster` is always given.
+         * @example {
+         *       "cluster": "apexalgo-iad",
+         *       "namespace": "mcp",
+         *       "deployment": "zai-proxy",
+         *       "container": "proxy"
+         *     }
+         */
+        PromotionTarget: {
+            cluster?: components["schemas"]["ClusterName"];
             namespace: components["schemas"]["DnsLabel"];
             deployment: components["schemas"]["DnsSubdomain"];
             container: components["schemas"]["DnsLabel"];
@@ -509,7 +796,7 @@ export interface components {
         };
         /** @description Give exactly one of `image` and `source`. */
         PromotionRequest: {
-            target: components["schemas"]["Target"];
+            target: components["schemas"]["PromotionTarget"];
             image?: components["schemas"]["ImageReference"];
             source?: components["schemas"]["Source"];
             policy: components["schemas"]["PolicyName"];
@@ -635,7 +922,7 @@ export interface components {
         Promotion: {
             /** Format: uuid */
             id: string;
-            target: components["schemas"]["Target"];
+            target: components["schemas"]["PromotionTarget"];
             source?: components["schemas"]["Source"] | null;
             /** @description The image requested, when given directly. */
             image?: string | null;
@@ -654,8 +941,9 @@ export interface components {
              * @enum {string|null}
              */
             verdict?: "pass" | "fail" | "inconclusive" | "error" | null;
-            /** @description Who started the promotion (token name). */
+            /** @description Who started the promotion (the display name of its identity: token name, person, workload). */
             actor: string;
+            actorIdentity?: components["schemas"]["ActorIdentity"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -664,9 +952,22 @@ export interface components {
             finishedAt?: string | null;
             delivery?: components["schemas"]["Delivery"];
             release?: components["schemas"]["Release"] | null;
+            /** @description The deployment freeze the promotion waits for, while it is `frozen`. */
+            hold?: components["schemas"]["PromotionHold"] | null;
+            /** @description Set when an admin let the promotion proceed through freezes. */
+            freezeOverride?: components["schemas"]["FreezeOverride"] | null;
+            /** @description Set when a pipeline run started this promotion as one of its stages. */
+            pipeline?: {
+                pipeline: string;
+                /** Format: uuid */
+                runId: string;
+                stage: string;
+            };
         };
         PromotionDetail: components["schemas"]["Promotion"] & {
             policySnapshot: components["schemas"]["Policy"];
+            /** @description The manual gate, when the policy asks for approval; null otherwise. */
+            approval: components["schemas"]["ApprovalStatus"] | null;
             checkResults: components["schemas"]["CheckResult"][];
             events: components["schemas"]["PromotionEvent"][];
         };
@@ -682,6 +983,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             actor: string;
+            actorIdentity?: components["schemas"]["ActorIdentity"] | null;
             type: components["schemas"]["EventType"];
             from?: components["schemas"]["PromotionState"] | null;
             to?: components["schemas"]["PromotionState"] | null;
@@ -691,10 +993,10 @@ export interface components {
             } | null;
         };
         /**
-         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), rollout (the rollout's replica counts changed), commit (a Git delivery's commit or its revert), pull_request (a Git delivery's pull or merge request opened, merged, closed or rebased), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried).
+         * @description created (stored), transition (a state change), request (abort or rollback asked for), approval (the manual gate passed), note (what the engine is about to do), patch (the Deployment's image changed, or found changed by this promotion), rollout (the rollout's replica counts changed), commit (a Git delivery's commit or its revert), pull_request (a Git delivery's pull or merge request opened, merged, closed or rebased), release (the release commit and tag, or why they failed), scale (the canary scaled after success), retry (a transient failure that will be retried), freeze (a deployment freeze held the promotion, let it go, or an admin overrode freezes for it).
          * @enum {string}
          */
-        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "rollout" | "commit" | "pull_request" | "release" | "scale" | "retry";
+        EventType: "created" | "transition" | "request" | "approval" | "note" | "patch" | "rollout" | "commit" | "pull_request" | "release" | "scale" | "retry" | "freeze";
         PromotionEventList: {
             items: components["schemas"]["PromotionEvent"][];
         };
@@ -762,12 +1064,30 @@ export interface components {
             bake?: components["schemas"]["Duration"];
             /** @description How long the rollout may take before it is rolled back (default 10m), besides the Deployment's own progress deadline. */
             rolloutTimeout?: components["schemas"]["Duration"];
+            /**
+             * @description How long a pull request of a promotion under this policy (its change, its revert, its release) may
+             *     wait for its merge before it is closed and the promotion fails (1s to 30d). Without it, the
+             *     repository's own `mergeTimeout` from the repositories file applies (default 24h).
+             */
+            mergeTimeout?: components["schemas"]["Duration"];
             onNoData?: components["schemas"]["NoDataPolicy"];
-            /** @enum {string} */
-            approval?: "none" | "required";
+            /**
+             * @description The manual gate after the pre-promotion checks. `none` (default): no gate. `required`: one approval
+             *     by anyone but the requester (`{ required: 1 }`). The object form asks for `required` approvals by
+             *     distinct identities, optionally only from people in one of `from.groups` (the identity provider's
+             *     groups) or with one of `from.roles` (either qualifies when both are given). The requester never
+             *     approves their own promotion.
+             */
+            approval?: ("none" | "required") | components["schemas"]["ApprovalRequirement"];
             vars?: {
                 [key: string]: string;
             };
+            /**
+             * @description (Default false; not filled in, so a stored document stays as it was written.) When a rollout or post-rollout check fails and the engine rolls the promotion back, block the image
+             *     it set in the promotion's namespace (source `rollback`, the reason naming the promotion and the failed
+             *     check), so it is not promoted again until someone lifts the block.
+             */
+            blockOnRollback?: boolean;
             afterSuccess?: {
                 scaleCanaryTo?: number;
                 /** @description After a success, write the version (the promoted image's tag, without a leading v) to `versionFile`, commit `chore: release <name> v<version>`, tag it `tag` (annotated) and push both to this configured repository. */
@@ -785,6 +1105,54 @@ export interface components {
                 };
             };
             checks: components["schemas"]["Check"][];
+        };
+        ApprovalRequirement: {
+            /** @description Approvals needed, each by a distinct identity. */
+            required: number;
+            /** @description Who may approve; absent or empty means anyone but the requester. */
+            from?: {
+                groups?: string[];
+                roles?: ("viewer" | "operator" | "admin")[];
+            };
+        };
+        /** @description Who acted: an API token, a person signed in through the identity provider, or a workload presenting its own OIDC token. `key` is stable per identity (the same key is the same actor). Null on the engine's own events and on records written before identities were recorded. */
+        ActorIdentity: {
+            /** @enum {string} */
+            kind: "token" | "person" | "workload";
+            key: string;
+            /** @description The token's name, or the subject (`sub`) of the person or workload. */
+            subject: string;
+            /** @description The issuer (`iss`) of a person or workload; absent for tokens. */
+            issuer?: string;
+            displayName: string;
+        };
+        Approval: {
+            /** @description The approver's display name. */
+            actor: string;
+            actorIdentity: components["schemas"]["ActorIdentity"];
+            /** @enum {string} */
+            role: "viewer" | "operator" | "admin";
+            reason: string;
+            /** Format: date-time */
+            at: string;
+        };
+        /** @description The manual gate of a promotion whose policy asks for approval, in its current round (a promotion that waits again after a freeze starts a new one). */
+        ApprovalStatus: {
+            required: number;
+            from: {
+                groups: string[];
+                roles: ("viewer" | "operator" | "admin")[];
+            };
+            /** @description Who approved, when and why, oldest first. */
+            approvals: components["schemas"]["Approval"][];
+            /** @description Approvals still needed. */
+            remaining: number;
+            /** @description Who may approve, in words (e.g. "a member of sre (not the requester)"). */
+            approvers: string;
+        };
+        ApprovalRequest: {
+            /** @description Why it may proceed (not blank); kept in the record. */
+            reason: string;
         };
         /** @enum {string} */
         NoDataPolicy: "fail" | "inconclusive" | "pass";
@@ -865,11 +1233,101 @@ export interface components {
              */
             source: "api" | "file";
             createdBy: string;
+            /** @description Who stored this version; null for the policy folder's versions and those stored before identities were recorded. */
+            createdByIdentity: components["schemas"]["ActorIdentity"] | null;
             /** Format: date-time */
             createdAt: string;
         };
         PolicyList: {
             items: components["schemas"]["PolicyVersion"][];
+        };
+        /** @description A freeze name (DNS-1123 label grammar). */
+        FreezeName: string;
+        /** @description A local time of day, `HH:MM` (24-hour clock; `24:00` is the end of the day). */
+        ClockTime: string;
+        /**
+         * @description When the freeze holds: from `start` to `end` (RFC 3339 instants with an offset), or, with `weekly` instead,
+         *     every week on the wall clock of `timeZone` (an IANA name), opening at `from` on each of `days` and closing
+         *     at `to` (the next day when `to` is before `from`). Summer time is followed as the zone's clocks follow it.
+         *     Give either `start` and `end`, or `weekly`.
+         */
+        FreezeWindow: {
+            /** @description An RFC 3339 instant, e.g. 2026-12-24T00:00:00Z. */
+            start?: string;
+            /** @description An RFC 3339 instant after `start`. */
+            end?: string;
+            weekly?: {
+                days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+                from: components["schemas"]["ClockTime"];
+                to: components["schemas"]["ClockTime"];
+                /** @description An IANA time zone, e.g. Europe/Berlin. */
+                timeZone: string;
+            };
+        };
+        /**
+         * @description What the freeze holds; a list left out covers everything of its kind. `clusters` names the clusters of
+         *     promotion targets (a target without one is in cluster `default`). `pipelines` applies to the stages
+         *     of those pipelines only (pipelines are not built yet): a freeze naming pipelines holds no promotion
+         *     made on its own.
+         */
+        FreezeScope: {
+            namespaces?: components["schemas"]["DnsLabel"][];
+            clusters?: components["schemas"]["DnsLabel"][];
+            pipelines?: components["schemas"]["DnsLabel"][];
+        };
+        FreezeRequest: {
+            window: components["schemas"]["FreezeWindow"];
+            scope?: components["schemas"]["FreezeScope"];
+            /** @description Shown to whoever a freeze holds. */
+            reason: string;
+        };
+        Freeze: {
+            name: components["schemas"]["FreezeName"];
+            version: number;
+            window: components["schemas"]["FreezeWindow"];
+            scope: components["schemas"]["FreezeScope"];
+            reason: string;
+            /** @description Whether the window holds now. */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description When the hold in force now ends (null when it does not hold now).
+             */
+            until: string | null;
+            createdBy: string;
+            /** @description Who put the freeze; null for freezes stored before identities were recorded. */
+            createdByIdentity: components["schemas"]["ActorIdentity"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            updatedBy: string;
+            updatedByIdentity: components["schemas"]["ActorIdentity"] | null;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        FreezeList: {
+            items: components["schemas"]["Freeze"][];
+        };
+        /** @description The deployment freeze a promotion waits for in `frozen`. */
+        PromotionHold: {
+            freeze: components["schemas"]["FreezeName"];
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the freeze ends and the promotion runs its gate again.
+             */
+            until: string;
+        };
+        /** @description An admin let the promotion proceed through freezes. */
+        FreezeOverride: {
+            by: string;
+            /** @description Who overrode; null (or absent, for overrides stored before identities were recorded) when unknown. */
+            byIdentity?: components["schemas"]["ActorIdentity"] | null;
+            reason: string;
+            /** Format: date-time */
+            at: string;
+        };
+        FreezeOverrideRequest: {
+            reason: string;
         };
         EvaluationRequest: {
             target: components["schemas"]["Target"];
@@ -945,13 +1403,19 @@ export interface components {
             role: "viewer" | "operator" | "admin";
             /** @description Namespaces the token may act in; all when absent. */
             namespaces?: components["schemas"]["DnsLabel"][];
+            /** @description Clusters the token may act in; all when absent. A scoped admin may only give clusters within its own. */
+            clusters?: components["schemas"]["ClusterName"][];
         };
         Token: {
             name: string;
             /** @enum {string} */
             role: "viewer" | "operator" | "admin";
             namespaces: string[] | null;
+            /** @description Clusters the token may act in; null for all. */
+            clusters?: string[] | null;
             createdBy: string;
+            /** @description Who minted it through POST /v1/tokens; null for PROMOTER_API_TOKENS, the open API's first token and tokens minted before identities were recorded. */
+            createdByIdentity: components["schemas"]["ActorIdentity"] | null;
             /** Format: date-time */
             createdAt: string | null;
             /**
@@ -974,8 +1438,215 @@ export interface components {
             role: "viewer" | "operator" | "admin";
             /** @description Namespaces the token may act in; null for all. */
             namespaces: string[] | null;
+            /** @description Clusters the token may act in; null for all. */
+            clusters?: string[] | null;
             /** @description True when the API has no tokens and anyone may call it. */
             open: boolean;
+            /** @description Who the caller is (null for the anonymous caller of an open API). */
+            identity?: components["schemas"]["Identity"] | null;
+            /** @description The OpenID provider people sign in with, or null when only API tokens are accepted. */
+            signIn?: components["schemas"]["OidcSignIn"] | null;
+            /** @description The console session that authenticated this request (the cookie), or null for a bearer token. */
+            session?: components["schemas"]["ConsoleSession"] | null;
+        };
+        /**
+         * @description Who did something: an API token, a person signed in through the OpenID provider, or a workload that
+         *     presented its own signed JWT (a CI job, a service account). `key` is stable per identity.
+         */
+        Identity: {
+            /** @enum {string} */
+            kind: "token" | "person" | "workload";
+            /** @description `token:<name>`, or `<issuer>#<subject>`. */
+            key: string;
+            /** @description The token's name, or the JWT's `sub`. */
+            subject: string;
+            /** @description The JWT's `iss` (absent for tokens). */
+            issuer?: string;
+            /** @description A person's name or email, a workload's repository, a token's name. */
+            displayName: string;
+            /** @description The groups the identity provider names (empty for tokens). */
+            groups: string[];
+        };
+        OidcSignIn: {
+            /** @description What the sign-in button names (the `displayName` of the identity file, or the issuer's host). */
+            provider: string;
+            /** @description Where the browser goes to sign in; add `?returnTo=<path>` to come back to a page. */
+            loginUrl: string;
+            /** @description POST here (form field `csrf`) to end the session, then the provider's. */
+            logoutUrl: string;
+        };
+        ConsoleSession: {
+            /** @description Send it as `x-csrf-token` on every state-changing request made with this session. */
+            csrfToken: string;
+            /**
+             * Format: date-time
+             * @description When the session ends at the latest (the provider may end it earlier).
+             */
+            expiresAt: string;
+        };
+        SignInOptions: {
+            oidc: components["schemas"]["OidcSignIn"] | null;
+        };
+        PipelineStage: {
+            name: components["schemas"]["DnsLabel"];
+            target: components["schemas"]["PromotionTarget"];
+            policy: components["schemas"]["PolicyName"];
+            delivery?: components["schemas"]["DeliveryRequest"];
+            /** @description The stages that must have succeeded first. Absent, the stage before it in the list (none for the first); `[]` starts it with the run. */
+            after?: components["schemas"]["DnsLabel"][];
+            /** @description How long every upstream stage must have held after its success before this stage starts (at most 30d). */
+            soak?: components["schemas"]["Duration"];
+            /**
+             * @description `required`: the stage's promotion waits for a person's approval after its gate (`POST /v1/promotions/{id}/approve`).
+             * @default none
+             * @enum {string}
+             */
+            approval?: "none" | "required";
+        };
+        Pipeline: {
+            description?: string;
+            stages: components["schemas"]["PipelineStage"][];
+        };
+        PipelineVersion: {
+            name: components["schemas"]["PolicyName"];
+            version: number;
+            document: components["schemas"]["Pipeline"];
+            /** @description The namespaces its stages promote into; a token sees and runs the pipeline when it covers them all. */
+            namespaces: string[];
+            createdBy: string;
+            /** @description Who stored this version; null for versions stored before identities were recorded. */
+            createdByIdentity: components["schemas"]["ActorIdentity"] | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PipelineList: {
+            items: components["schemas"]["PipelineVersion"][];
+        };
+        /** @description Give exactly one of `image` and `source`. */
+        PipelineRunRequest: {
+            image?: components["schemas"]["ImageReference"];
+            /** @description The canary Deployment whose image the run promotes, read once when the run starts. */
+            source?: {
+                /** @description The canary's cluster; default, the service's default cluster. */
+                cluster?: components["schemas"]["ClusterName"];
+                namespace: components["schemas"]["DnsLabel"];
+                deployment: components["schemas"]["DnsSubdomain"];
+                /** @description Default, the first stage's container. */
+                container?: components["schemas"]["DnsLabel"];
+                tagSuffixToStrip?: string;
+            };
+            reason?: string;
+        };
+        /** @enum {string} */
+        PipelineRunState: "queued" | "running" | "succeeded" | "failed" | "aborted" | "superseded";
+        PipelineStageRun: {
+            name: string;
+            /**
+             * @description `waiting` for its upstream stages, `soaking` until `startsAt`, `running` its promotion, then `succeeded` or `failed`; `skipped` when an earlier failure or an abort means it never starts.
+             * @enum {string}
+             */
+            state: "waiting" | "soaking" | "running" | "succeeded" | "failed" | "skipped" | "aborted";
+            /** Format: uuid */
+            promotionId?: string;
+            promotionState?: components["schemas"]["PromotionState"];
+            /**
+             * Format: date-time
+             * @description When a soaking stage starts.
+             */
+            startsAt?: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            endedAt?: string;
+            /** @description Why it failed or was skipped. */
+            reason?: string;
+        };
+        PipelineRun: {
+            /** Format: uuid */
+            id: string;
+            pipeline: string;
+            pipelineVersion: number;
+            state: components["schemas"]["PipelineRunState"];
+            /** @description Which stage failed and why, who aborted, what superseded it. */
+            stateReason: string | null;
+            image: string;
+            reason: string | null;
+            stages: components["schemas"]["PipelineStageRun"][];
+            createdBy: string;
+            /** @description Who started the run; null for runs started before identities were recorded. */
+            createdByIdentity: components["schemas"]["ActorIdentity"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            endedAt: string | null;
+            abortRequested: boolean;
+            /** @description Who asked for the abort; null when none was asked. */
+            abortRequestedBy: {
+                actor: string;
+                actorIdentity: components["schemas"]["ActorIdentity"] | null;
+            } | null;
+            /** @description What happened to the run, in order (only when one run is read). */
+            events?: {
+                id: number;
+                /** Format: date-time */
+                at: string;
+                actor: string;
+                /** @description Null for the engine's own events and events from before identities were recorded. */
+                actorIdentity: components["schemas"]["ActorIdentity"] | null;
+                stage: string | null;
+                message: string;
+            }[];
+        };
+        PipelineRunList: {
+            items: components["schemas"]["PipelineRun"][];
+        };
+        BlockedImageRequest: {
+            /** @description The image to block, with a tag or a digest (`repo` alone is `repo:latest`). */
+            image: components["schemas"]["ImageReference"];
+            /** @description Why; shown with every refusal. */
+            reason: string;
+            /** @description The namespace whose promotions the block refuses; absent, every namespace's. */
+            namespace?: components["schemas"]["DnsLabel"];
+        };
+        BlockedImage: {
+            /** Format: uuid */
+            id: string;
+            /** @description The reference as it was given. */
+            image: string;
+            /** @description With the registry and Docker Hub's library/ filled in, and :latest when neither tag nor digest was given. */
+            normalizedImage: string;
+            /** @description When set, the block refuses every reference of the repository carrying this digest. */
+            digest: string | null;
+            /** @description null: the block applies in every namespace. */
+            namespace: string | null;
+            reason: string;
+            /**
+             * @description `rollback`: blocked by the engine when a failed check rolled a promotion back (policy `blockOnRollback`).
+             * @enum {string}
+             */
+            source: "manual" | "rollback";
+            /**
+             * Format: uuid
+             * @description The promotion rolled back (source rollback).
+             */
+            promotionId: string | null;
+            createdBy: string;
+            /** @description Who added the block; null for the engine's rollback blocks and blocks from before identities were recorded. */
+            createdByIdentity: components["schemas"]["ActorIdentity"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @enum {string} */
+            state: "active" | "lifted";
+            /** Format: date-time */
+            liftedAt: string | null;
+            liftedBy: string | null;
+            liftedByIdentity: components["schemas"]["ActorIdentity"] | null;
+            liftReason: string | null;
+        };
+        BlockedImageList: {
+            items: components["schemas"]["BlockedImage"][];
         };
         Health: {
             /** @enum {string} */
@@ -1004,7 +1675,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The token's role or namespaces do not allow this. */
+        /** @description The caller's role, namespaces or clusters do not allow this, or a valid workload token that no identity rule grants access. */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1024,6 +1695,15 @@ export interface components {
         };
         /** @description The target already has an active promotion, or the promotion is not in a state that allows this. */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The target already has an active promotion, or the image is blocked (`block` names the block; nothing was stored). */
+        PromotionConflict: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1079,7 +1759,10 @@ export interface components {
     };
     parameters: {
         PromotionId: string;
+        BlockedImageId: string;
         PolicyName: components["schemas"]["PolicyName"];
+        PipelineName: components["schemas"]["PolicyName"];
+        PipelineRunId: string;
         /** @description A client-chosen key (e.g. a UUID) that makes a retried create safe. Kept for 24 hours. */
         IdempotencyKey: string;
     };
@@ -1092,6 +1775,8 @@ export interface operations {
     listPromotions: {
         parameters: {
             query?: {
+                /** @description Only promotions in this configured cluster. */
+                cluster?: components["schemas"]["ClusterName"];
                 namespace?: components["schemas"]["DnsLabel"];
                 deployment?: components["schemas"]["DnsSubdomain"];
                 state?: components["schemas"]["PromotionState"];
@@ -1116,6 +1801,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -1152,7 +1838,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["PromotionConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
@@ -1182,6 +1868,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -1215,6 +1902,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -1248,6 +1936,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -1318,9 +2007,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["ActionRequest"];
+                "application/json": components["schemas"]["ApprovalRequest"];
             };
         };
         responses: {
@@ -1472,6 +2161,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -1500,6 +2190,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -1597,7 +2288,403 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPipelines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pipelines, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PipelineName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineVersion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PipelineName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Pipeline"];
+                "application/yaml": components["schemas"]["Pipeline"];
+            };
+        };
+        responses: {
+            /** @description Stored as a new version, or unchanged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineVersion"];
+                };
+            };
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineVersion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPipelineRuns: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: components["parameters"]["PipelineName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRunList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PipelineName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PipelineRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The image is blocked for one of the stages (`block` names the block, `stage` the stage; nothing was stored). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PipelineName"];
+                runId: components["parameters"]["PipelineRunId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    abortPipelineRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["parameters"]["PipelineName"];
+                runId: components["parameters"]["PipelineRunId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The abort is asked; the run as it stands. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineRun"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listFreezes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Freezes, by name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FreezeList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getFreeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["schemas"]["FreezeName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The freeze. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Freeze"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putFreeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["schemas"]["FreezeName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeRequest"];
+            };
+        };
+        responses: {
+            /** @description The freeze, changed (a new version) or as it was when nothing changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Freeze"];
+                };
+            };
+            /** @description The freeze, created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Freeze"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteFreeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: components["schemas"]["FreezeName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    overrideFreeze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PromotionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeOverrideRequest"];
+            };
+        };
+        responses: {
+            /** @description The promotion after the override. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -1657,6 +2744,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -1745,6 +2833,147 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listBlockedImages: {
+        parameters: {
+            query?: {
+                image?: components["schemas"]["ImageReference"];
+                namespace?: components["schemas"]["DnsLabel"];
+                state?: "active" | "lifted" | "all";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The blocks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockedImageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createBlockedImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlockedImageRequest"];
+            };
+        };
+        responses: {
+            /** @description The block. */
+            201: {
+                headers: {
+                    /** @description URL of the block. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockedImage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The image is already blocked in this scope (the problem's `block` names the block). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBlockedImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["BlockedImageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The block. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockedImage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    liftBlockedImage: {
+        parameters: {
+            query: {
+                /** @description Why the block is lifted (kept with the record). */
+                reason: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["BlockedImageId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lifted block. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockedImage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The block was already lifted (the problem's `block` says by whom and why). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getCurrentPrincipal: {
         parameters: {
             query?: never;
@@ -1764,8 +2993,29 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    getSignInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ways to sign in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
+                };
+            };
         };
     };
     getHealth: {
@@ -1858,25 +3108,37 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "too-many-streams", "headers-too-large", "request-timeout", "client-closed-request", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down", "notification-not-found"];
-export const notificationDeliveryEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["event"]> = ["awaiting_approval", "promoting", "awaiting_merge", "succeeded", "rejected", "rolled_back", "failed", "aborted", "check_failed"];
+export const pathsV1BlockedImagesGetParametersQueryStateValues: ReadonlyArray<FlattenedDeepRequired<paths>["/v1/blocked-images"]["get"]["parameters"]["query"]["state"]> = ["active", "lifted", "all"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["invalid-request", "malformed-body", "unauthorized", "forbidden", "route-not-found", "method-not-allowed", "promotion-not-found", "policy-not-found", "evaluation-not-found", "token-not-found", "promotion-already-active", "token-exists", "invalid-state", "body-too-large", "unsupported-media-type", "validation-failed", "idempotency-key-reused", "rate-limited", "too-many-streams", "headers-too-large", "request-timeout", "client-closed-request", "internal-error", "database-unavailable", "kubernetes-unavailable", "prometheus-unavailable", "git-unavailable", "shutting-down", "notification-not-found", "pipeline-not-found", "pipeline-run-not-found", "image-blocked", "image-already-blocked", "blocked-image-not-found", "block-already-lifted", "freeze-not-found", "self-approval", "approver-not-eligible", "already-approved", "identity-provider-unavailable", "csrf-token-invalid"];
+export const notificationDeliveryEventValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["event"]> = ["awaiting_approval", "frozen", "promoting", "awaiting_merge", "succeeded", "rejected", "rolled_back", "failed", "aborted", "check_failed"];
 export const notificationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NotificationDelivery"]["status"]> = ["pending", "delivered", "dead"];
-export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "promoting", "awaiting_merge", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
+export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "frozen", "promoting", "awaiting_merge", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];
 export const pullRequestStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PullRequest"]["state"]> = ["open", "merged", "closed"];
 export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed", "skipped"];
-export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "pull_request", "release", "scale", "retry"];
+export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "pull_request", "release", "scale", "retry", "freeze"];
 export const checkOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckOutcome"]> = ["pass", "fail", "inconclusive", "error"];
 export const phaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Phase"]> = ["pre", "rollout", "post"];
-export const policyApprovalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Policy"]["approval"]> = ["none", "required"];
+export const policyApprovalOneOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Policy"]["approval"]> = ["none", "required"];
+export const approvalRequirementFromRolesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalRequirement"]["from"]["roles"]> = ["viewer", "operator", "admin"];
+export const actorIdentityKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ActorIdentity"]["kind"]> = ["token", "person", "workload"];
+export const approvalRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Approval"]["role"]> = ["viewer", "operator", "admin"];
+export const approvalStatusFromRolesValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ApprovalStatus"]["from"]["roles"]> = ["viewer", "operator", "admin"];
 export const noDataPolicyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["NoDataPolicy"]> = ["fail", "inconclusive", "pass"];
 export const checkReduceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Check"]["reduce"]> = ["none", "sum", "avg", "min", "max"];
 export const checkStatisticalDirectionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Check"]["statistical"]["direction"]> = ["increase", "decrease", "either"];
 export const policyVersionSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PolicyVersion"]["source"]> = ["api", "file"];
+export const freezeWindowWeeklyDaysValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FreezeWindow"]["weekly"]["days"]> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const checkVerdictKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CheckVerdict"]["kind"]> = ["threshold", "baseline", "alerts", "statistical", "webhook"];
 export const tokenRequestRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenRequest"]["role"]> = ["viewer", "operator", "admin"];
 export const tokenRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Token"]["role"]> = ["viewer", "operator", "admin"];
 export const tokenSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Token"]["source"]> = ["api", "environment"];
 export const principalRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Principal"]["role"]> = ["viewer", "operator", "admin"];
+export const identityKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Identity"]["kind"]> = ["token", "person", "workload"];
+export const pipelineStageApprovalValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PipelineStage"]["approval"]> = ["none", "required"];
+export const pipelineRunStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PipelineRunState"]> = ["queued", "running", "succeeded", "failed", "aborted", "superseded"];
+export const pipelineStageRunStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PipelineStageRun"]["state"]> = ["waiting", "soaking", "running", "succeeded", "failed", "skipped", "aborted"];
+export const blockedImageSourceValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BlockedImage"]["source"]> = ["manual", "rollback"];
+export const blockedImageStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BlockedImage"]["state"]> = ["active", "lifted"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "unavailable"];

@@ -120,9 +120,13 @@ export function routeSchema(document: OpenApiDocument, operation: OpenApiOperati
   const requestBody = operation.definition.requestBody as JsonSchema | undefined;
   if (requestBody) {
     const content = requestBody.content as Record<string, { schema: JsonSchema }>;
+    // The YAML parser takes application/yaml's aliases too (http/content-types.ts): each is validated by
+    // application/yaml's schema, or a body sent as text/yaml would reach the handler unchecked.
+    const yaml = content['application/yaml'];
+    const withAliases = yaml ? { ...content, 'application/x-yaml': yaml, 'text/yaml': yaml } : content;
     schema.body = {
       content: Object.fromEntries(
-        Object.entries(content).map(([type, media]) => [type, { schema: rewriteRefs(media.schema) }]),
+        Object.entries(withAliases).map(([type, media]) => [type, { schema: rewriteRefs(media.schema) }]),
       ),
     };
   }

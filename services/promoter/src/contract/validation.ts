@@ -126,8 +126,10 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, p
   const prefix = part === '' ? '' : PART_PREFIX[part];
   const result: FieldError[] = [];
   const seen = new Set<string>();
-  for (const error of errors ?? []) {
+  const all = errors ?? [];
+  for (const error of all) {
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if') continue;
+    if (wrongBranchType(error, all)) continue;
     let pointer = `${prefix}${error.instancePath}`;
     let detail = error.message ?? 'is invalid';
     if (error.keyword === 'required') {
@@ -150,6 +152,23 @@ export function fieldErrors(errors: readonly ErrorObject[] | null | undefined, p
     result.push({ pointer: pointer === '' ? '/' : pointer, detail });
   }
   return result;
+}
+
+/**
+ * An error of a `oneOf` branch whose type the value does not have, when another branch reports something:
+ * a mistake inside an object (`approval: { required: 0 }`) also fails the string branch ("must be string",
+ * "must be one of none, required"), which only hides the field at fault.
+ */
+function wrongBranchType(error: ErrorObject, all: readonly ErrorObject[]): boolean {
+  const branch = /^(.*\/oneOf\/\d+)\//.exec(error.schemaPath)?.[1];
+  if (branch === undefined) return false;
+  const inBranch = (other: ErrorObject) => other.schemaPath.startsWith(`${branch}/`);
+  const mistyped = all.some((other) => other.keyword === 'type' && other.instancePath === error.instancePath && inBranch(other));
+  if (!mistyped) return false;
+  const within = (other: ErrorObject) => other.instancePath === error.instancePath || other.instancePath.startsWith(`${error.instancePath}/`);
+  // Another branch's own type mismatch at this value says nothing; any other error of another branch does.
+  const telling = (other: ErrorObject) => other.keyword !== 'oneOf' && !(other.keyword === 'type' && other.instancePath === error.instancePath);
+  return all.some((other) => telling(other) && !inBranch(other) && within(other));
 }
 
 function describePattern(schemaPath: string, pattern: string): string {

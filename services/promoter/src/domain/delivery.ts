@@ -41,6 +41,12 @@ export interface ArgoCdApplicationRef {
 
 export const DEFAULT_ARGOCD_NAMESPACE = 'argocd';
 
+/**
+ * How long a pull request may wait for its merge (the repositories file's `mergeTimeout`, or a policy's,
+ * which overrides it): from 1s, so a test can run out of it, to 30 days, past which nobody is waiting.
+ */
+export const MERGE_TIMEOUT_LIMITS = { minMs: 1_000, maxMs: 30 * 86_400_000, text: 'from 1s to 30d' } as const;
+
 /** What the Git delivery did, kept beside its settings. */
 export interface GitDeliveryRecord {
   readonly branch?: string;

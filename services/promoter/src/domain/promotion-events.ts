@@ -24,6 +24,8 @@ export const EVENT_TYPES = [
   'scale',
   /** A transient failure the engine will retry. */
   'retry',
+  /** A deployment freeze held the promotion or let it go, or an admin overrode freezes for it. */
+  'freeze',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

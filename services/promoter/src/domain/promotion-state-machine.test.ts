@@ -74,8 +74,14 @@ describe('promotion states', () => {
     ['analyzing', 'rejected'],
     ['analyzing', 'succeeded'], // a dry run stops after the gate with its verdict
     ['promoting', 'rolling_back'],
+    ['promoting', 'rejected'], // the image it is about to set is blocked; nothing is patched
     ['verifying', 'rolling_back'],
     ['rolling_back', 'rolled_back'],
+    ['pending', 'frozen'], // a freeze holds a promotion before it starts
+    ['analyzing', 'frozen'], // and before it patches
+    ['awaiting_approval', 'frozen'],
+    ['frozen', 'analyzing'], // when the freeze ends the gate runs again
+    ['frozen', 'aborted'],
   ];
   it.each(documented)('%s -> %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
@@ -88,8 +94,13 @@ describe('promotion states', () => {
     ['pending', 'rolling_back'],
     ['rejected', 'promoting'],
     ['rolled_back', 'rolling_back'],
+    ['verifying', 'rejected'], // patched already: a block never undoes a change, only a rollback does
     ['aborted', 'analyzing'],
     ['failed', 'rolling_back'],
+    ['frozen', 'promoting'], // metrics are stale after a freeze: the gate runs again
+    ['rolling_back', 'frozen'], // rollbacks are never frozen
+    ['succeeded', 'frozen'],
+    ['promoting', 'frozen'], // once patching, a freeze does not interrupt
   ];
   it.each(forbidden)('not %s -> %s', (from, to) => {
     expect(canTransition(from, to)).toBe(false);

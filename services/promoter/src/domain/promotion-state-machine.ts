@@ -7,6 +7,7 @@ export const PROMOTION_STATES = [
   'pending',
   'analyzing',
   'awaiting_approval',
+  'frozen',
   'promoting',
   'awaiting_merge',
   'verifying',
@@ -24,6 +25,7 @@ export const ACTIVE_STATES = [
   'pending',
   'analyzing',
   'awaiting_approval',
+  'frozen',
   'promoting',
   'awaiting_merge',
   'verifying',
@@ -41,11 +43,15 @@ export const TERMINAL_STATES = [
 ] as const satisfies readonly PromotionState[];
 
 const TRANSITIONS: Readonly<Record<PromotionState, readonly PromotionState[]>> = {
-  pending: ['analyzing', 'aborted', 'failed'],
-  analyzing: ['awaiting_approval', 'promoting', 'rejected', 'succeeded', 'aborted', 'failed'],
-  awaiting_approval: ['promoting', 'aborted', 'failed'],
+  // A deployment freeze holds a promotion before it starts and before it patches (never a rollback).
+  pending: ['analyzing', 'frozen', 'aborted', 'failed'],
+  analyzing: ['awaiting_approval', 'frozen', 'promoting', 'rejected', 'succeeded', 'aborted', 'failed'],
+  awaiting_approval: ['promoting', 'frozen', 'aborted', 'failed'],
+  // When the freeze ends the gate runs again: its measurements are stale after the wait.
+  frozen: ['analyzing', 'aborted', 'failed'],
   // A repository that takes changes through pull requests: the change waits for the forge's merge.
-  promoting: ['awaiting_merge', 'verifying', 'rolling_back', 'aborted', 'failed'],
+  // Rejected before anything is changed: the image it is about to set is blocked (blocked-images).
+  promoting: ['awaiting_merge', 'verifying', 'rolling_back', 'rejected', 'aborted', 'failed'],
   // Merged: the rollout is followed as after a push. Closed unmerged: nothing reached the branch. An abort
   // closes the pull request through the rollback step (which reverts instead if it was merged meanwhile).
   awaiting_merge: ['promoting', 'rolling_back', 'aborted', 'failed'],
@@ -104,7 +110,7 @@ export const PROMOTION_ACTIONS = ['approve', 'abort', 'rollback', 'finalize'] as
 /** The manual actions of the API and the states in which each is accepted. */
 export const ACTION_ALLOWED_STATES = {
   approve: ['awaiting_approval'],
-  abort: ['pending', 'analyzing', 'awaiting_approval', 'promoting', 'awaiting_merge', 'verifying'],
+  abort: ['pending', 'analyzing', 'awaiting_approval', 'frozen', 'promoting', 'awaiting_merge', 'verifying'],
   rollback: ['succeeded'],
   // Finalization (the release commit and tag) runs after success, and again on request after a failure.
   finalize: ['succeeded'],

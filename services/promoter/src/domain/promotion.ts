@@ -2,12 +2,26 @@
  * A promotion as the engine and the domain see it: typed state, verdict and requested action, parsed
  * progress, camelCase. Rows become promotions in adapters/db (promotion-rows.ts) and nowhere else.
  */
+import type { PipelineLink } from './pipeline/model.js';
 import type { ResultTally, Verdict } from './judge/index.js';
 import type { Delivery, ReleaseRecord } from './delivery.js';
 import type { Phase, PolicyDocument } from './policy/model.js';
 import type { PromotionAction, PromotionState } from './promotion-state-machine.js';
+import type { Hold } from './freeze/freeze.js';
+import type { ActorIdentity } from './actor.js';
+
+/** An admin let the promotion proceed through deployment freezes: who, why and when (RFC 3339). */
+export interface FreezeOverride {
+  readonly by: string;
+  /** Who overrode, as an identity; null (or absent, in overrides stored before it was recorded) when unknown. */
+  readonly byIdentity?: ActorIdentity | null;
+  readonly reason: string;
+  readonly at: string;
+}
 
 export interface DeploymentTarget {
+  /** The configured cluster the Deployment is in (`default` for promotions stored before clusters existed). */
+  readonly cluster: string;
   readonly namespace: string;
   readonly deployment: string;
   readonly container: string;
@@ -109,5 +123,11 @@ export interface Promotion {
   /** The release finalization, when the policy asks for one. */
   readonly release: ReleaseRecord | null;
   readonly progress: PromotionProgress;
+  /** The deployment freeze it waits for, while `frozen`. */
+  readonly hold: Hold | null;
+  /** Set when an admin overrode freezes for it: none holds it from then on. */
+  readonly freezeOverride: FreezeOverride | null;
+  /** The pipeline run and stage that started it, when one did. */
+  readonly pipeline: PipelineLink | null;
   readonly createdAt: Date;
 }

@@ -4,6 +4,17 @@ import type { EventType } from './promotion-events.js';
 import { transition, type PromotionAction, type PromotionState, type Transition } from './promotion-state-machine.js';
 import type { PromotionProgress } from './promotion.js';
 import type { GitDeliveryRecord, ReleaseRecord } from './delivery.js';
+import type { NormalizedImage } from './image-normalization.js';
+
+/** An image a step blocks (policy `blockOnRollback`): written with the step's state change, or not at all. */
+export interface ImageBlock {
+  /** The reference as the promotion set it. */
+  readonly image: string;
+  readonly normalized: NormalizedImage;
+  readonly namespace: string;
+  readonly reason: string;
+}
+import type { Hold } from './freeze/freeze.js';
 
 export interface StepEvent {
   readonly type: EventType;
@@ -25,6 +36,8 @@ export interface StepOutcome {
     readonly delivery?: GitDeliveryRecord;
     /** Replaces the release record. */
     readonly release?: ReleaseRecord;
+    /** The freeze the promotion waits for (null: none any more). */
+    readonly hold?: Hold | null;
   };
   /** An action the engine asks of itself for a later step (e.g. `finalize` after a success). */
   readonly requestAction?: PromotionAction;
@@ -34,6 +47,8 @@ export interface StepOutcome {
   readonly nextRunInMs: number;
   /** The requested action this step carried out; cleared unless another one arrived meanwhile. */
   readonly handledAction?: PromotionAction;
+  /** Blocks the image this promotion set (a failed check rolled it back and the policy asks for it). */
+  readonly blockImage?: ImageBlock;
 }
 
 /** A step's outcome as it is written: its state change already checked by the state machine. */

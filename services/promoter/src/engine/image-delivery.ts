@@ -47,6 +47,8 @@ export interface FollowProposalRequest {
   readonly since: number;
   /** Rebases made so far after conflicts. */
   readonly rebases: number;
+  /** The policy's `mergeTimeout`, which overrides the repository's; undefined: the repository's applies. */
+  readonly mergeTimeoutMs?: number | undefined;
 }
 
 /** Where a proposed change stands; every variant may carry what to record and an event for the timeline. */

@@ -3,6 +3,7 @@
  * promotion id annotated in the same write, so a resumed step can tell its own patch from someone else's.
  */
 import type { KubernetesClient } from '../adapters/kubernetes/types.js';
+import { asClusterClients, type ClusterClients } from '../adapters/kubernetes/clusters.js';
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
 import type { DeliveryResult, ImageChangeRequest, ImageDelivery } from './image-delivery.js';
 
@@ -12,16 +13,18 @@ export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
 export class KubernetesDelivery implements ImageDelivery {
   readonly mode = 'kubernetes' as const;
   readonly convergesLater = false;
-  readonly #kube: KubernetesClient;
+  readonly #clusters: ClusterClients;
 
-  constructor(kube: KubernetesClient) {
-    this.#kube = kube;
+  /** One client for every promotion, or the client of each promotion's cluster. */
+  constructor(kube: KubernetesClient | ClusterClients) {
+    this.#clusters = asClusterClients(kube);
   }
 
   async apply({ promotion, from, to, purpose, why }: ImageChangeRequest): Promise<DeliveryResult> {
     const { namespace, deployment: name, container } = promotion.target;
     const ref = { namespace, name };
-    const deployment = await this.#kube.getDeployment(ref);
+    const kube = this.#clusters.client(promotion.target.cluster);
+    const deployment = await kube.getDeployment(ref);
     const current = containerImage(deployment, container);
     const where = `Deployment ${namespace}/${name}`;
     if (current === to) {
@@ -34,7 +37,7 @@ export class KubernetesDelivery implements ImageDelivery {
       }
     }
     if (current !== from) return { outcome: 'conflict', found: current, where };
-    await this.#kube.setContainerImage(ref, {
+    await kube.setContainerImage(ref, {
       container,
       expectedImage: from,
       newImage: to,

@@ -12,6 +12,7 @@ import type { Promotion } from '../domain/promotion.js';
 import { checkStep, type StepOutcome } from '../domain/step-outcome.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { PromotionSteps } from './promotion-steps.js';
+import { backoffMs, IdleWait } from './idle-wait.js';
 
 /** What the engine needs of the database (PromotionStore on PostgreSQL or PGlite). */
 export type EngineStore = Pick<PromotionStore, 'claim' | 'complete' | 'release' | 'countActive'>;
@@ -35,7 +36,7 @@ export class PromotionEngine {
   readonly #options: EngineOptions;
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #idle = new IdleWait();
   readonly #inFlight = new Set<Promise<void>>();
   /** Steps completed by this replica (logged at stop; read by the durability tests and the benchmark). */
   stepsCompleted = 0;
@@ -56,7 +57,7 @@ export class PromotionEngine {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#wake?.();
+    this.#idle.wake();
     await this.#loop;
     await Promise.allSettled(this.#inFlight);
     await this.#options.store.release(this.owner).catch((error: unknown) => {
@@ -95,20 +96,11 @@ export class PromotionEngine {
       for (const row of claimed) {
         const task = this.#stepOne(row).finally(() => {
           this.#inFlight.delete(task);
-          this.#wake?.();
+          this.#idle.wake();
         });
         this.#inFlight.add(task);
       }
-      if (claimed.length === 0 || this.#inFlight.size >= concurrency) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, failures > 0 ? Math.min(10_000, pollMs * 2 ** Math.min(failures, 5)) : pollMs);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
-      }
+      if (claimed.length === 0 || this.#inFlight.size >= concurrency) await this.#idle.wait(backoffMs(pollMs, failures));
     }
   }
 

@@ -8,6 +8,7 @@
  */
 import type { DeploymentSnapshot, KubernetesClient } from '../adapters/kubernetes/types.js';
 import { KubernetesError } from '../adapters/kubernetes/kubernetes-error.js';
+import { asClusterClients, type ClusterClients } from '../adapters/kubernetes/clusters.js';
 import { assessRollout } from '../adapters/kubernetes/assess-rollout.js';
 import { describePodTrouble } from '../adapters/kubernetes/pod-trouble.js';
 import type { PrometheusQueries } from '../adapters/prometheus/query-result.js';
@@ -23,10 +24,18 @@ import { UNCONFIGURED_RELEASES, type ReleaseFinalizer } from './release-finalize
 import { containerImage } from '../adapters/kubernetes/snapshot.js';
 import { counted } from '../domain/counted.js';
 import type { ArgoCdFollower, ArgoCdJudgement } from './argocd-sync.js';
+import { blockOf, describeBlock, type BlockedImage, type BlockedImageLookup } from '../domain/blocked-image.js';
+import { normalizeImage } from '../domain/image-normalization.js';
+import type { ImageBlock } from '../domain/step-outcome.js';
+import type { FreezeCheck } from './freeze-guard.js';
+import { recheckInMs, type Hold } from '../domain/freeze/freeze.js';
 
 export interface StepDeps {
-  /** Reads the cluster (and scales the canary); image changes go through the promotion's delivery. */
-  readonly kube: KubernetesClient;
+  /**
+   * Reads the promotion's cluster (and scales the canary); image changes go through the promotion's
+   * delivery. One client stands for every cluster; `ClusterClients` picks the promotion's.
+   */
+  readonly kube: KubernetesClient | ClusterClients;
   /** The delivery a promotion uses (its `delivery.via`). */
   readonly deliveryFor: (promotion: Promotion) => ImageDelivery;
   /** Finalizes releases after success, when a policy asks (absent: UNCONFIGURED_RELEASES, which fails saying why). */
@@ -42,6 +51,10 @@ export interface StepDeps {
   readonly pullRequestPollMs?: number;
   /** Follows the Argo CD Application a Git delivery names (absent: such promotions follow the cluster only). */
   readonly argocd?: ArgoCdFollower;
+  /** Blocked images: a promotion about to set one is rejected (absent: nothing is blocked). */
+  readonly blocks?: BlockedImageLookup;
+  /** Deployment freezes (absent: none ever holds a promotion). */
+  readonly freezes?: FreezeCheck;
 }
 
 const APPROVAL_POLL_MS = 2_000;
@@ -51,10 +64,12 @@ type Measured = { readonly outcome: Pick<StepOutcome, 'measurements' | 'progress
 
 export class PromotionSteps {
   readonly #deps: StepDeps;
+  readonly #clusters: ClusterClients;
   readonly #now: () => Date;
 
   constructor(deps: StepDeps) {
     this.#deps = deps;
+    this.#clusters = asClusterClients(deps.kube);
     this.#now = deps.clock ?? (() => new Date());
   }
 
@@ -72,17 +87,26 @@ export class PromotionSteps {
     const { state, requestedAction: action } = promotion;
     if (action === 'abort' && state !== 'rolling_back') return this.#abort(promotion);
     switch (state) {
-      case 'pending':
+      case 'pending': {
+        const hold = await this.#holdOn(promotion);
+        if (hold) return this.#frozenBy(hold, 'before it starts');
         return { transition: { to: 'analyzing', reason: `running the ${counted(checksFor(policy, 'pre').length, 'pre-promotion check')}` }, nextRunInMs: 0 };
+      }
       case 'analyzing':
         return this.#analyze(promotion, policy);
-      case 'awaiting_approval':
-        if (action === 'approve') return { transition: { to: 'promoting', reason: 'approved' }, handledAction: 'approve', nextRunInMs: 0 };
-        return { nextRunInMs: APPROVAL_POLL_MS };
+      case 'awaiting_approval': {
+        if (action !== 'approve') return { nextRunInMs: APPROVAL_POLL_MS };
+        const hold = await this.#holdOn(promotion);
+        // The gate runs again after the freeze, so its new verdict is approved anew.
+        if (hold) return this.#frozenBy(hold, 'though approved; approval is asked again after the gate runs again', { handledAction: 'approve' });
+        return { transition: { to: 'promoting', reason: 'approved' }, handledAction: 'approve', nextRunInMs: 0 };
+      }
+      case 'frozen':
+        return this.#frozen(promotion);
       case 'promoting':
         return this.#promote(promotion, policy);
       case 'awaiting_merge':
-        return this.#awaitMerge(promotion);
+        return this.#awaitMerge(promotion, policy);
       case 'verifying':
         return this.#verify(promotion, policy);
       case 'succeeded':
@@ -90,7 +114,7 @@ export class PromotionSteps {
         if (action === 'finalize') return this.#finalize(promotion, policy);
         return { nextRunInMs: IDLE_MS };
       case 'rolling_back':
-        return this.#rollBack(promotion);
+        return this.#rollBack(promotion, policy);
       case 'rejected':
       case 'rolled_back':
       case 'aborted':
@@ -115,6 +139,15 @@ export class PromotionSteps {
     }
     if (promotion.dryRun) {
       const images = await this.#wouldChange(promotion);
+      const block = images.record.resolvedImage === undefined ? undefined : await this.#blockOf(images.record.resolvedImage, promotion);
+      if (block) {
+        return {
+          ...outcome,
+          record: { verdict: 'pass', ...images.record },
+          transition: { to: 'rejected', reason: `dry run: the gate passed (${verdict.reason}), but ${describeBlock(block)}; nothing was patched`, data: { blockId: block.id } },
+          nextRunInMs: 0,
+        };
+      }
       return {
         ...outcome,
         record: { verdict: 'pass', ...images.record },
@@ -128,7 +161,48 @@ export class PromotionSteps {
     if (policy.approvalRequired) {
       return { ...passed, transition: { to: 'awaiting_approval', reason: `gate passed (${verdict.reason}); waiting for approval` }, nextRunInMs: APPROVAL_POLL_MS };
     }
+    const hold = await this.#holdOn(promotion);
+    if (hold) return this.#frozenBy(hold, `after the gate passed (${verdict.reason}); nothing was patched`, passed);
     return { ...passed, transition: { to: 'promoting', reason: `gate passed: ${verdict.reason}` }, nextRunInMs: 0 };
+  }
+
+  #holdOn(promotion: Promotion): Promise<Hold | undefined> {
+    return this.#deps.freezes?.holdOn(promotion, this.#now()) ?? Promise.resolve(undefined);
+  }
+
+  /** Waits in `frozen` for the freeze to end (looked at again at its end, and at least every minute). */
+  #frozenBy(hold: Hold, when: string, extra: Partial<StepOutcome> = {}): StepOutcome {
+    return {
+      ...extra,
+      record: { ...extra.record, hold },
+      transition: { to: 'frozen', reason: `held by freeze '${hold.freeze}' (${hold.reason}) until ${hold.until}, ${when}`, data: { hold } },
+      nextRunInMs: recheckInMs(hold, this.#now().getTime()),
+    };
+  }
+
+  /** Still held (perhaps by another freeze now), or free: then the gate runs again, its measurements being stale. */
+  async #frozen(promotion: Promotion): Promise<StepOutcome> {
+    const hold = await this.#holdOn(promotion);
+    const now = this.#now().getTime();
+    if (hold) {
+      const same = promotion.hold?.freeze === hold.freeze && promotion.hold.until === hold.until && promotion.hold.reason === hold.reason;
+      if (same) return { nextRunInMs: recheckInMs(hold, now) };
+      return {
+        record: { hold },
+        events: [{ type: 'freeze', reason: `now held by freeze '${hold.freeze}' (${hold.reason}) until ${hold.until}`, data: { hold } }],
+        nextRunInMs: recheckInMs(hold, now),
+      };
+    }
+    const override = promotion.freezeOverride;
+    const why = override ? `freezes overridden by ${override.by} (${override.reason})` : `freeze '${promotion.hold?.freeze ?? '(unknown)'}' no longer holds`;
+    const { pre: _stale, ...tallies } = promotion.progress.tallies ?? {};
+    return {
+      record: { hold: null },
+      progress: { tallies, gateEvidence: undefined },
+      events: [{ type: 'freeze', reason: why, data: { freeze: promotion.hold?.freeze ?? null, overridden: override !== null } }],
+      transition: { to: 'analyzing', reason: `${why}; running the gate again (its measurements are stale after the wait)` },
+      nextRunInMs: 0,
+    };
   }
 
   /** For a dry run: the image it would set and the one it would replace, when the cluster can say. */
@@ -152,6 +226,8 @@ export class PromotionSteps {
       // Record both images before anything changes: a crash after the change must know what to undo.
       const newImage = await this.#resolveImage(promotion);
       if (typeof newImage !== 'string') return { transition: { to: 'failed', reason: newImage.error }, nextRunInMs: 0 };
+      const block = await this.#blockOf(newImage, promotion);
+      if (block) return blockedOutcome(block);
       const current = containerImage(await this.#readTarget(promotion), target.container);
       if (current === undefined) {
         return { transition: { to: 'failed', reason: `Deployment ${target.namespace}/${target.deployment} has no container '${target.container}'; nothing was patched` }, nextRunInMs: 0 };
@@ -166,6 +242,9 @@ export class PromotionSteps {
     const newImage = promotion.resolvedImage;
     const previousImage = promotion.previousImage;
     if (!progress.patchedAt) {
+      // Again right before the change: a block added while the promotion waited (approval, a retry) holds.
+      const block = await this.#blockOf(newImage, promotion);
+      if (block) return blockedOutcome(block);
       const applied = await this.#deps.deliveryFor(promotion).apply({
         promotion,
         from: previousImage,
@@ -218,7 +297,8 @@ export class PromotionSteps {
     }
     const measured = await this.#measureEvery(promotion, policy, 'rollout', 'lastRolloutMeasureAt');
     if (measured.verdict && isStopping(measured.verdict)) {
-      return this.#startRollback(`rollout check failed: ${measured.verdict.reason}`, 'rolled_back', measured.outcome);
+      const reason = `rollout check failed: ${measured.verdict.reason}`;
+      return this.#startRollback(reason, 'rolled_back', { ...measured.outcome, ...this.#blockOnRollback(promotion, policy, reason) });
     }
     const checks = synced ? { ...measured, outcome: withRolloutEvent(measured.outcome, progress, deployment, rollout.reason) } : measured;
     if (rollout.state === 'complete') {
@@ -265,9 +345,9 @@ export class PromotionSteps {
   }
 
   /** The promotion's pull request: merged leads back to `promoting` to follow the rollout; closed ends it. */
-  async #awaitMerge(promotion: Promotion): Promise<StepOutcome> {
+  async #awaitMerge(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
     const { progress } = promotion;
-    const followed = await this.#followProposal(promotion, 'promote', progress.proposedAt, progress.rebases);
+    const followed = await this.#followProposal(promotion, policy, 'promote', progress.proposedAt, progress.rebases);
     const events = followed.event ? [followed.event] : [];
     const record = followed.record ? { record: { delivery: followed.record } } : {};
     switch (followed.kind) {
@@ -282,10 +362,10 @@ export class PromotionSteps {
     }
   }
 
-  #followProposal(promotion: Promotion, purpose: 'promote' | 'rollback', since: number | undefined, rebases: number | undefined): Promise<ProposalProgress> {
+  #followProposal(promotion: Promotion, policy: Policy, purpose: 'promote' | 'rollback', since: number | undefined, rebases: number | undefined): Promise<ProposalProgress> {
     const delivery = this.#deps.deliveryFor(promotion);
     if (!delivery.followProposal) throw new DeliveryError(`the ${delivery.mode} delivery makes no pull requests`, false);
-    return delivery.followProposal({ promotion, purpose, since: since ?? this.#now().getTime(), rebases: rebases ?? 0 });
+    return delivery.followProposal({ promotion, purpose, since: since ?? this.#now().getTime(), rebases: rebases ?? 0, mergeTimeoutMs: policy.mergeTimeoutMs });
   }
 
   #pullRequestPollMs(): number {
@@ -300,12 +380,13 @@ export class PromotionSteps {
     const bakeDone = this.#now().getTime() - started >= policy.bakeMs;
     const checks = await this.#measureEvery(promotion, policy, 'post', 'lastPostMeasureAt', bakeDone);
     if (checks.verdict && isStopping(checks.verdict)) {
-      return this.#startRollback(`post-rollout check failed: ${checks.verdict.reason}`, 'rolled_back', checks.outcome);
+      const reason = `post-rollout check failed: ${checks.verdict.reason}`;
+      return this.#startRollback(reason, 'rolled_back', { ...checks.outcome, ...this.#blockOnRollback(promotion, policy, reason) });
     }
     if (bakeDone && (!checks.verdict || checks.verdict.outcome === 'pass')) {
       const events: StepEvent[] = [];
       if (policy.scaleCanaryTo !== undefined && promotion.source) {
-        await this.#deps.kube.scaleDeployment({ namespace: promotion.target.namespace, name: promotion.source.deployment }, policy.scaleCanaryTo);
+        await this.#kube(promotion).scaleDeployment({ namespace: promotion.target.namespace, name: promotion.source.deployment }, policy.scaleCanaryTo);
         events.push({ type: 'scale', reason: `scaled the canary ${promotion.source.deployment} to ${policy.scaleCanaryTo}` });
       }
       return {
@@ -321,7 +402,7 @@ export class PromotionSteps {
     return { ...checks.outcome, nextRunInMs: Math.min(policy.intervalMs, untilBake) };
   }
 
-  async #rollBack(promotion: Promotion): Promise<StepOutcome> {
+  async #rollBack(promotion: Promotion, policy: Policy): Promise<StepOutcome> {
     const rollback = promotion.progress.rollback ?? { reason: 'rollback', finalState: 'rolled_back' as const, startedAt: this.#now().getTime() };
     const { resolvedImage, previousImage } = promotion;
     if (!previousImage || !resolvedImage) {
@@ -329,7 +410,7 @@ export class PromotionSteps {
     }
     if (!rollback.patched && rollback.proposedAt !== undefined) {
       // The revert pull request is open: the old image is back on the branch once it is merged.
-      const followed = await this.#followProposal(promotion, 'rollback', rollback.proposedAt, rollback.rebases);
+      const followed = await this.#followProposal(promotion, policy, 'rollback', rollback.proposedAt, rollback.rebases);
       const events = followed.event ? [followed.event] : [];
       const record = followed.record ? { record: { delivery: followed.record } } : {};
       switch (followed.kind) {
@@ -402,7 +483,7 @@ export class PromotionSteps {
       nextRunInMs: IDLE_MS,
     });
     try {
-      const done = await (this.#deps.releases ?? UNCONFIGURED_RELEASES).finalize(promotion, settings);
+      const done = await (this.#deps.releases ?? UNCONFIGURED_RELEASES).finalize(promotion, settings, policy.mergeTimeoutMs);
       if (!done.done) {
         // The release's pull request is open: the action stays requested, so the step comes back to it.
         return {
@@ -476,7 +557,7 @@ export class PromotionSteps {
       at: this.#now(),
       promotionId: promotion.id,
       promotionStartedAt: promotion.createdAt,
-    });
+    }, this.#deps.runner.labelLookup(promotion.target.cluster));
     const after = { ...before };
     for (const measurement of round) after[measurement.check] = addResult(after[measurement.check] ?? EMPTY_TALLY, measurement.result);
     const verdicts = checks.map((check) => checkVerdict(check, after[check.name] ?? EMPTY_TALLY, complete, round.find((m) => m.check === check.name)));
@@ -489,11 +570,32 @@ export class PromotionSteps {
     };
   }
 
+  /** The active block that refuses `image` in the promotion's namespace, if any. */
+  async #blockOf(image: string, promotion: Promotion): Promise<BlockedImage | undefined> {
+    return this.#deps.blocks ? blockOf(this.#deps.blocks, image, promotion.target.namespace) : undefined;
+  }
+
+  /**
+   * A failed check rolls the promotion back: with `blockOnRollback` the image it set is blocked in its
+   * namespace, written with the transition (promotion-store.ts), so a repeated step adds nothing.
+   */
+  #blockOnRollback(promotion: Promotion, policy: Policy, reason: string): { blockImage?: ImageBlock; events?: StepEvent[] } {
+    const image = promotion.resolvedImage;
+    const normalized = image ? normalizeImage(image) : undefined;
+    if (!policy.blockOnRollback || !image || !normalized || 'error' in normalized) return {};
+    const namespace = promotion.target.namespace;
+    const blockReason = boundedReason(`rolled back by promotion ${promotion.id}: ${reason}`);
+    return {
+      blockImage: { image, normalized, namespace, reason: blockReason },
+      events: [{ type: 'note', reason: `blocked ${image} in namespace ${namespace} (the policy's blockOnRollback): ${reason}`, data: { blockedImage: image, namespace } }],
+    };
+  }
+
   async #resolveImage(promotion: Promotion): Promise<string | { error: string }> {
     if (promotion.image) return promotion.image;
     const source = promotion.source;
     if (!source) return { error: 'the promotion names neither an image nor a canary; nothing was patched' };
-    const canary = await this.#deps.kube.getDeployment({ namespace: promotion.target.namespace, name: source.deployment });
+    const canary = await this.#kube(promotion).getDeployment({ namespace: promotion.target.namespace, name: source.deployment });
     const container = source.container ?? promotion.target.container;
     const image = containerImage(canary, container);
     if (image === undefined) return { error: `the canary Deployment ${promotion.target.namespace}/${source.deployment} has no container '${container}'; nothing was patched` };
@@ -503,7 +605,7 @@ export class PromotionSteps {
   /** What the new pods say about a stalled rollout: a sentence for the reason, and an event with each pod. */
   async #whyNotReady(promotion: Promotion, selector: Readonly<Record<string, string>>, image: string): Promise<{ suffix: string; events: StepEvent[] }> {
     try {
-      const report = describePodTrouble(await this.#deps.kube.listPods(promotion.target.namespace, selector), promotion.target.container, image);
+      const report = describePodTrouble(await this.#kube(promotion).listPods(promotion.target.namespace, selector), promotion.target.container, image);
       if (!report) return { suffix: '', events: [] };
       return { suffix: `; ${report.sentence}`, events: [{ type: 'note', reason: `why the rollout stalled: ${report.sentence}`, data: { pods: report.pods } }] };
     } catch (error) {
@@ -513,8 +615,13 @@ export class PromotionSteps {
     }
   }
 
+  /** The client of the promotion's cluster. */
+  #kube(promotion: Promotion): KubernetesClient {
+    return this.#clusters.client(promotion.target.cluster);
+  }
+
   #readTarget(promotion: Promotion): Promise<DeploymentSnapshot> {
-    return this.#deps.kube.getDeployment({ namespace: promotion.target.namespace, name: promotion.target.deployment });
+    return this.#kube(promotion).getDeployment({ namespace: promotion.target.namespace, name: promotion.target.deployment });
   }
 
   #transientFailure(promotion: Promotion, error: KubernetesError | DeliveryError): StepOutcome {
@@ -561,6 +668,16 @@ function superseded(promotion: Promotion, running: string | undefined): StepOutc
     },
     nextRunInMs: 0,
   };
+}
+
+/** A promotion about to set a blocked image: rejected, nothing changed, the reason naming the block. */
+function blockedOutcome(block: BlockedImage): StepOutcome {
+  return { transition: { to: 'rejected', reason: `${describeBlock(block)}; nothing was patched`, data: { blockId: block.id } }, nextRunInMs: 0 };
+}
+
+/** A block's reason stays readable in lists: a check's sentence can be long (many series). */
+function boundedReason(reason: string): string {
+  return reason.length > 1000 ? `${reason.slice(0, 997)}...` : reason;
 }
 
 function unreachable(state: never): never {

@@ -24,7 +24,7 @@ export interface ProposalSettings {
   readonly targetBranch: string;
   /** `auto`: promoter merges once the forge allows; `manual`: a person merges. */
   readonly merge: 'auto' | 'manual';
-  /** How long a pull request may stay open before the promotion fails (it is closed, saying so). */
+  /** How long a pull request may stay open before the promotion fails (it is closed, saying so); a policy's `mergeTimeout` overrides it. */
   readonly mergeTimeoutMs: number;
   /** `auto-merge`: the revert pull request is merged as soon as the forge allows; `pull-request`: as `merge` says. */
   readonly rollback: 'auto-merge' | 'pull-request';
@@ -141,9 +141,11 @@ export class PullRequestDelivery {
       settings.forge.openPullRequest({ sourceBranch: init.branch, targetBranch: settings.targetBranch, title: init.title, body: init.body }),
     );
     const record: PullRequestRecord = { number: opened.number, url: opened.url, branch: init.branch, state: 'open', head: init.head };
+    // `found`: the forge had it open already (this step ran before a crash, its answer lost).
+    const how = init.rebase ? 'rebased' : opened.existing ? 'found' : 'opened';
     return {
       outcome: 'proposed',
-      event: { type: 'pull_request', reason: `${init.rebase ? 'rebased' : 'opened'} ${what} #${opened.number} (${init.branch} -> ${settings.targetBranch}): ${opened.url}`, data: { ...record } },
+      event: { type: 'pull_request', reason: `${how} ${what} #${opened.number} (${init.branch} -> ${settings.targetBranch})${how === 'found' ? ', opened before a restart' : ''}: ${opened.url}`, data: { ...record } },
       record: { [key]: record },
     };
   }
@@ -164,7 +166,7 @@ export class PullRequestDelivery {
       mergeTitle: purpose === 'promote' ? `${subject} (#${pr.number})` : `Revert "${subject}" (#${pr.number})`,
       since: request.since,
       now,
-      timeoutMs: settings.mergeTimeoutMs,
+      timeoutMs: request.mergeTimeoutMs ?? settings.mergeTimeoutMs,
     });
     switch (step.kind) {
       case 'merged':

@@ -6,6 +6,7 @@
  */
 import { ForgeError, type ForgeClient } from '../adapters/forge/forge-client.js';
 import type { PullRequestRecord } from '../domain/delivery.js';
+import { formatDuration } from '../domain/duration.js';
 import { DeliveryError } from './image-delivery.js';
 
 export interface AdvanceOptions {
@@ -40,7 +41,7 @@ export async function advancePullRequest(forge: ForgeClient, pr: PullRequestReco
     return { kind: 'closed', pr: closedPr, closedBy: status.closedBy, reason: `${what} was closed without merging${status.closedBy ? ` by ${status.closedBy}` : ''}: ${pr.url}` };
   }
   if (options.now - options.since > options.timeoutMs) {
-    const reason = `${what} was not merged within ${Math.round(options.timeoutMs / 60_000)} minutes (${pr.url}); it was closed`;
+    const reason = `${what} timed out: not merged within ${formatDuration(options.timeoutMs)} (${pr.url}); it was closed`;
     await forgeCall(forge, `close ${what}`, () => forge.close(pr.number, `promoter: ${reason}.`));
     return { kind: 'timed-out', pr: { ...pr, state: 'closed', closedBy: 'promoter' }, reason };
   }

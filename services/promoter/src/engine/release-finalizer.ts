@@ -40,8 +40,9 @@ export interface ReleaseFinalizer {
   /**
    * Makes the release, or moves its pull request on (call again while it waits). Rejects with a
    * DeliveryError that says why (tag elsewhere, push refused, no version in the image, pull request closed).
+   * `mergeTimeoutMs`: the policy's, overriding the repository's for the release's pull request.
    */
-  finalize(promotion: Promotion, settings: ReleaseSettings): Promise<ReleaseResult | ReleaseWaiting>;
+  finalize(promotion: Promotion, settings: ReleaseSettings, mergeTimeoutMs?: number): Promise<ReleaseResult | ReleaseWaiting>;
 }
 
 /** `registry/app:1.2.1` -> `1.2.1` (a leading `v` dropped); undefined for an image without a version tag. */
@@ -70,7 +71,7 @@ export class GitReleaseFinalizer implements ReleaseFinalizer {
     this.#now = now;
   }
 
-  async finalize(promotion: Promotion, settings: ReleaseSettings): Promise<ReleaseResult | ReleaseWaiting> {
+  async finalize(promotion: Promotion, settings: ReleaseSettings, mergeTimeoutMs?: number): Promise<ReleaseResult | ReleaseWaiting> {
     const image = promotion.resolvedImage ?? '';
     const version = releaseVersion(image);
     if (version === undefined) throw new DeliveryError(`the promoted image ${image || '(none)'} has no version tag to release`, false);
@@ -88,7 +89,7 @@ export class GitReleaseFinalizer implements ReleaseFinalizer {
     };
     try {
       const proposals = this.#pullRequests?.settingsFor(settings.repository);
-      if (proposals) return await this.#throughPullRequest(promotion, request, proposals);
+      if (proposals) return await this.#throughPullRequest(promotion, request, mergeTimeoutMs === undefined ? proposals : { ...proposals, mergeTimeoutMs });
       const done = await this.#git.finalizeRelease(request);
       return { done: true, repository: done.repository, version, commit: done.commit, tag: done.tag, created: done.created };
     } catch (error) {

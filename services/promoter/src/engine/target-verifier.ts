@@ -10,10 +10,17 @@ import type { PromotionRequest, TargetVerifier } from '../http/promotions.js';
 import type { ArgoCdApplications } from '../adapters/kubernetes/argocd-types.js';
 import { DEFAULT_ARGOCD_NAMESPACE } from '../domain/delivery.js';
 
-export function kubernetesTargetVerifier(kube: KubernetesClient): TargetVerifier {
+/**
+ * `clientOf` gives the client of the request's cluster (the route has resolved it), or undefined when that
+ * cluster could not be set up: its targets are then not checked, as without Kubernetes.
+ */
+export function kubernetesTargetVerifier(clientOf: (cluster: string | undefined) => KubernetesClient | undefined): TargetVerifier {
   return async (request: PromotionRequest): Promise<FieldError[]> => {
     const problems: FieldError[] = [];
     const { namespace, deployment, container } = request.target;
+    const kube = clientOf(request.target.cluster);
+    if (!kube) return [];
+    const where = request.target.cluster === undefined ? '' : ` (cluster ${request.target.cluster})`;
     const check = async (name: string, containerName: string, pointer: string, what: string) => {
       let found: DeploymentSnapshot;
       try {
@@ -24,9 +31,9 @@ export function kubernetesTargetVerifier(kube: KubernetesClient): TargetVerifier
           return;
         }
         if (error instanceof KubernetesError && error.code === 'forbidden') {
-          throw errors.dependencyUnavailable('kubernetes', `promoter may not read Deployment ${namespace}/${name}: ${error.message}`, error);
+          throw errors.dependencyUnavailable('kubernetes', `promoter may not read Deployment ${namespace}/${name}${where}: ${error.message}`, error);
         }
-        throw errors.dependencyUnavailable('kubernetes', `could not read Deployment ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`, error);
+        throw errors.dependencyUnavailable('kubernetes', `could not read Deployment ${namespace}/${name}${where}: ${error instanceof Error ? error.message : String(error)}`, error);
       }
       if (!found.containers.some((c) => c.name === containerName)) {
         problems.push({

@@ -49,6 +49,11 @@ export interface CheckRunnerDeps {
   readonly webhooks?: WebhookClient;
   /** Where `{{labels.*}}` are read; undefined without a cluster: checks using them measure as errors. */
   readonly deployments?: DeploymentReader | undefined;
+  /**
+   * Each cluster's Deployments, for promotions that name their cluster (absent: `deployments` for all);
+   * undefined for a cluster without a client: checks using labels there measure as errors at once.
+   */
+  readonly clusters?: { configured(cluster: string): DeploymentReader | undefined } | undefined;
   readonly clock?: () => Date;
 }
 
@@ -56,17 +61,26 @@ export class CheckRunner {
   readonly #prometheus: PrometheusQueries | undefined;
   readonly #webhooks: WebhookClient;
   readonly #deployments: DeploymentReader | undefined;
+  readonly #clusters: CheckRunnerDeps['clusters'];
   readonly #clock: () => Date;
 
   constructor(deps: CheckRunnerDeps) {
     this.#prometheus = deps.prometheus;
     this.#webhooks = deps.webhooks ?? new WebhookClient();
     this.#deployments = deps.deployments;
+    this.#clusters = deps.clusters;
     this.#clock = deps.clock ?? (() => new Date());
   }
 
-  /** Deployment labels read once for as long as the caller keeps it (a round, or a whole evaluation). */
-  labelLookup(): LabelLookup | undefined {
+  /**
+   * Deployment labels read once for as long as the caller keeps it (a round, or a whole evaluation), from
+   * `cluster` when given (a promotion's), else from the default cluster.
+   */
+  labelLookup(cluster?: string): LabelLookup | undefined {
+    if (cluster !== undefined && this.#clusters) {
+      const reader = this.#clusters.configured(cluster);
+      return reader ? cachedLabelLookup(reader) : undefined;
+    }
     return this.#deployments ? cachedLabelLookup(this.#deployments) : undefined;
   }
 

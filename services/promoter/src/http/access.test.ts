@@ -151,3 +151,56 @@ describe('enforceScopeConsulted', () => {
     }
   });
 });
+
+describe('NamespaceScope with clusters', () => {
+  const stagingOnly: Principal = { name: 'staging-ci', role: 'operator', namespaces: undefined, clusters: ['staging'] };
+  const stagingShop: Principal = { name: 'staging-shop', role: 'operator', namespaces: ['shop'], clusters: ['staging'] };
+
+  it.each([
+    ['an unscoped token sees every cluster', { principal: unscoped, target: { cluster: 'iad', namespace: 'shop' }, want: true }],
+    ['a namespace-scoped token sees its namespace in every cluster', { principal: shopOnly, target: { cluster: 'iad', namespace: 'shop' }, want: true }],
+    ['a cluster-scoped token sees its cluster', { principal: stagingOnly, target: { cluster: 'staging', namespace: 'anything' }, want: true }],
+    ['a cluster-scoped token does not see another cluster', { principal: stagingOnly, target: { cluster: 'iad', namespace: 'anything' }, want: false }],
+    ['both scopes: its namespace in its cluster', { principal: stagingShop, target: { cluster: 'staging', namespace: 'shop' }, want: true }],
+    ['both scopes: another namespace in its cluster', { principal: stagingShop, target: { cluster: 'staging', namespace: 'billing' }, want: false }],
+    ['both scopes: its namespace in another cluster', { principal: stagingShop, target: { cluster: 'iad', namespace: 'shop' }, want: false }],
+  ])('%s', (_name, { principal, target, want }) => {
+    const scope = new NamespaceScope(principal);
+    expect(scope.canSeeTarget(target)).toBe(want);
+    expect(scope.consulted).toBe(true);
+    expect(thrown(() => scope.seeTarget(target, notFound))?.code).toBe(want ? undefined : 'forbidden');
+    const acted = thrown(() => new NamespaceScope(principal).actOnTarget(target));
+    expect(acted?.status).toBe(want ? undefined : 403);
+  });
+
+  it('names the token\'s clusters when it may not act in another', () => {
+    expect(thrown(() => new NamespaceScope(stagingOnly).actOnTarget({ cluster: 'iad', namespace: 'shop' }))?.detail).toBe("Token 'staging-ci' may act only in clusters staging, not 'iad'.");
+  });
+
+  it.each([
+    ['an unscoped token covers any clusters', { principal: unscoped, clusters: null, want: true }],
+    ['a cluster-scoped token does not cover all clusters', { principal: stagingOnly, clusters: null, want: false }],
+    ['a cluster-scoped token does not cover an unscoped list', { principal: stagingOnly, clusters: undefined, want: false }],
+    ['a cluster-scoped token covers its own', { principal: stagingOnly, clusters: ['staging'], want: true }],
+    ['a cluster-scoped token does not cover another', { principal: stagingOnly, clusters: ['staging', 'iad'], want: false }],
+  ])('coversClusters: %s', (_name, { principal, clusters, want }) => {
+    expect(new NamespaceScope(principal).coversClusters(clusters)).toBe(want);
+  });
+
+  it('gives the token\'s clusters for filtering, and marks the scope consulted', () => {
+    const scope = new NamespaceScope(stagingOnly);
+    expect(scope.consulted).toBe(false);
+    expect(scope.clusters).toEqual(['staging']);
+    expect(scope.consulted).toBe(true);
+    expect(new NamespaceScope(unscoped).clusters).toBeUndefined();
+  });
+});
+
+describe('NamespaceScope.manage with clusters', () => {
+  it('lets only a token scoped to no cluster change global things; namespaced ones follow the namespace', () => {
+    const stagingAdmin = new NamespaceScope({ name: 'staging-admin', role: 'admin', namespaces: undefined, clusters: ['staging'] });
+    expect(thrown(() => stagingAdmin.manage(null, notFound))?.detail).toBe("Token 'staging-admin' is scoped to clusters staging; only an unscoped token may change global resources.");
+    expect(thrown(() => stagingAdmin.manage('shop', notFound))).toBeUndefined();
+    expect(thrown(() => new NamespaceScope(unscoped).manage(null, notFound))).toBeUndefined();
+  });
+});

@@ -95,7 +95,7 @@ describe('FailedAuthLimiter', () => {
 describe('registerAuth', () => {
   const ADMIN: ApiToken = { name: 'ops', role: 'admin', namespaces: undefined, secret: 'admin-secret' };
   const VIEWER: ApiToken = { name: 'dash', role: 'viewer', namespaces: ['shop'], secret: 'viewer-secret' };
-  const STORED: StoredToken = { name: 'ci', role: 'operator', namespaces: null, createdBy: 'ops', createdAt: '2026-12-05T00:00:00Z' };
+  const STORED: StoredToken = { name: 'ci', role: 'operator', namespaces: null, createdBy: 'ops', createdByIdentity: null, createdAt: '2026-12-05T00:00:00Z' };
   const STORED_SECRET = 'prm_stored';
 
   interface Setup {

@@ -13,11 +13,11 @@
  * Failed authentication is limited per client address (FailedAuthLimiter), before the token is looked at.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { ApiToken } from '../config.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiToken, Role } from '../config.js';
 import { AppError, errors } from '../errors.js';
 import { secretDigest, type TokenRepository } from '../adapters/db/token-repository.js';
-import { atLeast, NamespaceScope, type Access, type Principal } from './access.js';
+import { atLeast, NamespaceScope, tokenIdentity, type Access, type Principal } from './access.js';
 
 export type { Principal } from './access.js';
 
@@ -29,6 +29,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What an operation needs (http/access.ts); absent means public. */
     access?: Access;
+    /**
+     * A public route that still counts against PROMOTER_RATE_LIMIT per address: each call stores something
+     * (a sign-in attempt), so an address may make only as many as it may make requests.
+     */
+    rateLimited?: boolean;
   }
 }
 
@@ -39,6 +44,26 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 export interface AuthOptions {
   /** Failed authentications per client address per minute before 429; 0 turns the limit off. */
   readonly failedAuthPerMinute?: number;
+  /**
+   * Bearer credentials other than API tokens (signed JWTs of trusted workload issuers): asked, in order, for a
+   * bearer that is no API token. `undefined` means "not mine" (the next one is asked); a thrown AppError is the
+   * answer (e.g. 403 for a valid JWT no rule grants anything).
+   */
+  readonly bearerVerifiers?: readonly BearerVerifier[];
+  /**
+   * A console session (a cookie set by the OIDC sign-in): asked before the Authorization header when the
+   * request has no Authorization header. `undefined`: no session; a thrown AppError is the answer (a
+   * state-changing request without its CSRF token is refused).
+   */
+  readonly session?: SessionVerifier;
+}
+
+export interface BearerVerifier {
+  verify(bearer: string): Promise<Principal | undefined>;
+}
+
+export interface SessionVerifier {
+  principalOf(request: FastifyRequest): Promise<Principal | undefined>;
 }
 
 export interface Authenticator {
@@ -48,7 +73,8 @@ export interface Authenticator {
 
 export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], stored: TokenRepository, options: AuthOptions = {}): Authenticator {
   const known = tokens.map((token) => ({ token, digest: sha256(token.secret) }));
-  let closed = known.length > 0;
+  // Signing in other than with a token (workload JWTs, console sessions) closes the API as a token does.
+  let closed = known.length > 0 || (options.bearerVerifiers?.length ?? 0) > 0 || options.session !== undefined;
   const isOpen = async (): Promise<boolean> => {
     if (closed) return false;
     closed = await stored.anyEverCreated();
@@ -64,6 +90,13 @@ export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], 
     const access = request.routeOptions.config?.access;
     if (access === undefined || access === 'public') return;
     const header = request.headers.authorization;
+    if (header === undefined && options.session !== undefined) {
+      const fromSession = await options.session.principalOf(request);
+      if (fromSession) {
+        admit(request, fromSession, access.role);
+        return;
+      }
+    }
     if (header === undefined && (await isOpen())) return;
     failures.refuseIfExceeded(request.ip);
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -71,18 +104,29 @@ export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], 
       failures.record(request.ip);
       throw errors.unauthorized(header === undefined ? 'Send Authorization: Bearer <token>.' : 'The Authorization header is not a bearer token.');
     }
-    const principal = await identify(match[1]);
+    let principal: Principal | undefined;
+    try {
+      principal = await identify(match[1]);
+    } catch (error) {
+      // A signed token a verifier refused counts as a failed authentication, as an unknown token does.
+      if (error instanceof AppError && error.status === 401) failures.record(request.ip);
+      throw error;
+    }
     if (!principal) {
       if (await isOpen()) return; // an open API ignores a stray token rather than refusing it
       failures.record(request.ip);
       throw errors.unauthorized('The bearer token is not valid.');
     }
-    if (!atLeast(principal.role, access.role)) {
-      throw errors.forbidden(`Token '${principal.name}' has role ${principal.role}; this needs ${access.role}.`);
+    admit(request, principal, access.role);
+  });
+
+  function admit(request: FastifyRequest, principal: Principal, needed: Role): void {
+    if (!atLeast(principal.role, needed)) {
+      throw errors.forbidden(`${principal.identity?.kind === 'person' ? 'User' : principal.identity?.kind === 'workload' ? 'Workload' : 'Token'} '${principal.name}' has role ${principal.role}; this needs ${needed}.`);
     }
     request.principal = principal;
     request.scope = new NamespaceScope(principal);
-  });
+  }
 
   async function identify(secret: string): Promise<Principal | undefined> {
     const presented = sha256(secret);
@@ -91,9 +135,14 @@ export function registerAuth(app: FastifyInstance, tokens: readonly ApiToken[], 
     for (const candidate of known) {
       if (timingSafeEqual(candidate.digest, presented)) found = candidate.token;
     }
-    if (found) return { name: found.name, role: found.role, namespaces: found.namespaces };
+    if (found) return { name: found.name, role: found.role, namespaces: found.namespaces, clusters: found.clusters, identity: tokenIdentity(found.name) };
     const token = await stored.findByDigest(secretDigest(secret));
-    return token ? { name: token.name, role: token.role, namespaces: token.namespaces ?? undefined } : undefined;
+    if (token) return { name: token.name, role: token.role, namespaces: token.namespaces ?? undefined, clusters: token.clusters ?? undefined, identity: tokenIdentity(token.name) };
+    for (const verifier of options.bearerVerifiers ?? []) {
+      const principal = await verifier.verify(secret);
+      if (principal) return principal;
+    }
+    return undefined;
   }
 
   return { isOpen };

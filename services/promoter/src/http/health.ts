@@ -6,12 +6,15 @@ import type { OpenApiDocument } from '../contract/openapi.js';
 import { errors } from '../errors.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { registerOperations } from './operations.js';
+import type { ClusterHealth } from '../adapters/kubernetes/clusters.js';
 
 export interface HealthRoutesDeps {
   readonly document: OpenApiDocument;
   readonly db: Kysely<Database>;
   readonly metrics: ServiceMetrics;
   readonly readinessTimeoutMs?: number;
+  /** Each cluster's health, reported beside the database's (absent: none reported). */
+  readonly clusters?: { health(timeoutMs: number): Promise<readonly ClusterHealth[]> };
 }
 
 export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps): Promise<void> {
@@ -23,12 +26,22 @@ export async function healthRoutes(app: FastifyInstance, deps: HealthRoutesDeps)
     getReadiness: {
       access: 'public',
       handler: async () => {
+        // Clusters are asked while the database is: a slow API server adds nothing to the wait.
+        const clusters = deps.clusters?.health(timeoutMs) ?? Promise.resolve([]);
         try {
           await withTimeout(sql`SELECT 1`.execute(deps.db), timeoutMs);
         } catch (error) {
           throw errors.databaseUnavailable(error);
         }
-        return { status: 'ok', checks: { database: 'ok' } };
+        // A cluster that does not answer is reported, not a reason to stop serving: the API, the other
+        // clusters' promotions and every read still work, and taking the replica out of its Service would
+        // stop them too.
+        const checks: Record<string, string> = { database: 'ok' };
+        for (const { cluster, problem } of await clusters) {
+          deps.metrics.kubernetesClusterUp.set({ cluster }, problem === undefined ? 1 : 0);
+          checks[`cluster:${cluster}`] = problem ?? 'ok';
+        }
+        return { status: 'ok', checks };
       },
     },
     getMetrics: {

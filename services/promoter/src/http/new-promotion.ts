@@ -4,12 +4,14 @@
  * asks for (pending until the promotion ends). One mapping, used by the route and by the benchmark's
  * baseline, so both write the same rows.
  */
+import { asActor, type Actor } from '../domain/actor.js';
 import type { PolicyVersionView } from '../adapters/db/policy-repository.js';
 import type { NewPromotion } from '../adapters/db/promotion-repository.js';
 import { gitLocator } from '../engine/target-verifier.js';
 import type { PromotionRequest } from './promotions.js';
 import { DEFAULT_ARGOCD_NAMESPACE, type GitDeliverySettings } from '../domain/delivery.js';
 import type { ImageLocator } from '../domain/gitops/image-edit.js';
+import type { PipelineLink } from '../domain/pipeline/model.js';
 
 type GitDeliveryRequest = Extract<NonNullable<PromotionRequest['delivery']>, { via: 'git' }>;
 
@@ -25,8 +27,10 @@ function gitDelivery(request: GitDeliveryRequest, locator: ImageLocator): GitDel
   };
 }
 
-export function newPromotion(body: PromotionRequest, policy: PolicyVersionView, actor: string): NewPromotion {
+export function newPromotion(body: PromotionRequest, policy: PolicyVersionView, by: string | Actor, pipeline?: PipelineLink): NewPromotion {
+  const actor = asActor(by);
   return {
+    cluster: body.target.cluster,
     namespace: body.target.namespace,
     deployment: body.target.deployment,
     container: body.target.container,
@@ -39,8 +43,10 @@ export function newPromotion(body: PromotionRequest, policy: PolicyVersionView, 
     policySnapshot: policy.document,
     dryRun: body.dryRun ?? false,
     reason: body.reason,
-    actor,
+    actor: actor.name,
+    actorIdentity: actor.identity,
     delivery: body.delivery?.via === 'git' ? gitDelivery(body.delivery, gitLocator(body)) : undefined,
     release: policy.document.afterSuccess?.release ? { state: 'pending', repository: policy.document.afterSuccess.release.repository } : undefined,
+    pipeline,
   };
 }

@@ -37,7 +37,7 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
       handler: async (request) => {
         const { id } = request.params as { id: string };
         const promotion = await deps.promotions.get(id);
-        request.scope.see(promotion.target.namespace, () => errors.promotionNotFound(id));
+        request.scope.seeTarget(promotion.target, () => errors.promotionNotFound(id));
         return { items: (await deps.deliveries.listForPromotion(id)).map(deliveryView) };
       },
     },
@@ -47,9 +47,9 @@ export async function notificationRoutes(app: FastifyInstance, deps: Notificatio
         const { deliveryId } = request.params as { deliveryId: string };
         const delivery = await deps.deliveries.get(deliveryId);
         if (!delivery) throw errors.notificationNotFound(deliveryId);
-        // A scoped admin retries only its own namespaces' deliveries; another's look missing.
+        // A scoped admin retries only its own namespaces' (and clusters') deliveries; another's look missing.
         const promotion = await deps.promotions.get(delivery.promotion_id);
-        request.scope.see(promotion.target.namespace, () => errors.notificationNotFound(deliveryId));
+        request.scope.seeTarget(promotion.target, () => errors.notificationNotFound(deliveryId));
         const retried = await deps.deliveries.retryDead(deliveryId);
         if (!retried) {
           throw new AppError({ code: 'invalid-state', status: 409, title: 'Not allowed in this state', detail: `Delivery ${deliveryId} is ${delivery.status}; only a dead delivery can be retried.` });

@@ -10,6 +10,7 @@ import { errors } from '../errors.js';
 import type { PolicyDocuments } from '../policies/policy-documents.js';
 import type { PolicyDocument } from '../domain/policy/model.js';
 import { registerOperations } from './operations.js';
+import { actorOf } from '../domain/actor.js';
 import { redactPolicyDocument } from './redaction.js';
 
 export interface PolicyRoutesDeps {
@@ -65,7 +66,7 @@ export async function policyRoutes(app: FastifyInstance, deps: PolicyRoutesDeps)
         request.scope.manage(policyDocument.namespace ?? null, () => errors.forbidden(`Token '${request.principal.name}' may not own policies in namespace '${policyDocument.namespace}'.`));
         deps.checkWebhooks?.(policyDocument);
         await deps.checkQueries?.(policyDocument);
-        const result = await policies.put(name, policyDocument, 'api', request.principal.name, (current) =>
+        const result = await policies.put(name, policyDocument, 'api', actorOf(request.principal), (current) =>
           // A name taken by another namespace: the same answer as for a global policy.
           request.scope.manage(current, () => errors.forbidden(`Token '${request.principal.name}' may not change policy '${name}'.`)),
         );

@@ -24,6 +24,8 @@ const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError): FastifyReply {
   const problem: Record<string, unknown> = {
+    // Extensions first: the standard members below always win over one of the same name.
+    ...error.extensions,
     type: `${PROBLEM_TYPE_BASE}${error.code}`,
     title: error.title,
     status: error.status,

@@ -1,23 +1,29 @@
 /** /v1/promotions: start, list, read, follow and control promotions. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PolicyRepository } from '../adapters/db/policy-repository.js';
+import type { BlockedImageRepository } from '../adapters/db/blocked-image-repository.js';
 import type { PromotionRepository } from '../adapters/db/promotion-repository.js';
 import type { OpenApiDocument } from '../contract/openapi.js';
-import { AppError, errors, type FieldError } from '../errors.js';
+import { errors, type FieldError } from '../errors.js';
 import { digest } from '../domain/canonical-json.js';
-import { parseImageReference } from '../domain/image-reference.js';
 import type { PromotionAction, PromotionState } from '../domain/promotion-state-machine.js';
 import type { ImageLocator } from '../domain/gitops/image-edit.js';
 import { redactPolicyDocument } from './redaction.js';
 import type { EventStreamLimiter } from './event-stream-limits.js';
-import { newPromotion } from './new-promotion.js';
+import { startPromotion } from './start-promotion.js';
 import { registerOperations } from './operations.js';
 import { streamPromotionEvents } from './promotion-events-stream.js';
 import type { PromotionEventFeed, ScannedEvent } from '../adapters/db/promotion-event-feed.js';
 import { FEED_BATCH, streamPromotionFeed } from './promotion-feed-stream.js';
+import { resolveTargetCluster, type ClusterDirectory } from './target-cluster.js';
+import { DEFAULT_CLUSTER_NAME } from '../adapters/kubernetes/clusters-config.js';
+import { actorOf } from '../domain/actor.js';
+import { MAX_APPROVAL_REASON } from '../domain/approval.js';
+import { identityKey } from './access.js';
 
 export interface PromotionRequest {
-  target: { namespace: string; deployment: string; container: string };
+  /** `cluster`: the configured cluster; the route fills it in (the default) before checking the target. */
+  target: { cluster?: string; namespace: string; deployment: string; container: string };
   image?: string;
   source?: { deployment: string; container?: string; tagSuffixToStrip?: string };
   policy: string;
@@ -36,7 +42,11 @@ export interface PromotionRoutesDeps {
   /** Every promotion's events in one sequence (`GET /v1/events`). */
   readonly feed: PromotionEventFeed;
   readonly policies: PolicyRepository;
+  /** Refuses a promotion of a blocked image (409 naming the block; nothing is stored). */
+  readonly blocks: BlockedImageRepository;
   readonly verifyTarget?: TargetVerifier | undefined;
+  /** The configured clusters (default: the one cluster `default`). */
+  readonly clusters?: ClusterDirectory | undefined;
   /** How often the SSE stream looks for new events. */
   readonly streamPollMs?: number;
   /** Aborted when the app closes, to end open event streams. */
@@ -48,16 +58,17 @@ export interface PromotionRoutesDeps {
 const MAX_EVENT_ID = Number.MAX_SAFE_INTEGER;
 
 export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoutesDeps): Promise<void> {
-  const { promotions, policies } = deps;
+  const { promotions } = deps;
+  const clusters = deps.clusters ?? { names: [DEFAULT_CLUSTER_NAME], defaultCluster: DEFAULT_CLUSTER_NAME };
 
-  const action = (name: PromotionAction) => ({
+  const action = (name: Exclude<PromotionAction, 'approve'>) => ({
     access: { role: 'operator', namespaces: 'checked' } as const,
     handler: async (request: FastifyRequest) => {
       const { id } = request.params as { id: string };
       const current = await promotions.get(id);
-      request.scope.see(current.target.namespace, () => errors.promotionNotFound(id));
+      request.scope.seeTarget(current.target, () => errors.promotionNotFound(id));
       const { reason } = (request.body ?? {}) as { reason?: string };
-      const promotion = await promotions.requestAction(id, name, request.principal.name, reason);
+      const promotion = await promotions.requestAction(id, name, actorOf(request.principal), reason);
       request.log.info({ promotion: id, action: name, state: promotion.state }, 'promotion action');
       return promotion;
     },
@@ -67,23 +78,17 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
     createPromotion: {
       access: { role: 'operator', namespaces: 'checked' },
       handler: async (request, reply) => {
-        const body = request.body as PromotionRequest;
-        request.scope.act(body.target.namespace);
-        checkImageOrSource(body);
-        const policy = await policies.get(body.policy).catch((error: unknown) => {
-          if (error instanceof AppError && error.code === 'policy-not-found') {
-            throw errors.validation([{ pointer: '/body/policy', detail: `no policy is named '${body.policy}'` }]);
-          }
-          throw error;
-        });
-        checkPolicyUsable(policy.name, policy.document.namespace, body.target.namespace, request.scope.canSee(policy.document.namespace ?? null));
-        const missing = (await deps.verifyTarget?.(body)) ?? [];
-        if (missing.length > 0) throw errors.validation(missing);
+        const requested = request.body as PromotionRequest;
+        // A cluster outside the token's scope is a 403 before it is looked up: an unknown one is outside too.
+        if (requested.target.cluster !== undefined) request.scope.actOnTarget({ cluster: requested.target.cluster, namespace: requested.target.namespace });
+        const cluster = resolveTargetCluster(requested.target.cluster, clusters, (name) => request.scope.canSeeCluster(name));
+        request.scope.actOnTarget({ cluster, namespace: requested.target.namespace });
+        const body: PromotionRequest = { ...requested, target: { ...requested.target, cluster } };
         const key = request.headers['idempotency-key'] as string | undefined;
-        const { promotion, replayed } = await promotions.create(
-          newPromotion(body, policy, request.principal.name),
-          key === undefined ? undefined : { key, requestHash: digest(body) },
-        );
+        const { promotion, replayed } = await startPromotion(deps, body, actorOf(request.principal), {
+          canSeePolicy: (owner) => request.scope.canSee(owner),
+          idempotency: key === undefined ? undefined : { key, requestHash: digest(requested) },
+        });
         if (!replayed) request.log.info({ promotion: promotion.id, target: body.target, dryRun: promotion.dryRun }, 'promotion created');
         return reply
           .code(201)
@@ -95,11 +100,13 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
     listPromotions: {
       access: { role: 'viewer', namespaces: 'checked' },
       handler: async (request) => {
-        const query = request.query as { namespace?: string; deployment?: string; state?: PromotionState; limit: number; cursor?: string }; // validated against the contract's enum
+        const query = request.query as { cluster?: string; namespace?: string; deployment?: string; state?: PromotionState; limit: number; cursor?: string }; // validated against the contract's enum
         const namespaces = request.scope.namespaces;
-        // Another namespace's promotions are not refused (that would say they exist): there are none to see.
+        const scopeClusters = request.scope.clusters;
+        // Another namespace's (or cluster's) promotions are not refused (that would say they exist): there are none to see.
         if (namespaces !== undefined && query.namespace !== undefined && !namespaces.includes(query.namespace)) return { items: [], nextCursor: null };
-        return promotions.list({ ...query, namespaces });
+        if (scopeClusters !== undefined && query.cluster !== undefined && !scopeClusters.includes(query.cluster)) return { items: [], nextCursor: null };
+        return promotions.list({ ...query, namespaces, clusters: scopeClusters });
       },
     },
     getPromotion: {
@@ -107,7 +114,7 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
       handler: async (request) => {
         const { id } = request.params as { id: string };
         const detail = await promotions.getDetail(id);
-        request.scope.see(detail.target.namespace, () => errors.promotionNotFound(id));
+        request.scope.seeTarget(detail.target, () => errors.promotionNotFound(id));
         return { ...detail, policySnapshot: redactPolicyDocument(detail.policySnapshot) };
       },
     },
@@ -119,7 +126,7 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
         const lastEventId = request.headers['last-event-id'];
         const afterId = after ?? (typeof lastEventId === 'string' && lastEventId !== '' ? eventId(lastEventId) : 0);
         const promotion = await promotions.get(id);
-        request.scope.see(promotion.target.namespace, () => errors.promotionNotFound(id));
+        request.scope.seeTarget(promotion.target, () => errors.promotionNotFound(id));
         if (wantsEventStream(request)) {
           const release = deps.eventStreams.acquire(request.principal.name);
           return streamPromotionEvents(request, reply, { promotions, id, afterId, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown }).finally(release);
@@ -133,12 +140,12 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
         const query = request.query as { after?: number; namespace?: string; deployment?: string };
         const lastEventId = request.headers['last-event-id'];
         const given = query.after ?? (typeof lastEventId === 'string' && lastEventId !== '' ? eventId(lastEventId) : undefined);
-        const visible = feedFilter(request.scope.namespaces, query);
+        const visible = feedFilter(request.scope.namespaces, request.scope.clusters, query);
         if (wantsEventStream(request)) {
           const release = deps.eventStreams.acquire(request.principal.name);
           try {
             // Without a position the stream starts now: a list reads the present by itself, the feed adds what changes.
-            const head = given === undefined ? await deps.feed.head(request.scope.namespaces) : { all: given, visible: given };
+            const head = given === undefined ? await deps.feed.head(request.scope.namespaces, request.scope.clusters) : { all: given, visible: given };
             const options = { feed: deps.feed, after: head.all, readyAt: head.visible, visible, pollMs: deps.streamPollMs ?? 500, shutdown: deps.shutdown };
             return await streamPromotionFeed(request, reply, options);
           } finally {
@@ -147,16 +154,49 @@ export async function promotionRoutes(app: FastifyInstance, deps: PromotionRoute
         }
         const after = given ?? 0;
         // Scanned within the token's namespaces: `nextAfter` is then one of its own events, never another namespace's.
-        const scanned = await deps.feed.scan(after, [], FEED_BATCH, request.scope.namespaces);
+        const scanned = await deps.feed.scan(after, [], FEED_BATCH, request.scope.namespaces, request.scope.clusters);
         const items = await deps.feed.entries(scanned.filter(visible).map((event) => event.id));
         return { items, nextAfter: scanned.at(-1)?.id ?? after };
       },
     },
-    approvePromotion: action('approve'),
+    approvePromotion: {
+      access: { role: 'operator', namespaces: 'checked' },
+      handler: async (request) => {
+        const { id } = request.params as { id: string };
+        const current = await promotions.get(id);
+        request.scope.seeTarget(current.target, () => errors.promotionNotFound(id));
+        const reason = approvalReason(request.body);
+        const { principal } = request;
+        const promotion = await promotions.approve(
+          id,
+          {
+            actor: actorOf(principal),
+            key: identityKey(principal),
+            groups: principal.identity?.groups ?? [],
+            role: principal.role,
+            // The anonymous caller of an open API has no identity: it is everyone, so it cannot be told apart from the requester.
+            separationOfDuties: principal.identity !== undefined,
+          },
+          reason,
+        );
+        request.log.info({ promotion: id, action: 'approve', state: promotion.state }, 'promotion approved');
+        return promotion;
+      },
+    },
     abortPromotion: action('abort'),
     rollbackPromotion: action('rollback'),
     finalizePromotion: action('finalize'),
   });
+}
+
+/** The contract asks for a reason; a blank one says nothing about why, so it is refused as missing. */
+function approvalReason(body: unknown): string {
+  const reason = (body as { reason?: unknown } | undefined)?.reason;
+  if (typeof reason !== 'string' || reason.trim() === '') {
+    throw errors.validation([{ pointer: '/body/reason', detail: 'an approval needs a reason: why it may proceed' }]);
+  }
+  if (reason.length > MAX_APPROVAL_REASON) throw errors.validation([{ pointer: '/body/reason', detail: `must be at most ${MAX_APPROVAL_REASON} characters` }]);
+  return reason;
 }
 
 /** Last-Event-ID: a whole event id this API could have sent, else 400 (not a database error). */
@@ -168,40 +208,17 @@ function eventId(value: string): number {
   return id;
 }
 
-/** The events a feed sends: those of the token's namespaces (undefined: all) that match the caller's filters. */
-function feedFilter(namespaces: readonly string[] | undefined, query: { namespace?: string; deployment?: string }): (event: ScannedEvent) => boolean {
+/** The events a feed sends: those of the token's namespaces and clusters (undefined: all) that match the caller's filters. */
+function feedFilter(
+  namespaces: readonly string[] | undefined,
+  clusters: readonly string[] | undefined,
+  query: { namespace?: string; deployment?: string },
+): (event: ScannedEvent) => boolean {
   return (event) =>
     (namespaces === undefined || namespaces.includes(event.namespace)) &&
+    (clusters === undefined || clusters.includes(event.cluster)) &&
     (query.namespace === undefined || event.namespace === query.namespace) &&
     (query.deployment === undefined || event.deployment === query.deployment);
-}
-
-/** A namespaced policy guards only its own namespace's promotions. */
-export function checkPolicyUsable(name: string, owner: string | undefined, namespace: string, visible: boolean): void {
-  if (owner === undefined) return;
-  // Invisible to this token: answered as a policy that does not exist.
-  if (!visible) throw errors.validation([{ pointer: '/body/policy', detail: `no policy is named '${name}'` }]);
-  if (owner !== namespace) {
-    throw errors.validation([{ pointer: '/body/policy', detail: `the policy belongs to namespace '${owner}'; it cannot guard a promotion in '${namespace}'` }]);
-  }
-}
-
-function checkImageOrSource(body: PromotionRequest): void {
-  if ((body.image === undefined) === (body.source === undefined)) {
-    throw errors.validation([
-      {
-        pointer: body.image === undefined ? '/body/source' : '/body/image',
-        detail: 'give exactly one of image (the image to promote) and source (the canary Deployment to take it from)',
-      },
-    ]);
-  }
-  if (body.image !== undefined) {
-    const parsed = parseImageReference(body.image);
-    if ('error' in parsed) throw errors.validation([{ pointer: '/body/image', detail: parsed.error }]);
-  }
-  if (body.source !== undefined && body.source.deployment === body.target.deployment) {
-    throw errors.validation([{ pointer: '/body/source/deployment', detail: 'the canary must be another Deployment than the target' }]);
-  }
 }
 
 function wantsEventStream(request: FastifyRequest): boolean {

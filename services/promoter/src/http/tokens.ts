@@ -11,6 +11,7 @@ import { AppError, errors } from '../errors.js';
 import { atLeast } from './access.js';
 import { ANONYMOUS, type Authenticator } from './auth.js';
 import { registerOperations } from './operations.js';
+import { actorOf } from '../domain/actor.js';
 
 const tokenNotFound = (name: string) => new AppError({ code: 'token-not-found', status: 404, title: 'Token not found', detail: `No active token is named '${name}'.` });
 
@@ -29,18 +30,20 @@ export async function tokenRoutes(
           name: t.name,
           role: t.role,
           namespaces: t.namespaces ?? null,
+          clusters: t.clusters ?? null,
           createdBy: 'PROMOTER_API_TOKENS',
+          createdByIdentity: null,
           createdAt: null,
           source: 'environment',
         }));
         const api = (await deps.tokens.list()).map((t) => ({ ...t, source: 'api' }));
-        return { items: [...environment, ...api].filter((t) => scope.covers(t.namespaces)) };
+        return { items: [...environment, ...api].filter((t) => scope.covers(t.namespaces) && scope.coversClusters(t.clusters)) };
       },
     },
     createToken: {
       access: { role: 'admin', namespaces: 'checked' },
       handler: async (request, reply) => {
-        const body = request.body as { name: string; role: Role; namespaces?: string[] };
+        const body = request.body as { name: string; role: Role; namespaces?: string[]; clusters?: string[] };
         const { principal, scope } = request;
         if (RESERVED_ACTOR_NAMES.includes(body.name)) {
           throw errors.validation([{ pointer: '/body/name', detail: `'${body.name}' is reserved for the service's own actions (${RESERVED_ACTOR_NAMES.join(', ')})` }]);
@@ -53,13 +56,18 @@ export async function tokenRoutes(
             `Token '${principal.name}' is scoped to namespaces ${(principal.namespaces ?? []).join(', ')}; the new token must be scoped within them (give namespaces).`,
           );
         }
+        if (!scope.coversClusters(body.clusters)) {
+          throw errors.forbidden(
+            `Token '${principal.name}' is scoped to clusters ${(principal.clusters ?? []).join(', ')}; the new token must be scoped within them (give clusters).`,
+          );
+        }
         if (environmentNames.has(body.name)) {
           throw new AppError({ code: 'token-exists', status: 409, title: 'Token exists', detail: `'${body.name}' is a token of PROMOTER_API_TOKENS.` });
         }
         // Anonymous callers exist only while the API is open: their token must be the first one, checked
         // again inside the transaction that stores it, so two replicas cannot both mint one.
-        const token = await deps.tokens.create(body, principal.name, { onlyIfFirst: principal === ANONYMOUS });
-        request.log.info({ token: token.name, role: token.role, namespaces: token.namespaces }, 'API token created');
+        const token = await deps.tokens.create(body, actorOf(principal), { onlyIfFirst: principal === ANONYMOUS });
+        request.log.info({ token: token.name, role: token.role, namespaces: token.namespaces, clusters: token.clusters }, 'API token created');
         return reply.code(201).send({ ...token, source: 'api' });
       },
     },
@@ -68,7 +76,7 @@ export async function tokenRoutes(
       handler: async (request, reply) => {
         const { name } = request.params as { name: string };
         const token = await deps.tokens.find(name);
-        if (!token || !request.scope.covers(token.namespaces)) throw tokenNotFound(name);
+        if (!token || !request.scope.covers(token.namespaces) || !request.scope.coversClusters(token.clusters)) throw tokenNotFound(name);
         await deps.tokens.revoke(name);
         request.log.info({ token: name }, 'API token revoked');
         return reply.code(204).send();

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { NumberedMeasurement } from '../domain/judge/index.js';
 import type { Transition } from '../domain/promotion-state-machine.js';
 import type { Promotion } from '../domain/promotion.js';
+import { approvalRule, describeApprovers } from '../domain/approval.js';
 import { NOTIFIED_STATES, type NotificationEventType, type NotifiedState, type Sink } from './sinks-config.js';
 
 export interface NotificationCheck {
@@ -37,7 +38,13 @@ export interface NotificationPayload {
     readonly policy: string;
     /** PROMOTER_PUBLIC_URL + the promotion's path; null when no public URL is configured. */
     readonly url: string | null;
+    /** Who asked for the promotion (its actor's display name). Absent in payloads stored before it was added. */
+    readonly requestedBy?: string;
   };
+  /** Who caused the change when a person, workload or token did (an abort through the API); absent when the engine did. */
+  readonly actedBy?: string;
+  /** On `awaiting_approval`: how many approvals the gate needs and who may give them. */
+  readonly approval?: { readonly required: number; readonly approvers: string } | null;
   /** The deciding (or failed) check, with its value and bound, when a check caused the event. */
   readonly check: NotificationCheck | null;
 }
@@ -51,7 +58,8 @@ export interface OutboxRow {
 
 /** What the stores need: rows for a state change (and the step's measurements) of a promotion. */
 export interface NotificationPlanner {
-  plan(promotion: Promotion, change: Transition | undefined, measurements: readonly NumberedMeasurement[], at: Date): OutboxRow[];
+  /** `actedBy`: the display name of who caused the change, when not the engine. */
+  plan(promotion: Promotion, change: Transition | undefined, measurements: readonly NumberedMeasurement[], at: Date, actedBy?: string): OutboxRow[];
 }
 
 export function promotionUrl(publicUrl: string | undefined, id: string): string | null {
@@ -60,7 +68,7 @@ export function promotionUrl(publicUrl: string | undefined, id: string): string 
 
 export function notificationPlanner(sinks: readonly Sink[], publicUrl: string | undefined, newId: () => string = () => `evt_${randomUUID()}`): NotificationPlanner {
   return {
-    plan(promotion, change, measurements, at) {
+    plan(promotion, change, measurements, at, actedBy) {
       const wanted = sinks.filter(
         (sink) =>
           (sink.namespaces === undefined || sink.namespaces.has(promotion.target.namespace)) &&
@@ -85,8 +93,11 @@ export function notificationPlanner(sinks: readonly Sink[], publicUrl: string | 
           dryRun: promotion.dryRun,
           policy: `${promotion.policy.name}@${promotion.policy.version}`,
           url: promotionUrl(publicUrl, promotion.id),
+          requestedBy: promotion.actor,
         },
         check,
+        ...(actedBy === undefined ? {} : { actedBy }),
+        ...(type === 'awaiting_approval' ? { approval: approvalOf(promotion) } : {}),
       });
       for (const m of failed) {
         events.push(base('check_failed', change?.to ?? promotion.state, m.message, checkOf(m)));
@@ -101,6 +112,11 @@ export function notificationPlanner(sinks: readonly Sink[], publicUrl: string | 
       );
     },
   };
+}
+
+function approvalOf(promotion: Promotion): NotificationPayload['approval'] {
+  const rule = approvalRule(promotion.policy.snapshot.approval);
+  return rule ? { required: rule.required, approvers: describeApprovers(rule) } : null;
 }
 
 function checkOf(m: NumberedMeasurement['measurement']): NotificationCheck {

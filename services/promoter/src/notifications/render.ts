@@ -70,6 +70,7 @@ function cloudEvent(payload: NotificationPayload): Record<string, unknown> {
 
 const HEADLINES: Record<NotificationPayload['type'], string> = {
   awaiting_approval: ':raised_hand: Promotion waiting for approval',
+  frozen: ':snowflake: Promotion held by a deployment freeze',
   promoting: ':rocket: Promotion patching production',
   awaiting_merge: ':inbox_tray: Promotion waiting for its pull request to be merged',
   succeeded: ':white_check_mark: Promotion succeeded',
@@ -85,6 +86,16 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Who may approve and how: the gate's count and approvers when the payload carries them (older payloads do not). */
+function approvalText(payload: NotificationPayload): string {
+  const p = payload.promotion;
+  const how = `\`promoter approve ${p.id} --reason "…"\` (or POST /v1/promotions/${p.id}/approve); \`promoter abort ${p.id}\` stops it.`;
+  const gate = payload.approval;
+  if (!gate) return `An *operator* or *admin* may approve: ${how}`;
+  const count = gate.required === 1 ? 'one approval' : `${gate.required} approvals by different people`;
+  return `Needs ${count} from *${escape(gate.approvers)}*, each an *operator* or *admin*: ${how}`;
+}
+
 function slackMessage(payload: NotificationPayload): Record<string, unknown> {
   const p = payload.promotion;
   const target = `${p.namespace}/${p.deployment} (${p.container})`;
@@ -94,6 +105,8 @@ function slackMessage(payload: NotificationPayload): Record<string, unknown> {
     `*Image*\n\`${escape(p.image ?? 'from the canary')}\``,
     ...(p.previousImage ? [`*Replaces*\n\`${escape(p.previousImage)}\``] : []),
     `*Policy*\n${escape(p.policy)}${p.dryRun ? ' (dry run)' : ''}`,
+    ...(p.requestedBy ? [`*Requested by*\n${escape(p.requestedBy)}`] : []),
+    ...(payload.actedBy ? [`*By*\n${escape(payload.actedBy)}`] : []),
   ];
   const check = payload.check;
   const reason = check
@@ -105,10 +118,7 @@ function slackMessage(payload: NotificationPayload): Record<string, unknown> {
     { type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${reason}` } },
   ];
   if (payload.type === 'awaiting_approval') {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `An *operator* or *admin* token may approve: \`promoter approve ${p.id}\` (or POST /v1/promotions/${p.id}/approve); \`promoter abort ${p.id}\` stops it.` },
-    });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: approvalText(payload) } });
   }
   if (p.url) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${p.url}|Promotion ${p.id}>` }] });
   else blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Promotion ${p.id}` }] });

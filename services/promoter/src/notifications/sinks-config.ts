@@ -11,7 +11,7 @@ export const SINK_TYPES = ['webhook', 'slack', 'cloudevents'] as const;
 export type SinkType = (typeof SINK_TYPES)[number];
 
 /** States whose entry can be notified, and `check_failed` for every failed check measurement. */
-export const NOTIFIED_STATES = ['awaiting_approval', 'promoting', 'awaiting_merge', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'] as const;
+export const NOTIFIED_STATES = ['awaiting_approval', 'frozen', 'promoting', 'awaiting_merge', 'succeeded', 'rejected', 'rolled_back', 'failed', 'aborted'] as const;
 export type NotifiedState = (typeof NOTIFIED_STATES)[number];
 export const NOTIFICATION_EVENTS = [...NOTIFIED_STATES, 'check_failed'] as const;
 export type NotificationEventType = (typeof NOTIFICATION_EVENTS)[number];

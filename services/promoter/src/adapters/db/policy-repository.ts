@@ -5,6 +5,8 @@ import { digest } from '../../domain/canonical-json.js';
 import type { PolicyDocument } from '../../domain/policy/model.js';
 import type { Database, PolicyVersionsTable } from './schema.js';
 import { iso } from './views.js';
+import { identityJson } from './identity-column.js';
+import { asActor, type Actor, type ActorIdentity } from '../../domain/actor.js';
 
 export interface PolicyVersionView {
   name: string;
@@ -12,6 +14,8 @@ export interface PolicyVersionView {
   document: PolicyDocument;
   source: 'api' | 'file';
   createdBy: string;
+  /** Who stored this version (null for the policy folder, and for versions from before identities were recorded). */
+  createdByIdentity: ActorIdentity | null;
   createdAt: string;
 }
 
@@ -30,6 +34,7 @@ function view(row: Selectable<PolicyVersionsTable>): PolicyVersionView {
     document: row.document,
     source: row.source,
     createdBy: row.created_by,
+    createdByIdentity: row.created_by_identity ?? null,
     createdAt: iso(row.created_at),
   };
 }
@@ -53,9 +58,10 @@ export class PolicyRepository {
     name: string,
     document: PolicyDocument,
     source: 'api' | 'file',
-    actor: string,
+    by: string | Actor,
     authorize?: (currentOwner: string | null) => void,
   ): Promise<PutPolicyResult> {
+    const actor = asActor(by);
     const stored: PolicyDocument = { ...document, name };
     const documentDigest = digest(stored);
     return this.#db.transaction().execute(async (trx) => {
@@ -83,7 +89,7 @@ export class PolicyRepository {
       }
       const row = await trx
         .insertInto('policy_versions')
-        .values({ name, version, document: JSON.stringify(stored), digest: documentDigest, source, created_by: actor })
+        .values({ name, version, document: JSON.stringify(stored), digest: documentDigest, source, created_by: actor.name, created_by_identity: identityJson(actor) })
         .returningAll()
         .executeTakeFirstOrThrow();
       return { policy: view(row), created: !policy || policy.deleted_at !== null, changed: true };

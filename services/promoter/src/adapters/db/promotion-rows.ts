@@ -26,7 +26,7 @@ export function promotionFromRow(row: PromotionRow): Promotion {
   }
   return {
     id: row.id,
-    target: { namespace: row.namespace, deployment: row.deployment, container: row.container },
+    target: { cluster: row.cluster, namespace: row.namespace, deployment: row.deployment, container: row.container },
     source:
       row.source_deployment === null
         ? null
@@ -50,6 +50,9 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     release: row.release,
     // Only the engine writes `progress`, always from a PromotionProgress: its shape is ours.
     progress: row.progress as PromotionProgress,
+    hold: row.hold ?? null,
+    freezeOverride: row.freeze_override ?? null,
+    pipeline: row.pipeline ?? null,
     createdAt: new Date(row.created_at),
   };
 }

@@ -13,6 +13,7 @@ import { measurementRow } from './check-result-rows.js';
 import { promotionFromRow } from './promotion-rows.js';
 import { stateAssignments } from './promotion-state-writes.js';
 import { outboxInsert } from './notification-store.js';
+import { rollbackBlockInsert } from './blocked-image-repository.js';
 import type { NotificationPlanner } from '../../notifications/notification-events.js';
 
 /** The columns a step may set besides state and progress. */
@@ -95,6 +96,7 @@ export class PromotionStore {
       sql`updated_at = now()`,
       ...(record.delivery ? [sql`delivery = coalesce(p.delivery, '{}'::jsonb) || ${JSON.stringify(record.delivery)}::jsonb`] : []),
       ...(record.release ? [sql`release = ${JSON.stringify(record.release)}::jsonb`] : []),
+      ...(record.hold !== undefined ? [sql`hold = ${record.hold === null ? null : JSON.stringify(record.hold)}::jsonb`] : []),
       ...(outcome.requestAction
         ? [sql`requested_action = ${outcome.requestAction}`]
         : outcome.handledAction
@@ -129,6 +131,8 @@ export class PromotionStore {
         : []),
       // The outbox rows, in the same statement as the state change: exactly as durable, and only with the lease.
       ...(outbox.length > 0 ? [sql`outbox AS (${outboxInsert(outbox, 'cur')})`] : []),
+      // The block a failed check's rollback asks for (blockOnRollback), likewise only with the lease.
+      ...(outcome.blockImage ? [sql`blocked AS (${rollbackBlockInsert(outcome.blockImage, 'cur', actor)})`] : []),
       sql`updated AS (UPDATE promotions AS p SET ${sql.join(assignments)} FROM cur WHERE p.id = cur.id RETURNING p.id)`,
     ];
     const result = await sql<{ n: number }>`WITH ${sql.join(ctes)} SELECT count(*)::int AS n FROM updated`.execute(this.#db);

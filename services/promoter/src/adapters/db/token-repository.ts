@@ -6,12 +6,18 @@ import { AppError, errors } from '../../errors.js';
 import { isUniqueViolation } from './errors.js';
 import type { Database } from './schema.js';
 import { iso } from './views.js';
+import { identityJson } from './identity-column.js';
+import { asActor, type Actor, type ActorIdentity } from '../../domain/actor.js';
 
 export interface StoredToken {
   readonly name: string;
   readonly role: Role;
   readonly namespaces: readonly string[] | null;
+  /** Clusters the token may act in; null: all. */
+  readonly clusters?: readonly string[] | null;
   readonly createdBy: string;
+  /** Who minted it (null for tokens from before identities were recorded and for the open API's first token). */
+  readonly createdByIdentity: ActorIdentity | null;
   readonly createdAt: string;
 }
 
@@ -28,10 +34,11 @@ export class TokenRepository {
 
   /** Creates a token and returns it with its secret, which is not stored and cannot be read again. */
   async create(
-    input: { name: string; role: Role; namespaces?: readonly string[] | undefined },
-    actor: string,
+    input: { name: string; role: Role; namespaces?: readonly string[] | undefined; clusters?: readonly string[] | undefined },
+    by: string | Actor,
     options: { onlyIfFirst?: boolean } = {},
   ): Promise<StoredToken & { secret: string }> {
+    const actor = asActor(by);
     const secret = `prm_${randomBytes(32).toString('base64url')}`;
     try {
       const row = await this.#db.transaction().execute(async (trx) => {
@@ -47,8 +54,10 @@ export class TokenRepository {
             name: input.name,
             role: input.role,
             namespaces: input.namespaces ? JSON.stringify(input.namespaces) : null,
+            clusters: input.clusters ? JSON.stringify(input.clusters) : null,
             secret_sha256: secretDigest(secret),
-            created_by: actor,
+            created_by: actor.name,
+            created_by_identity: identityJson(actor),
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -106,7 +115,7 @@ async function anyToken(db: Kysely<Database>): Promise<boolean> {
   return (await db.selectFrom('api_tokens').select('name').limit(1).executeTakeFirst()) !== undefined;
 }
 
-function view(row: { name: string; role: string; namespaces: string[] | null; created_by: string; created_at: Date | string }): StoredToken {
-  return { name: row.name, role: row.role as Role, namespaces: row.namespaces, createdBy: row.created_by, createdAt: iso(row.created_at) };
+function view(row: { name: string; role: string; namespaces: string[] | null; clusters: string[] | null; created_by: string; created_by_identity: ActorIdentity | null; created_at: Date | string }): StoredToken {
+  return { name: row.name, role: row.role as Role, namespaces: row.namespaces, clusters: row.clusters, createdBy: row.created_by, createdByIdentity: row.created_by_identity ?? null, createdAt: iso(row.created_at) };
 }
 

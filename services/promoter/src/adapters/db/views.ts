@@ -2,14 +2,19 @@
  * Rows -> the API's JSON shapes (OpenAPI `Promotion`, `PromotionEvent`, `CheckResult`). One place, so the
  * list, the detail and the SSE stream say the same thing.
  */
+import type { PipelineLink } from '../../domain/pipeline/model.js';
 import type { Selectable } from 'kysely';
 import type { PolicyDocument } from '../../domain/policy/model.js';
 import { KUBERNETES_DELIVERY, type Delivery, type ReleaseRecord } from '../../domain/delivery.js';
+import type { Hold } from '../../domain/freeze/freeze.js';
+import type { FreezeOverride } from '../../domain/promotion.js';
+import type { ActorIdentity } from '../../domain/actor.js';
+import type { Role } from '../../config.js';
 import type { CheckResultsTable, PromotionEventsTable, PromotionsTable } from './schema.js';
 
 export interface PromotionView {
   id: string;
-  target: { namespace: string; deployment: string; container: string };
+  target: { cluster: string; namespace: string; deployment: string; container: string };
   source: { deployment: string; container?: string; tagSuffixToStrip?: string } | null;
   image: string | null;
   resolvedImage: string | null;
@@ -21,6 +26,8 @@ export interface PromotionView {
   stateReason: string | null;
   verdict: string | null;
   actor: string;
+  /** Who started it; null for promotions from before identities were recorded and for an open API's anonymous caller. */
+  actorIdentity: ActorIdentity | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -28,6 +35,11 @@ export interface PromotionView {
   delivery: Delivery;
   /** The release finalization, when the policy asks for one. */
   release: ReleaseRecord | null;
+  /** The pipeline run and stage that started it, when one did. */
+  pipeline?: PipelineLink;
+  /** The deployment freeze it waits for, while `frozen`. */
+  hold: Hold | null;
+  freezeOverride: FreezeOverride | null;
 }
 
 export interface PromotionEventView {
@@ -35,6 +47,7 @@ export interface PromotionEventView {
   promotionId: string;
   at: string;
   actor: string;
+  actorIdentity: ActorIdentity | null;
   type: string;
   from: string | null;
   to: string | null;
@@ -59,8 +72,26 @@ export interface CheckResultView {
   measuredAt: string;
 }
 
+export interface ApprovalView {
+  actor: string;
+  actorIdentity: ActorIdentity;
+  role: Role;
+  reason: string;
+  at: string;
+}
+
+/** The manual gate in its current round (OpenAPI `ApprovalStatus`). */
+export interface ApprovalStatusView {
+  required: number;
+  from: { groups: string[]; roles: Role[] };
+  approvals: ApprovalView[];
+  remaining: number;
+  approvers: string;
+}
+
 export interface PromotionDetailView extends PromotionView {
   policySnapshot: PolicyDocument;
+  approval: ApprovalStatusView | null;
   checkResults: CheckResultView[];
   events: PromotionEventView[];
 }
@@ -84,7 +115,7 @@ export function promotionView(row: PromotionRow): PromotionView {
   }
   return {
     id: row.id,
-    target: { namespace: row.namespace, deployment: row.deployment, container: row.container },
+    target: { cluster: row.cluster, namespace: row.namespace, deployment: row.deployment, container: row.container },
     source,
     image: row.image,
     resolvedImage: row.resolved_image,
@@ -96,11 +127,16 @@ export function promotionView(row: PromotionRow): PromotionView {
     stateReason: row.state_reason,
     verdict: row.verdict,
     actor: row.actor,
+    actorIdentity: row.actor_identity ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     finishedAt: isoOrNull(row.finished_at),
     delivery: row.delivery ?? KUBERNETES_DELIVERY,
     release: row.release,
+    ...(row.pipeline ? { pipeline: row.pipeline } : {}),
+    // Shown while it waits; the column keeps the last hold after (the events tell the story).
+    hold: row.state === 'frozen' ? (row.hold ?? null) : null,
+    freezeOverride: row.freeze_override ?? null,
   };
 }
 
@@ -125,6 +161,7 @@ export function eventView(row: Selectable<PromotionEventsTable> | JsonRow<Promot
     promotionId: row.promotion_id,
     at: iso(row.at),
     actor: row.actor,
+    actorIdentity: row.actor_identity ?? null,
     type: row.type,
     from: row.from_state,
     to: row.to_state,

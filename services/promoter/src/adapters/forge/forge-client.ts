@@ -15,6 +15,8 @@ export interface PullRequestRef {
   readonly url: string;
   readonly sourceBranch: string;
   readonly targetBranch: string;
+  /** Set by `openPullRequest` when the forge already had it open (a step resumed after a crash). */
+  readonly existing?: true;
 }
 
 /**

@@ -6,6 +6,7 @@
  * from anything the forge might echo. Redirects are not followed blindly: fetch would carry the token's
  * header to wherever the Location points, so only a same-origin redirect of a read is followed.
  */
+import { readTextAtMost } from '../bounded-body.js';
 import { redact } from '../git/redact.js';
 import { displayText } from '../../domain/display-text.js';
 import { ForgeError } from './forge-client.js';
@@ -157,20 +158,8 @@ export class ForgeHttp {
       throw tooLarge();
     }
     if (response.body === null) return undefined;
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readTextAtMost(response, limit);
+    if (text === undefined) throw tooLarge();
     if (text.trim() === '') return undefined;
     try {
       return JSON.parse(text) as unknown;

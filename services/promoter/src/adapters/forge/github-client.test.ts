@@ -36,10 +36,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function github(routes: Routes): Promise<{ client: GitHubClient; server: ForgeTestServer }> {
+async function github(routes: Routes, mergeMethod?: 'merge' | 'squash'): Promise<{ client: GitHubClient; server: ForgeTestServer }> {
   const server = await startForgeTestServer(routes);
   servers.push(server);
-  return { server, client: new GitHubClient({ apiUrl: server.url, project: 'octocat/Hello-World', token: async () => TOKEN }) };
+  return { server, client: new GitHubClient({ apiUrl: server.url, project: 'octocat/Hello-World', token: async () => TOKEN, ...(mergeMethod ? { mergeMethod } : {}) }) };
 }
 
 describe('GitHubClient.openPullRequest', () => {
@@ -62,7 +62,7 @@ describe('GitHubClient.openPullRequest', () => {
       },
       [`GET ${REPO}/pulls`]: { status: 200, json: [pull()] },
     });
-    expect(await client.openPullRequest(request)).toEqual(REF);
+    expect(await client.openPullRequest(request)).toEqual({ ...REF, existing: true });
     const query = server.requests[1]?.query;
     expect(Object.fromEntries(query ?? [])).toEqual({ head: 'octocat:promoter/p-1', base: 'main', state: 'open' });
   });
@@ -187,7 +187,13 @@ describe('GitHubClient.merge', () => {
       [`PUT ${REPO}/pulls/1347/merge`]: { status: 200, json: { sha: '6dcb09b5b57875f334f61aebed695e2e4193db5e', merged: true, message: 'Pull Request successfully merged' } },
     });
     expect(await client.merge(1347, HEAD_SHA, 'chore: promote zai-proxy to v1.2.1 (#1347)')).toEqual({ merged: true, mergeCommit: HEAD_SHA });
-    expect(server.requests[0]?.body).toEqual({ sha: HEAD_SHA, commit_title: 'chore: promote zai-proxy to v1.2.1 (#1347)' });
+    expect(server.requests[0]?.body).toEqual({ sha: HEAD_SHA, commit_title: 'chore: promote zai-proxy to v1.2.1 (#1347)', merge_method: 'merge' });
+  });
+
+  it('squashes where the repository says mergeMethod: squash', async () => {
+    const { client, server } = await github({ [`PUT ${REPO}/pulls/1347/merge`]: { status: 200, json: { sha: HEAD_SHA, merged: true, message: 'Pull Request successfully merged' } } }, 'squash');
+    expect(await client.merge(1347, HEAD_SHA, 'chore: promote zai-proxy to v1.2.1 (#1347)')).toEqual({ merged: true, mergeCommit: HEAD_SHA });
+    expect(server.requests[0]?.body).toMatchObject({ merge_method: 'squash', commit_title: 'chore: promote zai-proxy to v1.2.1 (#1347)' });
   });
 
   const refusals: ReadonlyArray<[string, { reply: Reply; want: unknown }]> = [

@@ -19,6 +19,8 @@ export interface GitHubClientOptions extends Pick<ForgeHttpOptions, 'token' | 't
   readonly apiUrl: string;
   /** `owner/repo`. */
   readonly project: string;
+  /** `merge` (default) or `squash`: the `merge_method` the repository allows. */
+  readonly mergeMethod?: 'merge' | 'squash';
 }
 
 export class GitHubClient implements ForgeClient {
@@ -26,6 +28,7 @@ export class GitHubClient implements ForgeClient {
   readonly #http: ForgeHttp;
   readonly #owner: string;
   readonly #repo: string;
+  readonly #mergeMethod: 'merge' | 'squash';
   /**
    * Each base branch's protection rule as last read (undefined: not readable without admin rights), kept
    * for PROTECTION_TTL_MS: a blocked pull request is looked at every few seconds, and the rule rarely
@@ -38,6 +41,7 @@ export class GitHubClient implements ForgeClient {
     if (!owner || !repo || rest.length > 0) throw new TypeError(`a GitHub project is owner/repo, got '${options.project}'`);
     this.#owner = owner;
     this.#repo = repo;
+    this.#mergeMethod = options.mergeMethod ?? 'merge';
     this.#http = new ForgeHttp({
       ...options,
       forgeName: NAME,
@@ -62,7 +66,7 @@ export class GitHubClient implements ForgeClient {
     const said = response.message ?? 'Validation Failed';
     if (/pull request already exists/i.test(said)) {
       const existing = await this.findPullRequest(request.sourceBranch, request.targetBranch);
-      if (existing !== undefined) return existing;
+      if (existing !== undefined) return { ...existing, existing: true };
     }
     throw new ForgeError(`${NAME} refused to open a pull request from ${request.sourceBranch} into ${request.targetBranch}: ${said}`, { retryable: false, status: 422 });
   }
@@ -113,7 +117,7 @@ export class GitHubClient implements ForgeClient {
     const response = await this.#http.request({
       method: 'PUT',
       path: `${this.#base}/pulls/${number}/merge`,
-      body: { sha: expectedHeadSha, commit_title: commitTitle },
+      body: { sha: expectedHeadSha, commit_title: commitTitle, merge_method: this.#mergeMethod },
       expect: [405, 409, 422],
     });
     const said = response.message;

@@ -41,10 +41,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function gitlab(routes: Routes, project = 'my-group/sub/my-project'): Promise<{ client: GitLabClient; server: ForgeTestServer }> {
+async function gitlab(routes: Routes, project = 'my-group/sub/my-project', mergeMethod?: 'merge' | 'squash'): Promise<{ client: GitLabClient; server: ForgeTestServer }> {
   const server = await startForgeTestServer(routes);
   servers.push(server);
-  return { server, client: new GitLabClient({ apiUrl: `${server.url}/api/v4`, project, token: async () => TOKEN }) };
+  return { server, client: new GitLabClient({ apiUrl: `${server.url}/api/v4`, project, token: async () => TOKEN, ...(mergeMethod ? { mergeMethod } : {}) }) };
 }
 
 const at = (path: string) => path.replace('/projects', '/api/v4/projects');
@@ -71,7 +71,7 @@ describe('GitLabClient.openPullRequest', () => {
       [`POST ${at(MRS)}`]: { status: 409, json: { message: ['Another open merge request already exists for this source branch: !7'] } },
       [`GET ${at(MRS)}`]: { status: 200, json: [mergeRequest()] },
     });
-    expect(await client.openPullRequest(request)).toEqual(REF);
+    expect(await client.openPullRequest(request)).toEqual({ ...REF, existing: true });
     expect(Object.fromEntries(server.requests[1]?.query ?? [])).toMatchObject({ source_branch: 'promoter/p-1', target_branch: 'main', state: 'opened' });
   });
 
@@ -147,6 +147,16 @@ describe('GitLabClient.merge', () => {
     const { client, server } = await gitlab({ [`PUT ${at(MRS)}/7/merge`]: { status: 200, json: mergeRequest({ state: 'merged', merge_commit_sha: 'c'.repeat(40) }) } });
     expect(await client.merge(7, SHA, 'chore: promote zai-proxy to v1.2.1')).toEqual({ merged: true, mergeCommit: 'c'.repeat(40) });
     expect(server.requests[0]?.body).toEqual({ sha: SHA, merge_commit_message: 'chore: promote zai-proxy to v1.2.1' });
+  });
+
+  it('squashes where the repository says mergeMethod: squash, and takes the squashed commit when there is no merge commit', async () => {
+    const { client, server } = await gitlab(
+      { [`PUT ${at(MRS)}/7/merge`]: { status: 200, json: mergeRequest({ state: 'merged', merge_commit_sha: null, squash_commit_sha: 'd'.repeat(40) }) } },
+      undefined,
+      'squash',
+    );
+    expect(await client.merge(7, SHA, 'chore: promote zai-proxy to v1.2.1')).toEqual({ merged: true, mergeCommit: 'd'.repeat(40) });
+    expect(server.requests[0]?.body).toMatchObject({ sha: SHA, squash: true, squash_commit_message: 'chore: promote zai-proxy to v1.2.1' });
   });
 
   it('accepted but not merged yet is merged: false, neither conflict nor head change', async () => {

@@ -19,6 +19,8 @@ export interface GitLabClientOptions extends Pick<ForgeHttpOptions, 'token' | 't
   readonly apiUrl: string;
   /** The project path (`group/sub/project`) or its numeric id. */
   readonly project: string;
+  /** `merge` (default) or `squash` (the merge request's commits squashed into one). */
+  readonly mergeMethod?: 'merge' | 'squash';
 }
 
 /** The blocking `detailed_merge_status` values, in words for `blockedBy`. */
@@ -47,8 +49,10 @@ export class GitLabClient implements ForgeClient {
   readonly kind = 'gitlab' as const;
   readonly #http: ForgeHttp;
   readonly #base: string;
+  readonly #mergeMethod: 'merge' | 'squash';
 
   constructor(options: GitLabClientOptions) {
+    this.#mergeMethod = options.mergeMethod ?? 'merge';
     this.#base = `/projects/${encodeURIComponent(options.project)}/merge_requests`;
     this.#http = new ForgeHttp({ ...options, forgeName: NAME, headers: (token) => ({ Accept: 'application/json', 'PRIVATE-TOKEN': token }) });
   }
@@ -64,7 +68,7 @@ export class GitLabClient implements ForgeClient {
     // 409 {"message":["Another open merge request already exists for this source branch: !7"]}: a resumed
     // step finds the one it opened before.
     const existing = await this.findPullRequest(request.sourceBranch, request.targetBranch);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) return { ...existing, existing: true };
     throw new ForgeError(
       `${NAME} refused to open a merge request from ${request.sourceBranch} into ${request.targetBranch}: ${response.message ?? '409 Conflict'}`,
       { retryable: false, status: 409 },
@@ -111,7 +115,8 @@ export class GitLabClient implements ForgeClient {
     const response = await this.#http.request({
       method: 'PUT',
       path: `${this.#base}/${number}/merge`,
-      body: { sha: expectedHeadSha, merge_commit_message: commitTitle },
+      // A squash merge writes the squashed commit (its message) and, on a merge-commit project, a merge commit too.
+      body: this.#mergeMethod === 'squash' ? { sha: expectedHeadSha, squash: true, squash_commit_message: commitTitle, merge_commit_message: commitTitle } : { sha: expectedHeadSha, merge_commit_message: commitTitle },
       expect: [405, 406, 409, 422],
     });
     if (response.status >= 200 && response.status < 300 && isRecord(response.body)) {

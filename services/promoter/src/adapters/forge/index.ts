@@ -45,7 +45,7 @@ export function forgeClientFor(
   }
   const { forge } = settings;
   const token = () => readForgeToken(repository.name, forge.tokenFile, forge.tokenEnv, environment);
-  const clientOptions = { ...options, apiUrl: forge.apiUrl, project: forge.project, token };
+  const clientOptions = { ...options, apiUrl: forge.apiUrl, project: forge.project, mergeMethod: settings.mergeMethod, token };
   return forge.type === 'github' ? new GitHubClient(clientOptions) : new GitLabClient(clientOptions);
 }
 

@@ -64,6 +64,7 @@ describe('parseGitConfig: changes through pull requests', () => {
       project: team/sub/deploy
       tokenEnv: FORGE_TOKEN
     merge: manual
+    mergeMethod: squash
     mergeTimeout: 2h30m
     rollback: pull-request
 `,
@@ -75,6 +76,7 @@ describe('parseGitConfig: changes through pull requests', () => {
       pullRequests: {
         forge: { type: 'gitlab', apiUrl: 'https://gitlab.example.com/api/v4', project: 'team/sub/deploy', tokenFile: undefined, tokenEnv: 'FORGE_TOKEN' },
         merge: 'manual',
+        mergeMethod: 'squash',
         mergeTimeoutMs: 9_000_000,
         rollback: 'pull-request',
       },
@@ -91,6 +93,7 @@ describe('parseGitConfig: changes through pull requests', () => {
     expect(config.repositories[0]?.pullRequests).toEqual({
       forge: { type: 'github', apiUrl: 'https://api.github.com', project: 'team/d', tokenFile: '/t', tokenEnv: undefined },
       merge: 'auto',
+      mergeMethod: 'merge',
       mergeTimeoutMs: 86_400_000,
       rollback: 'auto-merge',
     });
@@ -163,6 +166,7 @@ describe('parseGitConfig: errors name the file and the entry', () => {
     ['a forge with no token to reuse', { given: entry({ changes: 'pull-request', forge: { type: 'github', project: 'a/b' } }), want: 'forge needs tokenFile or tokenEnv: the repository has no auth token to reuse' }],
     ['an unknown merge mode', { given: entry({ changes: 'pull-request', forge: { type: 'github', project: 'a/b', tokenFile: '/t' }, merge: 'yes' }), want: "merge must be auto or manual, got 'yes'" }],
     ['an unknown rollback mode', { given: entry({ changes: 'pull-request', forge: { type: 'github', project: 'a/b', tokenFile: '/t' }, rollback: 'push' }), want: "rollback must be auto-merge or pull-request, got 'push'" }],
+    ['a merge method the forges do not share', { given: entry({ changes: 'pull-request', forge: { type: 'github', project: 'a/b', tokenFile: '/t' }, mergeMethod: 'rebase' }), want: "mergeMethod must be merge or squash, got 'rebase'" }],
     ['a merge timeout that is not a duration', { given: entry({ changes: 'pull-request', forge: { type: 'github', project: 'a/b', tokenFile: '/t' }, mergeTimeout: '1 day' }), want: "mergeTimeout must be a duration from 1s to 30d like 30m or 24h, got '1 day'" }],
     ['a merge timeout over 30 days', { given: entry({ changes: 'pull-request', forge: { type: 'github', project: 'a/b', tokenFile: '/t' }, mergeTimeout: '31d' }), want: "mergeTimeout must be a duration from 1s to 30d like 30m or 24h, got '31d'" }],
     ['a zero push attempts', { given: JSON.stringify({ pushAttempts: 0, repositories: [] }), want: 'pushAttempts must be an integer from 1 to 50' }],

@@ -26,7 +26,8 @@
  *     changes: pull-request                # default: push
  *     forge: { type: github, project: team/protected-deploy }   # token: the repository's unless tokenFile/tokenEnv
  *     merge: auto                          # or manual: a person merges
- *     mergeTimeout: 24h
+ *     mergeMethod: merge                   # or squash (the repository's allowed method)
+ *     mergeTimeout: 24h                    # a policy's mergeTimeout overrides it for its promotions
  *     rollback: auto-merge                 # or pull-request: the revert waits like a promotion
  * ```
  */
@@ -34,6 +35,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../config.js';
+import { MERGE_TIMEOUT_LIMITS } from '../../domain/delivery.js';
 import { parseDuration } from '../../domain/duration.js';
 import { GitError } from './git-error.js';
 
@@ -77,6 +79,11 @@ export interface PullRequestSettings {
   readonly forge: ForgeConfig;
   /** `auto`: the service merges when the forge says it may; `manual`: a person merges. */
   readonly merge: 'auto' | 'manual';
+  /**
+   * How the service merges (`merge: auto`, and the revert): `merge` (a merge commit) or `squash` (one commit),
+   * whichever the repository allows; a person merging by hand picks their own.
+   */
+  readonly mergeMethod: 'merge' | 'squash';
   /** How long a promotion waits for the merge before it fails. */
   readonly mergeTimeoutMs: number;
   /** `auto-merge`: the revert is merged at once where the forge allows; `pull-request`: it waits like a promotion. */
@@ -195,10 +202,9 @@ function parseRepository(entry: unknown, index: number, failFile: Fail): GitRepo
   return Object.freeze({ name, url, branch, auth, author: Object.freeze(author), changes, pullRequests });
 }
 
-const PULL_REQUEST_KEYS = ['changes', 'forge', 'merge', 'mergeTimeout', 'rollback'] as const;
+const PULL_REQUEST_KEYS = ['changes', 'forge', 'merge', 'mergeMethod', 'mergeTimeout', 'rollback'] as const;
 const DEFAULT_API_URL = { github: 'https://api.github.com', gitlab: 'https://gitlab.com/api/v4' } as const;
 const DEFAULT_MERGE_TIMEOUT = '24h';
-const MAX_MERGE_TIMEOUT_MS = 30 * 86_400_000;
 
 function parsePullRequests(entry: Record<string, unknown>, auth: GitAuth, fail: Fail): PullRequestSettings {
   const raw = entry.forge;
@@ -225,16 +231,19 @@ function parsePullRequests(entry: Record<string, unknown>, auth: GitAuth, fail: 
   }
   const merge = entry.merge ?? 'auto';
   if (merge !== 'auto' && merge !== 'manual') return fail(`merge must be auto or manual, got '${String(merge)}'`);
+  const mergeMethod = entry.mergeMethod ?? 'merge';
+  if (mergeMethod !== 'merge' && mergeMethod !== 'squash') return fail(`mergeMethod must be merge or squash, got '${String(mergeMethod)}'`);
   const rollback = entry.rollback ?? 'auto-merge';
   if (rollback !== 'auto-merge' && rollback !== 'pull-request') return fail(`rollback must be auto-merge or pull-request, got '${String(rollback)}'`);
   const timeoutText = entry.mergeTimeout ?? DEFAULT_MERGE_TIMEOUT;
   const mergeTimeoutMs = typeof timeoutText === 'string' ? parseDuration(timeoutText) : undefined;
-  if (mergeTimeoutMs === undefined || mergeTimeoutMs < 1000 || mergeTimeoutMs > MAX_MERGE_TIMEOUT_MS) {
-    fail(`mergeTimeout must be a duration from 1s to 30d like 30m or 24h, got '${String(timeoutText)}'`);
+  if (mergeTimeoutMs === undefined || mergeTimeoutMs < MERGE_TIMEOUT_LIMITS.minMs || mergeTimeoutMs > MERGE_TIMEOUT_LIMITS.maxMs) {
+    fail(`mergeTimeout must be a duration ${MERGE_TIMEOUT_LIMITS.text} like 30m or 24h, got '${String(timeoutText)}'`);
   }
   return Object.freeze({
     forge: Object.freeze({ type, apiUrl, project, tokenFile, tokenEnv }),
     merge,
+    mergeMethod,
     mergeTimeoutMs: mergeTimeoutMs as number,
     rollback,
   });

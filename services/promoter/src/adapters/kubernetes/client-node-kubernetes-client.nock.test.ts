@@ -175,7 +175,10 @@ describe('timeouts', () => {
     nock(SERVER).get(PATH).delay(2_000).reply(200, deployment());
     const err = await failure(client({ timeoutMs: 100 }).getDeployment(ref));
     expect(err).toMatchObject({ code: 'timeout', retryable: true });
-    expect(err.message).toMatch(/within 100 ms/);
+    // The attempt's limit is what is left of the 100 ms budget when it starts (less on a loaded machine).
+    const limit = Number(/no answer from the Kubernetes API within (\d+) ms/.exec(err.message)?.[1]);
+    expect(limit, err.message).toBeGreaterThan(0);
+    expect(limit, err.message).toBeLessThanOrEqual(100);
   });
 
   it('retries an attempt that timed out when the call still has time', async () => {

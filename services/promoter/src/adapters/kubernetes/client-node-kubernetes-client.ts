@@ -8,6 +8,7 @@ import {
   CoreV1Api,
   Observable,
   PatchStrategy,
+  VersionApi,
   setHeaderOptions,
   type ConfigurationOptions,
   type KubeConfig,
@@ -76,6 +77,7 @@ function alreadyApplied(deployment: DeploymentSnapshot, change: ImageChange): bo
 export class ClientNodeKubernetesClient implements KubernetesClient {
   readonly #apps: AppsV1Api;
   readonly #core: CoreV1Api;
+  readonly #version: VersionApi;
   readonly #policy: CallPolicy;
   readonly #fieldManager: string;
   readonly #sleep: Sleep;
@@ -92,6 +94,7 @@ export class ClientNodeKubernetesClient implements KubernetesClient {
     }
     this.#apps = kubeConfig.makeApiClient(AppsV1Api);
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#version = kubeConfig.makeApiClient(VersionApi);
     this.#fieldManager = fieldManager ?? 'promoter';
     this.#sleep = sleep ?? realSleep;
   }
@@ -164,6 +167,37 @@ export class ClientNodeKubernetesClient implements KubernetesClient {
       const list = await this.#core.listNamespacedPod({ namespace, labelSelector }, options);
       return list.items.map(toPodSnapshot);
     });
+  }
+
+  /**
+   * Whether the API server answers with these credentials: `GET /version`, which every authenticated
+   * identity may read (system:discovery), once, within `timeoutMs`, over the same keep-alive agents.
+   * Rejects with a short reason: the API server's status, or the connection error.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // Raced against the timer too, as call-policy.ts does: the call settles on time whatever the request does.
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`the API server cannot be reached: no answer within ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    // The request object comes first (empty for /version); the options second.
+    const request = this.#version.getCode({}, callOptions(controller.signal, this.#agents));
+    request.catch(() => undefined);
+    try {
+      await Promise.race([request, timedOut]);
+    } catch (err) {
+      if (err instanceof ApiException) throw new Error(`the API server answered ${err.code}${statusOf(err)?.message ? `: ${statusOf(err)?.message}` : ''}`);
+      if (err instanceof Error && err.message.startsWith('the API server cannot be reached')) throw err;
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      throw new Error(`the API server cannot be reached: ${err instanceof Error ? err.message : String(err)}${cause ? ` (${cause})` : ''}`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #read(ref: DeploymentRef, options: ConfigurationOptions<ObservableMiddleware>): Promise<DeploymentSnapshot> {

@@ -12,7 +12,13 @@ import type { ArgoCdApplications } from './argocd-types.js';
 
 /** The client, and Argo CD Applications through the same KubeConfig; or why there are none. */
 export type KubernetesConnection =
-  | { readonly client: KubernetesClient; readonly argocd?: ArgoCdApplications; readonly problem?: undefined }
+  | {
+      readonly client: KubernetesClient;
+      readonly argocd?: ArgoCdApplications;
+      /** Whether the API server answers (client-node's GET /version); rejects with why not. */
+      readonly probe?: (timeoutMs: number) => Promise<void>;
+      readonly problem?: undefined;
+    }
   | { readonly client?: undefined; readonly argocd?: undefined; readonly problem: string };
 
 export const NO_KUBERNETES_CONFIGURATION = 'no Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run in a pod';
@@ -31,7 +37,8 @@ export async function connectKubernetes(env: KubeConfigEnv): Promise<KubernetesC
       import('./argocd-applications.js'),
     ]);
     const kubeConfig = loadKubeConfig(env);
-    return { client: new ClientNodeKubernetesClient(kubeConfig), argocd: new ClientNodeArgoCdApplications(kubeConfig) };
+    const client = new ClientNodeKubernetesClient(kubeConfig);
+    return { client, argocd: new ClientNodeArgoCdApplications(kubeConfig), probe: (timeoutMs) => client.probe(timeoutMs) };
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) };
   }

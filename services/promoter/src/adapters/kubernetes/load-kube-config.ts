@@ -19,7 +19,7 @@ export interface KubeConfigEnv {
  * @example
  * const kube = new ClientNodeKubernetesClient(loadKubeConfig({ KUBECONFIG: config.kubeconfig }));
  */
-export function loadKubeConfig(env: KubeConfigEnv): KubeConfig {
+export function loadKubeConfig(env: KubeConfigEnv, context?: string): KubeConfig {
   const kc = new KubeConfig();
   const files = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
   const [first, ...rest] = files;
@@ -40,6 +40,12 @@ export function loadKubeConfig(env: KubeConfigEnv): KubeConfig {
     if (cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080') {
       throw new Error(NO_KUBERNETES_CONFIGURATION);
     }
+  }
+  if (context !== undefined) {
+    if (!kc.getContextObject(context)) {
+      throw new Error(`the kubeconfig${first ? ` ${first}` : ''} has no context '${context}' (it has ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(context);
   }
   if (!kc.getCurrentCluster()) {
     throw new Error(`the kubeconfig${first ? ` ${first}` : ''} has no current context with a cluster`);

@@ -4,6 +4,7 @@
  */
 import type { ReleaseSettings } from '../delivery.js';
 import { durationMs } from '../duration.js';
+import { approvalRule, type ApprovalDocument, type ApprovalRule } from '../approval.js';
 
 export const PHASES = ['pre', 'rollout', 'post'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -50,9 +51,14 @@ export interface PolicyDocument {
   interval?: string;
   bake?: string;
   rolloutTimeout?: string;
+  /** How long a pull request of a promotion under this policy waits for its merge; overrides the repository's. */
+  mergeTimeout?: string;
   onNoData?: NoDataPolicy;
-  approval?: 'none' | 'required';
+  /** `required` (one approval), or `{ required: N, from: { groups, roles } }` (domain/approval.ts). */
+  approval?: ApprovalDocument;
   vars?: Record<string, string>;
+  /** Block the image a failed check rolled back (in the promotion's namespace). */
+  blockOnRollback?: boolean;
   afterSuccess?: { scaleCanaryTo?: number; release?: ReleaseSettings };
   checks: CheckDocument[];
 }
@@ -101,12 +107,18 @@ export interface Policy {
   readonly intervalMs: number;
   readonly bakeMs: number;
   readonly rolloutTimeoutMs: number;
+  /** The policy's `mergeTimeout`; undefined: the repository's own (repositories file) applies. */
+  readonly mergeTimeoutMs: number | undefined;
   readonly onNoData: NoDataPolicy;
   readonly approvalRequired: boolean;
+  /** What the manual gate needs; undefined when there is none. */
+  readonly approval: ApprovalRule | undefined;
   readonly vars: Readonly<Record<string, string>>;
   readonly scaleCanaryTo: number | undefined;
   /** Write the version and tag the release after a success (the runbook's Steps 5 and 6). */
   readonly release: ReleaseSettings | undefined;
+  /** Whether a rollback caused by a failed check blocks the image (blocked-images). */
+  readonly blockOnRollback: boolean;
   readonly checks: readonly Check[];
   readonly document: PolicyDocument;
 }
@@ -119,11 +131,14 @@ export function normalizePolicy(document: PolicyDocument): Policy {
     intervalMs: durationMs(document.interval ?? POLICY_DEFAULTS.interval),
     bakeMs: durationMs(document.bake ?? POLICY_DEFAULTS.bake),
     rolloutTimeoutMs: durationMs(document.rolloutTimeout ?? POLICY_DEFAULTS.rolloutTimeout),
+    mergeTimeoutMs: document.mergeTimeout === undefined ? undefined : durationMs(document.mergeTimeout),
     onNoData,
-    approvalRequired: document.approval === 'required',
+    approvalRequired: approvalRule(document.approval) !== undefined,
+    approval: approvalRule(document.approval),
     vars: document.vars ?? {},
     scaleCanaryTo: document.afterSuccess?.scaleCanaryTo,
     release: document.afterSuccess?.release,
+    blockOnRollback: document.blockOnRollback === true,
     document,
     checks: document.checks.map((check) => ({
       name: check.name,

@@ -28,6 +28,8 @@ describe('validatePolicy: valid documents', () => {
     ['a policy variable used in a query', policy([{ name: 'x', query: 'up{job="{{job}}"}', min: 1 }], { vars: { job: 'api' } })],
     ['failureLimit below samples', policy([{ ...threshold, samples: 3, failureLimit: 2 }])],
     ['a zero bake', policy([threshold], { bake: '0s', interval: '500ms' })],
+    ['a merge timeout of 1s', policy([threshold], { mergeTimeout: '1s' })],
+    ['a merge timeout of 30 days', policy([threshold], { mergeTimeout: '30d' })],
     ['a webhook header referencing a Secret-provided variable', policy([{ name: 'smoke', webhook: { url: 'https://t.example/run', headers: { authorization: '${env:PROMOTER_WEBHOOK_SECRET_CI}' } } }])],
   ];
   it.each(cases)('%s', (_name, document) => {
@@ -116,6 +118,9 @@ describe('validatePolicy: rules', () => {
     ['a bake that is no duration', { given: policy([threshold], { bake: '5' }), want: [['/bake', /'5' is not a duration/]] }],
     ['a check timeout that is no duration', { given: policy([{ ...threshold, timeout: '1.5s' }]), want: [['/checks/0/timeout', /not a duration/]] }],
     ['a zero check timeout', { given: policy([{ ...threshold, timeout: '0s' }]), want: [['/checks/0/timeout', /longer than zero/]] }],
+    ['a merge timeout that is no duration', { given: policy([threshold], { mergeTimeout: '2 hours' }), want: [['/mergeTimeout', /'2 hours' is not a duration from 1s to 30d/]] }],
+    ['a merge timeout under 1s', { given: policy([threshold], { mergeTimeout: '999ms' }), want: [['/mergeTimeout', /'999ms' is not a duration from 1s to 30d/]] }],
+    ['a merge timeout over 30 days', { given: policy([threshold], { mergeTimeout: '721h' }), want: [['/mergeTimeout', /'721h' is not a duration from 1s to 30d/]] }],
 
     // Samples
     ['failureLimit equal to the default single sample', { given: policy([{ ...threshold, failureLimit: 1 }]), want: [['/checks/0/failureLimit', /failureLimit 1 must be less than samples \(1\)/]] }],

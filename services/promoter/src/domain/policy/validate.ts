@@ -4,6 +4,7 @@
  * mistake is caught when the policy is saved rather than in the middle of a promotion. Pure, no I/O.
  */
 import type { FieldError } from '../../errors.js';
+import { MERGE_TIMEOUT_LIMITS } from '../delivery.js';
 import { parseDuration } from '../duration.js';
 import { checkKind, type CheckDocument, type PolicyDocument } from './model.js';
 import { plainTemplateVariables } from './expand.js';
@@ -64,6 +65,12 @@ export function validatePolicy(document: PolicyDocument): FieldError[] {
   for (const field of ['interval', 'bake', 'rolloutTimeout'] as const) {
     const value = document[field];
     if (value !== undefined) checkDuration(value, `/${field}`, add, { positive: field !== 'bake' });
+  }
+  if (document.mergeTimeout !== undefined) {
+    const ms = parseDuration(document.mergeTimeout);
+    if (ms === undefined || ms < MERGE_TIMEOUT_LIMITS.minMs || ms > MERGE_TIMEOUT_LIMITS.maxMs) {
+      add('/mergeTimeout', `'${document.mergeTimeout}' is not a duration ${MERGE_TIMEOUT_LIMITS.text} (e.g. 30m, 24h)`);
+    }
   }
   const intervalMs = document.interval === undefined ? undefined : parseDuration(document.interval);
   if (intervalMs !== undefined && intervalMs > 0 && intervalMs < POLICY_LIMITS.minIntervalMs) {
