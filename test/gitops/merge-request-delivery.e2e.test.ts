@@ -121,7 +121,7 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
   });
 
   const deployedImage = (namespace = 'gl') => kube.getDeployment(namespace, 'zai-proxy')?.spec.template.spec.containers[0]?.image;
-  const detail = async (id: string) => (await svc.app.inject({ method: 'GET', url: `/v1/promotions/${id}` })).json() as { state: string; delivery: Record<string, { number: number; url: string; head: string; state: string; mergedBy?: string }> };
+  const detail = async (id: string) => (await svc.app.inject({ method: 'GET', url: `/v1/promotions/${id}` })).json() as { state: string; events: { reason: string }[]; delivery: Record<string, { number: number; forge?: string; url: string; head: string; state: string; mergedBy?: string }> };
   /** Promotes NEW in `namespace` through the merge requests of `repository`; the promotion and its merge request once it waits. */
   const promoteThroughMergeRequest = async (namespace: string, repository: string, argocd?: { application: string }) => {
     const created = await svc.app.inject({
@@ -139,6 +139,7 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
   it('opens a merge request, waits for the pipeline, merges it; then rolls back through a revert merge request', async () => {
     const { id, mr } = await promoteThroughMergeRequest('gl', 'deploy');
     expect(forge.pull(PROJECT, mr.number)).toMatchObject({ title: 'chore: promote zai-proxy to v1.2.1', source: `promoter/${id}`, target: 'main' });
+    expect(mr).toMatchObject({ forge: 'gitlab' });
     // "Pipelines must succeed": no status yet, so GitLab says ci_must_pass and promoter waits.
     await poll(async () => ((await detail(id)).delivery.pullRequest?.state === 'open' && (await detail(id)).state === 'awaiting_merge' ? true : undefined));
     expect(deployedImage()).toBe(OLD);
@@ -154,7 +155,11 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
     const done = await waitForState(svc, id, TERMINAL, 30_000);
     expect(done.state, String(done.stateReason)).toBe('rolled_back');
     expect(deployedImage()).toBe(OLD);
-    expect((await detail(id)).delivery.revertPullRequest).toMatchObject({ state: 'merged' });
+    expect((await detail(id)).delivery.revertPullRequest).toMatchObject({ state: 'merged', forge: 'gitlab' });
+    const reasons = (await detail(id)).events.map((event) => event.reason).join('\n');
+    expect(reasons).toContain(`opened merge request !${mr.number} (promoter/${id} -> main)`);
+    expect(reasons).toContain(`opened revert merge request !${revert.number}`);
+    expect(reasons).not.toMatch(/pull request/);
     expect(await forge.readFile(PROJECT, FILE, 'main')).toContain(`image: ${OLD}`);
   }, 90_000);
 
@@ -191,12 +196,13 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
     );
     expect(heard.type).toBe('dev.promoter.promotion.awaiting_merge');
     expect(heard.data.promotion.state).toBe('awaiting_merge');
-    expect(heard.data.promotion.reason).toContain(url);
+    expect(heard.data.promotion.reason).toBe(`waiting for merge request !${mr.number} to be merged: ${url}`);
 
     forge.closeAs(CLOSED_PROJECT, mr.number, 'alice');
     const done = await waitForState(svc, id, TERMINAL, 30_000);
     expect(done.state).toBe('aborted');
-    expect(done.stateReason).toMatch(new RegExp(`pull request #${mr.number} was closed without merging by alice`));
+    // GitLab's words: a merge request, and its iid after `!` (`#12` is an issue on GitLab).
+    expect(done.stateReason).toMatch(new RegExp(`^merge request !${mr.number} was closed without merging by alice`));
     expect((await detail(id)).delivery.pullRequest).toMatchObject({ state: 'closed', closedBy: 'alice' });
     expect(deployedImage('closed')).toBe(OLD);
     expect(await forge.readFile(CLOSED_PROJECT, FILE, 'main')).toContain(`image: ${OLD}`);

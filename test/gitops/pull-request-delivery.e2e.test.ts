@@ -184,7 +184,7 @@ describe('promotions through pull requests on a protected branch (fake GitHub)',
     const merged = forge.pull('acme/automerge', number);
     expect(merged.state).toBe('merged');
     const final = await detail(id);
-    expect(final.delivery.pullRequest).toMatchObject({ state: 'merged', mergedBy: 'promoter' });
+    expect(final.delivery.pullRequest).toMatchObject({ state: 'merged', mergedBy: 'promoter', forge: 'github' });
     expect(final.delivery.commit).toBe(merged.mergeCommitSha);
     expect(await forge.readFile('acme/automerge', FILE, 'main')).toContain(`image: ${NEW}`);
     expect(final.events.filter((e) => e.type === 'pull_request').map((e) => e.reason).join('\n')).toMatch(/opened pull request #\d+[\s\S]*was merged by promoter/);

@@ -1,4 +1,5 @@
 /** The harness itself: exposition text, OpenMetrics backfill text, and the missing-binary message. */
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startExporter, toOpenMetrics } from '../fixtures/exporter.js';
 import { startPrometheus } from '../fixtures/prometheus.js';
@@ -31,6 +32,23 @@ describe('exporter', () => {
       expect(exporter.scrapes).toBe(1);
       expect(exporter.get('x_total')).toBe(3);
       expect((await fetch(`${exporter.url}/other`)).status).toBe(404);
+    } finally {
+      await exporter.close();
+    }
+  });
+
+  it("answers a scrape while the test's own thread is blocked: a busy test process never fails Prometheus's 1 s scrape", async () => {
+    const exporter = await startExporter();
+    try {
+      exporter.set('up_while_blocked', { variant: 'canary' }, 1);
+      // spawnSync blocks this thread until the child is done: only a server on another thread can answer it.
+      const scrape = spawnSync(process.execPath, ['-e', `fetch(${JSON.stringify(`${exporter.url}/metrics`)}).then(async (r) => process.stdout.write(await r.text()))`], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(scrape.error, String(scrape.stderr)).toBeUndefined();
+      expect(scrape.stdout).toBe('up_while_blocked{variant="canary"} 1\n');
+      expect(exporter.scrapes).toBe(1);
     } finally {
       await exporter.close();
     }

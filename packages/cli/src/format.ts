@@ -181,11 +181,12 @@ export function freezeRows(styles: Styles, freezes: readonly Freeze[]): string[]
 
 type PullRequest = NonNullable<NonNullable<Promotion['delivery']>['pullRequest']>;
 
-/** `#12 merged by alice: https://…` — where a pull request stands, and the page to open. */
+/** `#12 merged by alice: https://…` (`!12` on GitLab) — where a pull request stands, and the page to open. */
 function pullRequestText(pr: PullRequest): string {
   const who = pr.state === 'merged' && pr.mergedBy ? ` by ${pr.mergedBy}` : pr.state === 'closed' && pr.closedBy ? ` by ${pr.closedBy}` : '';
   const waiting = pr.state === 'open' && pr.blockedBy ? ` (${pr.blockedBy})` : '';
-  return `#${pr.number} ${pr.state}${who}${waiting}: ${pr.url}`;
+  // GitLab writes a merge request's iid `!12` (`#12` is an issue there).
+  return `${pr.forge === 'gitlab' ? '!' : '#'}${pr.number} ${pr.state}${who}${waiting}: ${pr.url}`;
 }
 
 /**

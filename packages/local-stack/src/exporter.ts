@@ -3,9 +3,15 @@
  * Prometheus text exposition format, with series the test sets, increments and removes. Counters,
  * gauges and histogram buckets are all just samples here (`name_bucket{le="0.5"}`); no TYPE lines are
  * written, so Prometheus stores them as untyped, which every PromQL function accepts.
+ *
+ * The server answers from a worker thread, not from the caller's event loop: Prometheus gives a scrape one
+ * interval (1 s here) and, when it fails, marks every series of the target stale, so a query then finds no
+ * data. A test process whose loop is busy (a browser driven through playwright, a service, PGlite's queries)
+ * answered some scrapes late on a loaded machine, and checks judged "no data". The series stay in this
+ * thread, so `set` is synchronous as before: each change renders the exposition into shared memory (under a
+ * sequence lock), and the worker serves whatever was rendered last.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 export type SeriesLabels = Readonly<Record<string, string>>;
 
@@ -40,6 +46,45 @@ export interface Exporter {
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** The shared memory's header (Int32 slots) and how much exposition text it holds. */
+const VERSION = 0;
+const LENGTH = 1;
+const SCRAPES = 2;
+const HEADER_BYTES = 16;
+const TEXT_CAPACITY = 8 * 1024 * 1024;
+
+/**
+ * The worker: serves the last rendered text. A read is retried while the version is odd (a write under way)
+ * or changed during the copy, so a scrape never sees half of one rendering and half of the next. Plain
+ * JavaScript evaluated as the worker's script, so it runs the same under tsx, vitest and compiled code.
+ */
+const WORKER_SOURCE = `
+const { createServer } = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+const header = new Int32Array(workerData.shared, 0, ${HEADER_BYTES / 4});
+const text = new Uint8Array(workerData.shared, ${HEADER_BYTES});
+const snapshot = () => {
+  for (;;) {
+    const before = Atomics.load(header, ${VERSION});
+    if (before % 2 === 1) continue;
+    const copy = Buffer.from(text.slice(0, Atomics.load(header, ${LENGTH})));
+    if (Atomics.load(header, ${VERSION}) === before) return copy;
+  }
+};
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && (req.url || '').split('?')[0] === '/metrics') {
+    Atomics.add(header, ${SCRAPES}, 1);
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(snapshot());
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found\\n');
+});
+server.once('error', (error) => parentPort.postMessage({ error: String(error) }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+`;
+
 /**
  * Starts an exporter; close it in `afterAll`.
  *
@@ -51,31 +96,33 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export async function startExporter(): Promise<Exporter> {
   // name -> serialized labels -> value; a Map keeps the order series were created in.
   const series = new Map<string, Map<string, number>>();
-  let scrapes = 0;
+  const shared = new SharedArrayBuffer(HEADER_BYTES + TEXT_CAPACITY);
+  const header = new Int32Array(shared, 0, HEADER_BYTES / 4);
+  const text = new Uint8Array(shared, HEADER_BYTES);
+  const encoder = new TextEncoder();
 
   const render = (): string => {
-    let text = '';
+    let rendered = '';
     for (const [name, bySeries] of series) {
-      for (const [labelText, value] of bySeries) text += `${name}${labelText} ${formatValue(value)}\n`;
+      for (const [labelText, value] of bySeries) rendered += `${name}${labelText} ${formatValue(value)}\n`;
     }
-    return text;
+    return rendered;
+  };
+  /** Renders into the shared memory: the version is odd while the bytes change. */
+  const publish = (): void => {
+    const bytes = encoder.encode(render());
+    if (bytes.length > TEXT_CAPACITY) throw new RangeError(`exporter: ${bytes.length} bytes of series exceed the ${TEXT_CAPACITY} the exporter serves`);
+    Atomics.add(header, VERSION, 1);
+    text.set(bytes);
+    Atomics.store(header, LENGTH, bytes.length);
+    Atomics.add(header, VERSION, 1);
   };
 
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-      scrapes++;
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(render());
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
-    res.end('not found\n');
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { shared } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (message: { port?: number; error?: string }) => (message.port ? resolve(message.port) : reject(new Error(`exporter: ${message.error ?? 'no port'}`))));
+    worker.once('error', reject);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo; // listening on TCP, so an AddressInfo
 
   const entry = (name: string): Map<string, number> => {
     if (!METRIC_NAME.test(name)) throw new TypeError(`exporter: invalid metric name ${JSON.stringify(name)}`);
@@ -91,29 +138,31 @@ export async function startExporter(): Promise<Exporter> {
     url: `http://127.0.0.1:${port}`,
     target: `127.0.0.1:${port}`,
     get scrapes() {
-      return scrapes;
+      return Atomics.load(header, SCRAPES);
     },
     set(name, labels, value) {
       entry(name).set(formatLabels(labels), value);
+      publish();
     },
     inc(name, labels = {}, by = 1) {
       const bySeries = entry(name);
       const key = formatLabels(labels);
       bySeries.set(key, (bySeries.get(key) ?? 0) + by);
+      publish();
     },
     remove(name, labels) {
       if (labels === undefined) series.delete(name);
       else series.get(name)?.delete(formatLabels(labels));
+      publish();
     },
     get(name, labels = {}) {
       return series.get(name)?.get(formatLabels(labels));
     },
     render,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    // Ends the worker and with it the server and its connections.
+    close: async () => {
+      await worker.terminate();
+    },
   };
 }
 

@@ -13,8 +13,8 @@ export function DeliveryFacts(props: { detail: PromotionDetail }) {
   const delivery = props.detail.delivery;
   if (delivery?.via !== 'git') return null;
   const rows: [string, PullRequest][] = [];
-  if (delivery.pullRequest) rows.push(['Pull request', delivery.pullRequest]);
-  if (delivery.revertPullRequest) rows.push(['Revert pull request', delivery.revertPullRequest]);
+  if (delivery.pullRequest) rows.push([noun(delivery.pullRequest, ''), delivery.pullRequest]);
+  if (delivery.revertPullRequest) rows.push([noun(delivery.revertPullRequest, 'Revert '), delivery.revertPullRequest]);
   return (
     <>
       <dt>Git</dt>
@@ -34,12 +34,22 @@ export function DeliveryFacts(props: { detail: PromotionDetail }) {
         <Fragment key={label}>
           <dt>{label}</dt>
           <dd data-pull-request={pr.state}>
-            {safeLink(pr.url) ? <a href={pr.url}>#{pr.number}</a> : `#${pr.number}`} {standing(pr)}
+            {safeLink(pr.url) ? <a href={pr.url}>{reference(pr)}</a> : reference(pr)} {standing(pr)}
           </dd>
         </Fragment>
       ))}
     </>
   );
+}
+
+/** GitLab says merge request and writes its iid `!12`; GitHub (and a record that does not say) pull request, `#12`. */
+function noun(pr: PullRequest, prefix: string): string {
+  const name = pr.forge === 'gitlab' ? 'merge request' : 'pull request';
+  return prefix ? `${prefix}${name}` : `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}
+
+function reference(pr: PullRequest): string {
+  return `${pr.forge === 'gitlab' ? '!' : '#'}${pr.number}`;
 }
 
 function standing(pr: PullRequest): string {

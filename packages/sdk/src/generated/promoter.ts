@@ -871,6 +871,11 @@ export interface components {
         PullRequest: {
             /** @description GitHub's number, GitLab's iid. */
             number: number;
+            /**
+             * @description Which forge it is on: a GitLab merge request is `!12`, a GitHub pull request `#12`. Absent on records written before it was kept (read them as GitHub's).
+             * @enum {string}
+             */
+            forge?: "github" | "gitlab";
             /** @description The page to review and merge it. */
             url: string;
             /** @description Its source branch, e.g. promoter/<promotion id>. */
@@ -3115,6 +3120,7 @@ export const notificationDeliveryStatusValues: ReadonlyArray<FlattenedDeepRequir
 export const promotionStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PromotionState"]> = ["pending", "analyzing", "awaiting_approval", "frozen", "promoting", "awaiting_merge", "verifying", "succeeded", "rejected", "rolling_back", "rolled_back", "aborted", "failed"];
 export const deliveryViaValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["via"]> = ["kubernetes", "git"];
 export const deliveryRevertMethodValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Delivery"]["revertMethod"]> = ["revert", "restore"];
+export const pullRequestForgeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PullRequest"]["forge"]> = ["github", "gitlab"];
 export const pullRequestStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PullRequest"]["state"]> = ["open", "merged", "closed"];
 export const releaseStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Release"]["state"]> = ["pending", "done", "failed", "skipped"];
 export const eventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EventType"]> = ["created", "transition", "request", "approval", "note", "patch", "rollout", "commit", "pull_request", "release", "scale", "retry", "freeze"];

@@ -5,6 +5,7 @@
  * rollout.
  */
 import type { ImageLocator } from './gitops/image-edit.js';
+import type { ForgeKind } from './gitops/proposal-name.js';
 
 export interface GitDeliverySettings {
   readonly via: 'git';
@@ -20,6 +21,8 @@ export interface GitDeliverySettings {
 export interface PullRequestRecord {
   /** GitHub's number, GitLab's iid. */
   readonly number: number;
+  /** Which forge it is on, for its name in sentences (`merge request !12` on GitLab); absent in records written before it was kept. */
+  readonly forge?: ForgeKind;
   readonly url: string;
   /** Its source branch, `promoter/<promotion id>` (`…-rollback` for the revert). */
   readonly branch: string;

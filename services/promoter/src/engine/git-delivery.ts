@@ -10,6 +10,7 @@ import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type Im
 import { PullRequestDelivery, type ProposalSettings, type PullRequestOptions } from './pull-request-delivery.js';
 import { forgeCall } from './pull-request-progress.js';
 import type { Ancestry } from './argocd-sync.js';
+import { proposalName } from '../domain/gitops/proposal-name.js';
 
 export class GitOpsDelivery implements ImageDelivery {
   readonly mode = 'git' as const;
@@ -111,7 +112,8 @@ export class GitOpsDelivery implements ImageDelivery {
     const delivery = request.promotion.delivery;
     if (delivery.via !== 'git' || !delivery.pullRequest || !this.#pullRequests) throw new DeliveryError('nothing to withdraw', false);
     const pr = delivery.pullRequest;
-    const status = await forgeCall(settings.forge, `read pull request #${pr.number}`, () => settings.forge.status(pr.number));
+    const what = proposalName(pr.forge ?? settings.forge.kind, pr.number);
+    const status = await forgeCall(settings.forge, `read ${what}`, () => settings.forge.status(pr.number));
     if (status.state === 'merged') {
       // Merged at the last moment: the change is on the branch, so it is reverted like any other.
       const mergedRecord = { commit: status.mergeCommit, pullRequest: { ...pr, state: 'merged' as const, mergeCommit: status.mergeCommit, ...(status.mergedBy ? { mergedBy: status.mergedBy } : {}) } };
@@ -120,11 +122,11 @@ export class GitOpsDelivery implements ImageDelivery {
       return reverted.outcome === 'conflict' ? reverted : { ...reverted, record: { ...mergedRecord, ...reverted.record } };
     }
     if (status.state === 'open') {
-      await forgeCall(settings.forge, `close pull request #${pr.number}`, () => settings.forge.close(pr.number, `promoter: ${request.why}`));
+      await forgeCall(settings.forge, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${request.why}`));
     }
     return {
       outcome: 'applied',
-      event: { type: 'pull_request', reason: `closed pull request #${pr.number} without merging (${request.why}): nothing reached ${settings.targetBranch}` },
+      event: { type: 'pull_request', reason: `closed ${what} without merging (${request.why}): nothing reached ${settings.targetBranch}` },
       record: { pullRequest: { ...pr, state: 'closed', closedBy: status.state === 'closed' ? (status.closedBy ?? 'someone') : 'promoter' } },
     };
   }

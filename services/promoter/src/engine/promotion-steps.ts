@@ -16,6 +16,7 @@ import { stripTagSuffix } from '../domain/image-reference.js';
 import { addResult, checkVerdict, EMPTY_TALLY, finalVerdict, isStopping, phaseVerdict, type PhaseVerdict } from '../domain/judge/index.js';
 import { normalizePolicy, type Phase, type Policy } from '../domain/policy/model.js';
 import type { ArgoCdProgress, Promotion, PromotionProgress, RollbackEnd } from '../domain/promotion.js';
+import type { PullRequestRecord } from '../domain/delivery.js';
 import type { StepEvent, StepOutcome } from '../domain/step-outcome.js';
 import type { CheckRunner } from '../evaluation/check-runner.js';
 import { checksFor, measureRound } from '../evaluation/evaluate-phase.js';
@@ -29,6 +30,7 @@ import { normalizeImage } from '../domain/image-normalization.js';
 import type { ImageBlock } from '../domain/step-outcome.js';
 import type { FreezeCheck } from './freeze-guard.js';
 import { recheckInMs, type Hold } from '../domain/freeze/freeze.js';
+import { proposalName } from '../domain/gitops/proposal-name.js';
 
 export interface StepDeps {
   /**
@@ -265,7 +267,7 @@ export class PromotionSteps {
           events: [applied.event],
           record: { delivery: applied.record },
           progress: { proposedAt: this.#now().getTime(), rebases: 0, kubeFailures: 0 },
-          transition: { to: 'awaiting_merge', reason: `waiting for pull request #${pr?.number ?? '?'} to be merged${pr ? `: ${pr.url}` : ''}` },
+          transition: { to: 'awaiting_merge', reason: pr ? `waiting for ${proposalName(pr.forge, pr.number)} to be merged: ${pr.url}` : 'waiting for its pull request to be merged' },
           nextRunInMs: 0,
         };
       }
@@ -653,8 +655,8 @@ export class PromotionSteps {
 function openPullRequestNote(promotion: Promotion): string {
   const delivery = promotion.delivery;
   if (delivery.via !== 'git') return '';
-  const open = [delivery.pullRequest, delivery.revertPullRequest].filter((pr) => pr?.state === 'open');
-  return open.map((pr) => `; pull request #${pr?.number} (${pr?.url}) is left open: close it, or merge it knowing promoter no longer follows it`).join('');
+  const open = [delivery.pullRequest, delivery.revertPullRequest].filter((pr): pr is PullRequestRecord => pr?.state === 'open');
+  return open.map((pr) => `; ${proposalName(pr.forge, pr.number)} (${pr.url}) is left open: close it, or merge it knowing promoter no longer follows it`).join('');
 }
 
 /** Someone else changed the image this promotion set: stop, say what runs now, and leave it alone. */

@@ -16,6 +16,7 @@ import { advancePullRequest, forgeCall } from './pull-request-progress.js';
 import type { GitDeliveryRecord, GitDeliverySettings, PullRequestRecord } from '../domain/delivery.js';
 import { promotionPullRequest, revertPullRequest } from '../domain/gitops/pull-request-text.js';
 import { promoteSubject } from '../domain/gitops/commit-message.js';
+import { proposalName, proposalNoun, proposalReference } from '../domain/gitops/proposal-name.js';
 import { DeliveryError, type DeliveryResult, type FollowProposalRequest, type ImageChangeRequest, type ProposalProgress } from './image-delivery.js';
 
 export interface ProposalSettings {
@@ -136,16 +137,17 @@ export class PullRequestDelivery {
     key: 'pullRequest' | 'revertPullRequest',
     init: { readonly branch: string; readonly head: string; readonly rebase: boolean; readonly title: string; readonly body: string },
   ): Promise<Extract<DeliveryResult, { outcome: 'proposed' }>> {
-    const what = key === 'pullRequest' ? 'pull request' : 'revert pull request';
-    const opened = await forgeCall(settings.forge, `open the ${what}`, () =>
+    const forge = settings.forge.kind;
+    const purpose = key === 'pullRequest' ? undefined : 'revert';
+    const opened = await forgeCall(settings.forge, `open the ${proposalNoun(forge, purpose)}`, () =>
       settings.forge.openPullRequest({ sourceBranch: init.branch, targetBranch: settings.targetBranch, title: init.title, body: init.body }),
     );
-    const record: PullRequestRecord = { number: opened.number, url: opened.url, branch: init.branch, state: 'open', head: init.head };
+    const record: PullRequestRecord = { number: opened.number, forge, url: opened.url, branch: init.branch, state: 'open', head: init.head };
     // `found`: the forge had it open already (this step ran before a crash, its answer lost).
     const how = init.rebase ? 'rebased' : opened.existing ? 'found' : 'opened';
     return {
       outcome: 'proposed',
-      event: { type: 'pull_request', reason: `${how} ${what} #${opened.number} (${init.branch} -> ${settings.targetBranch})${how === 'found' ? ', opened before a restart' : ''}: ${opened.url}`, data: { ...record } },
+      event: { type: 'pull_request', reason: `${how} ${proposalName(forge, opened.number, purpose)} (${init.branch} -> ${settings.targetBranch})${how === 'found' ? ', opened before a restart' : ''}: ${opened.url}`, data: { ...record } },
       record: { [key]: record },
     };
   }
@@ -155,15 +157,17 @@ export class PullRequestDelivery {
     const { purpose, promotion } = request;
     const key = purpose === 'promote' ? 'pullRequest' : 'revertPullRequest';
     const pr = delivery[key];
-    const label = purpose === 'promote' ? 'pull request' : 'revert pull request';
-    if (!pr) throw new DeliveryError(`promotion ${promotion.id} has no ${label} to follow`, false);
-    const what = `${label} #${pr.number}`;
+    const forge = settings.forge.kind;
+    const revert = purpose === 'promote' ? undefined : 'revert';
+    if (!pr) throw new DeliveryError(`promotion ${promotion.id} has no ${proposalNoun(forge, revert)} to follow`, false);
+    const what = proposalName(pr.forge ?? forge, pr.number, revert);
+    const reference = proposalReference(pr.forge ?? forge, pr.number);
     const subject = promoteSubject(promotion.resolvedImage ?? '');
     const step = await advancePullRequest(settings.forge, pr, {
       what,
       targetBranch: settings.targetBranch,
       autoMerge: purpose === 'promote' ? settings.merge === 'auto' : settings.rollback === 'auto-merge' || settings.merge === 'auto',
-      mergeTitle: purpose === 'promote' ? `${subject} (#${pr.number})` : `Revert "${subject}" (#${pr.number})`,
+      mergeTitle: purpose === 'promote' ? `${subject} (${reference})` : `Revert "${subject}" (${reference})`,
       since: request.since,
       now,
       timeoutMs: request.mergeTimeoutMs ?? settings.mergeTimeoutMs,
@@ -197,7 +201,7 @@ export class PullRequestDelivery {
     const { promotion } = request;
     const images = request.purpose === 'promote' ? { from: promotion.previousImage ?? '', to: promotion.resolvedImage ?? '' } : { from: promotion.resolvedImage ?? '', to: promotion.previousImage ?? '' };
     const again = await this.propose({ promotion, purpose: request.purpose, ...images, why: `rebase after: ${conflict}` }, delivery, settings, true);
-    if (again.outcome === 'conflict') throw new DeliveryError(`${what}: the file changed under the pull request`, false);
+    if (again.outcome === 'conflict') throw new DeliveryError(`${what}: the file changed under it`, false);
     if (again.outcome === 'applied') {
       // The target branch already holds the change (someone made it there): the pull request has nothing left to do.
       await forgeCall(settings.forge, `close ${what}`, () => settings.forge.close(pr.number, `promoter: ${settings.targetBranch} already holds this change.`));

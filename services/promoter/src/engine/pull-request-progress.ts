@@ -7,10 +7,11 @@
 import { ForgeError, type ForgeClient } from '../adapters/forge/forge-client.js';
 import type { PullRequestRecord } from '../domain/delivery.js';
 import { formatDuration } from '../domain/duration.js';
+import { proposalName } from '../domain/gitops/proposal-name.js';
 import { DeliveryError } from './image-delivery.js';
 
 export interface AdvanceOptions {
-  /** `pull request #12`, for sentences. */
+  /** `pull request #12` (`merge request !12` on GitLab), for sentences. */
   readonly what: string;
   readonly targetBranch: string;
   /** Merge it when the forge allows (else wait for a person). */
@@ -89,5 +90,5 @@ function merged(pr: PullRequestRecord, what: string, mergeCommit: string, merged
 
 function waiting(pr: PullRequestRecord, why: string): PullRequestStep {
   const blockedBy = why.length > 300 ? `${why.slice(0, 299)}…` : why;
-  return { kind: 'waiting', pr: { ...pr, blockedBy }, changed: pr.blockedBy !== blockedBy, reason: `pull request #${pr.number} is not merged yet: ${blockedBy}` };
+  return { kind: 'waiting', pr: { ...pr, blockedBy }, changed: pr.blockedBy !== blockedBy, reason: `${proposalName(pr.forge, pr.number)} is not merged yet: ${blockedBy}` };
 }

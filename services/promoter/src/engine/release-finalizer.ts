@@ -13,6 +13,7 @@ import { parseImageReference } from '../domain/image-reference.js';
 import type { ReleaseSettings } from '../domain/delivery.js';
 import type { Promotion } from '../domain/promotion.js';
 import { DeliveryError } from './image-delivery.js';
+import { proposalName, proposalNoun, proposalReference } from '../domain/gitops/proposal-name.js';
 
 export interface ReleaseResult {
   readonly done: true;
@@ -104,12 +105,13 @@ export class GitReleaseFinalizer implements ReleaseFinalizer {
     const pr = previous?.pullRequest?.state === 'closed' ? undefined : previous?.pullRequest;
     const rebases = previous?.rebases ?? 0;
     if (!pr) return this.#propose(promotion, request, settings, false, 0);
-    const what = `release pull request #${pr.number}`;
+    const forge = pr.forge ?? settings.forge.kind;
+    const what = proposalName(forge, pr.number, 'release');
     const step = await advancePullRequest(settings.forge, pr, {
       what,
       targetBranch: settings.targetBranch,
       autoMerge: settings.merge === 'auto',
-      mergeTitle: `${releaseSubject(request.name, request.version)} (#${pr.number})`,
+      mergeTitle: `${releaseSubject(request.name, request.version)} (${proposalReference(forge, pr.number)})`,
       since: previous?.proposedAt ?? this.#now(),
       now: this.#now(),
       timeoutMs: settings.mergeTimeoutMs,
@@ -144,7 +146,8 @@ export class GitReleaseFinalizer implements ReleaseFinalizer {
       return { done: true, repository: done.repository, version: request.version, commit: done.commit, tag: done.tag, created: done.created };
     }
     const url = this.#pullRequests?.promotionUrl?.(promotion.id);
-    const opened = await forgeCall(settings.forge, 'open the release pull request', () =>
+    const forge = settings.forge.kind;
+    const opened = await forgeCall(settings.forge, `open the ${proposalNoun(forge, 'release')}`, () =>
       settings.forge.openPullRequest({
         sourceBranch: branch,
         targetBranch: settings.targetBranch,
@@ -152,14 +155,14 @@ export class GitReleaseFinalizer implements ReleaseFinalizer {
         body: `Writes ${request.version} to \`${request.versionFile ?? 'VERSION'}\`; promoter tags the merge \`${done.tag}\`.\n\nPromotion: ${url ? `[${promotion.id}](${url})` : `\`${promotion.id}\``}`,
       }),
     );
-    const pullRequest: PullRequestRecord = { number: opened.number, url: opened.url, branch, state: 'open', head: done.commit };
+    const pullRequest: PullRequestRecord = { number: opened.number, forge, url: opened.url, branch, state: 'open', head: done.commit };
     return {
       done: false,
       repository: request.repository,
       pullRequest,
       proposedAt: proposedAt ?? this.#now(),
       rebases,
-      event: { type: 'pull_request', reason: `${rebase ? 'rebased' : 'opened'} release pull request #${opened.number} (${branch} -> ${settings.targetBranch}): ${opened.url}` },
+      event: { type: 'pull_request', reason: `${rebase ? 'rebased' : 'opened'} ${proposalName(forge, opened.number, 'release')} (${branch} -> ${settings.targetBranch}): ${opened.url}` },
     };
   }
 }
