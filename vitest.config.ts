@@ -3,7 +3,6 @@ import SlowFirstSequencer from './test/slow-first-sequencer.js';
 
 export default defineConfig({
   test: {
-    include: ['services/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration suites mostly wait (polls, soaks, bakes, child processes): three at once keep two cores
@@ -12,5 +11,16 @@ export default defineConfig({
     pool: 'forks',
     // The longest suites start first, so none runs alone at the end (test/slow-first-sequencer.ts).
     sequence: { sequencer: SlowFirstSequencer },
+    projects: [
+      {
+        extends: true,
+        // The modules' own tests share their worker's modules instead of importing them again per file: none
+        // mocks a module or leaves global state behind, and importing per file cost more than the tests
+        // (measured 2026-12-06: 75 s of CPU with isolation, 42 s without, for the same 1,919 tests).
+        test: { name: 'unit', include: ['services/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'], isolate: false },
+      },
+      // The system's tests start services, fakes and processes: each file keeps its own module state.
+      { extends: true, test: { name: 'system', include: ['test/**/*.test.ts'] } },
+    ],
   },
 });

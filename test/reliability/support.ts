@@ -92,7 +92,9 @@ export function webhookPolicy(url: string, overrides: Record<string, unknown> = 
   return {
     interval: '500ms',
     bake: '1s',
-    rolloutTimeout: '30s',
+    // Rollouts the suites hold (stalled) must outlast a kill and a restart: on PGlite under a full test run a
+    // restart took 29 s, and a 30 s timeout rolled back a promotion the test expected to succeed.
+    rolloutTimeout: '3m',
     checks: [{ name: 'smoke', webhook: { url, retries: 0, timeout: '5s' }, ...check }],
     ...overrides,
   };

@@ -63,6 +63,7 @@ import { OidcClient } from './adapters/identity/oidc-client.js';
 import { SessionStore } from './adapters/db/session-store.js';
 import { cookieSessions } from './http/console-sessions.js';
 import { signInRoutes } from './http/console-sign-in.js';
+import { lazySerializers } from './contract/lazy-serializers.js';
 
 export interface AppDeps {
   readonly db: Kysely<Database>;
@@ -133,6 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { strict: false } },
+    // Response serializers compiled on a route's first answer, not all at start-up (contract/lazy-serializers.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
     logController: new RequestLog(),
     // Requests arriving while the server closes get a problem+json 503 from the hook below instead.
     return503OnClosing: false,

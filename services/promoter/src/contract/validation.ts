@@ -25,44 +25,69 @@ export const MAX_LISTED_VALUES = 1_000;
 /** Said as the last field error of a large invalid document. */
 export const FIRST_ERROR_ONLY = `the document is large (over ${MAX_LISTED_VALUES} values), so only its first error is listed`;
 
-/** A fail-fast and an every-error compiler with the same options and schemas. */
+/** A fail-fast and an every-error compiler with the same options and schemas; the second made on first need. */
 interface AjvPair {
   readonly firstError: Ajv2020;
-  readonly everyError: Ajv2020;
+  readonly everyError: () => Ajv2020;
 }
 
+/**
+ * Validators are compiled on their first use, not when Fastify registers a route: compiling every route's
+ * schemas (and four ajv instances, each checking every component against the meta-schema) cost about half a
+ * second of CPU at every start, and in every test that builds the app, mostly for routes it never calls.
+ * test/api/contract.test.ts compiles them all, so a broken schema still fails before it ships.
+ */
 export class ContractValidator {
-  readonly #forBodies: AjvPair;
-  readonly #forParameters: AjvPair;
+  #forBodies: AjvPair | undefined;
+  #forParameters: AjvPair | undefined;
   /** The component schemas, for Fastify's serializer. */
   readonly schemas: readonly JsonSchema[];
 
   constructor(document: OpenApiDocument) {
     this.schemas = componentSchemas(document);
-    const pair = (coerceTypes: false | 'array'): AjvPair => {
-      const make = (allErrors: boolean) => {
-        const ajv = new Ajv2020({ allErrors, strict: false, useDefaults: true, coerceTypes });
-        addFormats.default(ajv);
-        for (const schema of this.schemas) ajv.addSchema(structuredClone(schema));
-        return ajv;
-      };
-      return { firstError: make(false), everyError: make(true) };
-    };
-    this.#forBodies = pair(false);
-    this.#forParameters = pair('array');
   }
 
-  compile(schema: JsonSchema, part: HttpPart): BoundedValidateFunction {
-    const ajv = part === 'body' ? this.#forBodies : this.#forParameters;
-    return bounded(ajv.firstError.compile(schema), () => ajv.everyError.compile(schema));
+  #pair(part: HttpPart): AjvPair {
+    if (part === 'body') return (this.#forBodies ??= this.#makePair(false));
+    return (this.#forParameters ??= this.#makePair('array'));
+  }
+
+  #makePair(coerceTypes: false | 'array'): AjvPair {
+    const make = (allErrors: boolean) => {
+      const ajv = new Ajv2020({ allErrors, strict: false, useDefaults: true, coerceTypes });
+      addFormats.default(ajv);
+      for (const schema of this.schemas) ajv.addSchema(structuredClone(schema));
+      return ajv;
+    };
+    let everyError: Ajv2020 | undefined;
+    return { firstError: make(false), everyError: () => (everyError ??= make(true)) };
+  }
+
+  /** A validator of `schema`, compiled when it first validates (or by `compileNow`). */
+  compile(schema: JsonSchema, part: HttpPart): BoundedValidateFunction & { compileNow(): void } {
+    let compiled: BoundedValidateFunction | undefined;
+    const compileNow = (): BoundedValidateFunction => {
+      const ajv = this.#pair(part);
+      return (compiled ??= bounded(ajv.firstError.compile(schema), () => ajv.everyError().compile(schema)));
+    };
+    const validate = (data: unknown): boolean => {
+      const inner = compileNow();
+      const valid = inner(data);
+      validate.errors = inner.errors ?? null;
+      return valid;
+    };
+    validate.errors = null as ErrorObject[] | null;
+    validate.compileNow = (): void => void compileNow();
+    return validate;
   }
 
   /** A validator for one component, e.g. `Policy`, for documents that do not arrive over HTTP. */
   component(name: string): BoundedValidateFunction {
-    const first = this.#forBodies.firstError.getSchema(name);
+    const pair = this.#pair('body');
+    const first = pair.firstError.getSchema(name);
     if (!first) throw new Error(`no schema component named ${name}`);
     return bounded(first, () => {
-      const every = this.#forBodies.everyError.getSchema(name);
+      const every = pair.everyError().getSchema(name);
       if (!every) throw new Error(`no schema component named ${name}`);
       return every;
     });
