@@ -176,6 +176,10 @@ describe('console: pipelines', () => {
     const iadFacts = await stage(watched, 'iad').textContent();
     for (const part of ['ok-iad/zai-proxy', 'patch', 'stage-gate', `${IAD_SOAK_SECONDS}s`]) expect(iadFacts).toContain(part);
     expect(await page.locator('.run-summary').textContent()).toContain(NEW);
+    // Who started it, as every page names people and workloads: here a static token, by its name.
+    const starter = page.locator('.run-summary .actor');
+    expect(await starter.textContent()).toBe('ops-admin');
+    expect(await starter.getAttribute('data-actor-kind')).toBe('token');
 
     // iad soaks after staging: its card counts down (each second it shows is below the one before).
     await stage(watched, 'staging', 'succeeded').waitFor({ timeout: 60_000 });

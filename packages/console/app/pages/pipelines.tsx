@@ -16,6 +16,7 @@ import { useLive } from '../lib/live.js';
 import { eventConcernsRun, runTone, runUnderWay, soakRemainingMs, stagesLine, stageTone, type RunState, type StageState } from '../lib/pipelines.js';
 import { may, type Session } from '../lib/session.js';
 import { useTicking } from '../lib/ticking.js';
+import { Actor } from '../components/actor.js';
 
 const RECENT_RUNS = 20;
 const RUN_POLL_MS = 2_000;
@@ -132,7 +133,7 @@ export function PipelinePage(props: { session: Session; name: string; runId?: st
                 <a href={`/ui/pipelines/${pipeline.name}/runs/${run.id}`}>
                   <time dateTime={run.createdAt}>{time(run.createdAt)}</time> <span class="images">{run.image}</span>
                 </a>{' '}
-                <RunBadge state={run.state} /> <span class="muted">by {run.createdBy}</span>
+                <RunBadge state={run.state} /> <span class="muted">by <Actor name={run.createdBy} identity={run.createdByIdentity} /></span>
               </li>
             ))}
           </ol>
@@ -208,7 +209,7 @@ function RunView(props: { session: Session; pipeline: PipelineVersion; runId: st
           <dd class="images">{run.image}</dd>
           <dt>Started by</dt>
           <dd>
-            {run.createdBy} <span data-volatile>at {time(run.createdAt)}</span>
+            <Actor name={run.createdBy} identity={run.createdByIdentity} /> <span data-volatile>at {time(run.createdAt)}</span>
             {run.reason ? ` — ${run.reason}` : ''}
           </dd>
           <dt>Pipeline</dt>
