@@ -93,6 +93,38 @@ describe('gitLines', () => {
       ['  git       deploy@main apps/zai-proxy.yaml', `  commit    ${sha('a')}`, `  reverted  ${sha('b')} (a commit restoring the previous image)`],
     ],
     [
+      "GitHub's pull requests: #N",
+      promotion({
+        delivery: {
+          ...git,
+          commit: sha('a'),
+          pullRequest: { number: 12, forge: 'github', url: 'https://github.com/acme/deploy/pull/12', branch: 'promoter/p-1', state: 'merged', mergedBy: 'promoter' },
+          revertPullRequest: { number: 13, forge: 'github', url: 'https://github.com/acme/deploy/pull/13', branch: 'promoter/p-1-rollback', state: 'open', blockedBy: 'required check ci has not reported' },
+        },
+      }),
+      [
+        '  git       deploy@main apps/zai-proxy.yaml',
+        `  commit    ${sha('a')}`,
+        '  pull req  #12 merged by promoter: https://github.com/acme/deploy/pull/12',
+        '  revert PR #13 open (required check ci has not reported): https://github.com/acme/deploy/pull/13',
+      ],
+    ],
+    [
+      "GitLab's merge requests: !N (and a record without its forge reads as GitHub's)",
+      promotion({
+        delivery: {
+          ...git,
+          pullRequest: { number: 4, forge: 'gitlab', url: 'https://gitlab.example/acme/deploy/-/merge_requests/4', branch: 'promoter/p-1', state: 'closed', closedBy: 'alice' },
+          revertPullRequest: { number: 5, url: 'https://gitlab.example/acme/deploy/-/merge_requests/5', branch: 'promoter/p-1-rollback', state: 'open' },
+        },
+      }),
+      [
+        '  git       deploy@main apps/zai-proxy.yaml',
+        '  merge req !4 closed by alice: https://gitlab.example/acme/deploy/-/merge_requests/4',
+        '  revert PR #5 open: https://gitlab.example/acme/deploy/-/merge_requests/5',
+      ],
+    ],
+    [
       'a release made',
       promotion({ release: { state: 'done', repository: 'app-source', version: '1.2.1', tag: 'v1.2.1', commit: sha('c') } }),
       [`  release   tag v1.2.1 in app-source, commit ${sha('c')} (VERSION 1.2.1)`],

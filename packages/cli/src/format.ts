@@ -1,5 +1,5 @@
 /** Text renderings of promotions, events, check results and policies, for humans. */
-import { isTerminalState, type BlockedImage, type CheckResult, type Evaluation, type Freeze, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionHold, type PromotionState } from '@promoter/sdk';
+import { isTerminalState, proposalReference, type BlockedImage, type CheckResult, type Evaluation, type Freeze, type NotificationDelivery, type PolicyVersion, type Promotion, type PromotionDetail, type PromotionEvent, type PromotionHold, type PromotionState, type PullRequest } from '@promoter/sdk';
 import { visibleLength, type Styles } from './output.js';
 
 export function stateStyle(styles: Styles, state: PromotionState | string): string {
@@ -179,14 +179,11 @@ export function freezeRows(styles: Styles, freezes: readonly Freeze[]): string[]
   });
 }
 
-type PullRequest = NonNullable<NonNullable<Promotion['delivery']>['pullRequest']>;
-
 /** `#12 merged by alice: https://…` (`!12` on GitLab) — where a pull request stands, and the page to open. */
 function pullRequestText(pr: PullRequest): string {
   const who = pr.state === 'merged' && pr.mergedBy ? ` by ${pr.mergedBy}` : pr.state === 'closed' && pr.closedBy ? ` by ${pr.closedBy}` : '';
   const waiting = pr.state === 'open' && pr.blockedBy ? ` (${pr.blockedBy})` : '';
-  // GitLab writes a merge request's iid `!12` (`#12` is an issue there).
-  return `${pr.forge === 'gitlab' ? '!' : '#'}${pr.number} ${pr.state}${who}${waiting}: ${pr.url}`;
+  return `${proposalReference(pr)} ${pr.state}${who}${waiting}: ${pr.url}`;
 }
 
 /**
@@ -200,9 +197,9 @@ export function gitLines(styles: Styles, promotion: PromotionDetail | Promotion)
   if (delivery?.via === 'git') {
     lines.push(`  git       ${delivery.repository ?? '?'}${delivery.branch ? `@${delivery.branch}` : ''} ${delivery.file ?? ''}`.trimEnd());
     if (delivery.commit) lines.push(`  commit    ${delivery.commit}`);
-    if (delivery.pullRequest) lines.push(`  pull req  ${pullRequestText(delivery.pullRequest)}`);
+    if (delivery.pullRequest) lines.push(`  ${delivery.pullRequest.forge === 'gitlab' ? 'merge req' : 'pull req '} ${pullRequestText(delivery.pullRequest)}`);
     if (delivery.revertCommit) lines.push(`  reverted  ${delivery.revertCommit} (${delivery.revertMethod === 'restore' ? 'a commit restoring the previous image' : 'git revert'})`);
-    if (delivery.revertPullRequest) lines.push(`  revert PR ${pullRequestText(delivery.revertPullRequest)}`);
+    if (delivery.revertPullRequest) lines.push(`  revert ${delivery.revertPullRequest.forge === 'gitlab' ? 'MR' : 'PR'} ${pullRequestText(delivery.revertPullRequest)}`);
   }
   const release = promotion.release;
   if (release) {

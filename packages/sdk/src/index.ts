@@ -40,6 +40,7 @@ export { TokensApi } from './tokens.js';
 export { BlockedImagesApi } from './blocked-images.js';
 export { DEFAULT_RETRY } from './retry.js';
 export { ENDED_RUN_STATES } from './pipelines.js';
+export { proposalNoun, proposalReference } from './proposals.js';
 export type { RetryMode, RetryOptions } from './retry.js';
 export { SseParser, readEventStream } from './sse.js';
 export type { SseMessage } from './sse.js';
@@ -83,6 +84,7 @@ export type {
   PromotionPage,
   PromotionRequest,
   PromotionState,
+  PullRequest,
   ProblemCode,
   EventType,
   Source,

@@ -8,6 +8,8 @@ type Schemas = components['schemas'];
 
 export type Promotion = Schemas['Promotion'];
 export type PromotionDetail = Schemas['PromotionDetail'];
+/** A promotion's pull request (GitHub) or merge request (GitLab): `delivery.pullRequest`, `delivery.revertPullRequest`. */
+export type PullRequest = Schemas['PullRequest'];
 type GeneratedPromotionRequest = Schemas['PromotionRequest'];
 /**
  * A promotion request with exactly one of `image` and `source`, as the contract says in words (its schema

@@ -5,16 +5,14 @@
  * http(s) URL; anything else is shown as text.
  */
 import { Fragment } from 'preact';
-import type { PromotionDetail } from '@promoter/sdk';
-
-type PullRequest = NonNullable<NonNullable<PromotionDetail['delivery']>['pullRequest']>;
+import { proposalNoun, proposalReference, type PromotionDetail, type PullRequest } from '@promoter/sdk';
 
 export function DeliveryFacts(props: { detail: PromotionDetail }) {
   const delivery = props.detail.delivery;
   if (delivery?.via !== 'git') return null;
   const rows: [string, PullRequest][] = [];
-  if (delivery.pullRequest) rows.push([noun(delivery.pullRequest, ''), delivery.pullRequest]);
-  if (delivery.revertPullRequest) rows.push([noun(delivery.revertPullRequest, 'Revert '), delivery.revertPullRequest]);
+  if (delivery.pullRequest) rows.push([capitalized(proposalNoun(delivery.pullRequest)), delivery.pullRequest]);
+  if (delivery.revertPullRequest) rows.push([`Revert ${proposalNoun(delivery.revertPullRequest)}`, delivery.revertPullRequest]);
   return (
     <>
       <dt>Git</dt>
@@ -34,7 +32,7 @@ export function DeliveryFacts(props: { detail: PromotionDetail }) {
         <Fragment key={label}>
           <dt>{label}</dt>
           <dd data-pull-request={pr.state}>
-            {safeLink(pr.url) ? <a href={pr.url}>{reference(pr)}</a> : reference(pr)} {standing(pr)}
+            {safeLink(pr.url) ? <a href={pr.url}>{proposalReference(pr)}</a> : proposalReference(pr)} {standing(pr)}
           </dd>
         </Fragment>
       ))}
@@ -42,14 +40,8 @@ export function DeliveryFacts(props: { detail: PromotionDetail }) {
   );
 }
 
-/** GitLab says merge request and writes its iid `!12`; GitHub (and a record that does not say) pull request, `#12`. */
-function noun(pr: PullRequest, prefix: string): string {
-  const name = pr.forge === 'gitlab' ? 'merge request' : 'pull request';
-  return prefix ? `${prefix}${name}` : `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-}
-
-function reference(pr: PullRequest): string {
-  return `${pr.forge === 'gitlab' ? '!' : '#'}${pr.number}`;
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 function standing(pr: PullRequest): string {
