@@ -60,6 +60,9 @@ describe('promotions through GitLab merge requests (fake GitLab)', () => {
     kube.addDeployment({ namespace: 'argo', name: 'zai-proxy', containers: [{ name: 'proxy', image: OLD }], replicas: 2 });
     await forge.createRepository(ARGO_PROJECT, { [FILE]: MANIFEST.replace('namespace: mcp', 'namespace: argo') });
     await forge.protectBranch(ARGO_PROJECT, 'main');
+    // Its merge requests wait for their pipeline, as the test reports it: without this one merged at once, and
+    // a fast run went past awaiting_merge (and on to succeeded) before the test looked.
+    forge.configureProject(ARGO_PROJECT, { pipelinesMustSucceed: true });
     argo = kube.startArgoCd({ pollMs: 180_000, repositories: { [forge.gitUrl(ARGO_PROJECT)]: forge.barePath(ARGO_PROJECT) } });
     argo.addApplication({ name: 'zai-proxy', repoURL: forge.gitUrl(ARGO_PROJECT), path: 'apps', targetRevision: 'main', destinationNamespace: 'argo' });
     kube.addDeployment({ namespace: 'closed', name: 'zai-proxy', containers: [{ name: 'proxy', image: OLD }], replicas: 2 });
