@@ -4,6 +4,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { describeError } from '../lib/errors.js';
+import { ErrorLine } from './error-line.js';
 
 export type Action = 'approve' | 'abort' | 'rollback' | 'override';
 const LABEL: Record<Action, string> = { approve: 'Approve', abort: 'Abort', rollback: 'Roll back', override: 'Override freeze' };
@@ -64,11 +65,7 @@ export function ActionButton(props: { action: Action; onConfirm: (reason: string
               {label} with the reason “{reason}”? <strong>{props.consequence ?? 'This acts on the Deployment.'}</strong>
             </p>
           )}
-          {error && (
-            <p class="error" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorLine message={error} />
           <div class="buttons">
             <button type="button" onClick={() => dialog.current?.close()}>
               Cancel

@@ -10,6 +10,7 @@ import { describeError } from '../lib/errors.js';
 import { localInputValue, number, time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { may, type Session } from '../lib/session.js';
+import { ErrorLine } from '../components/error-line.js';
 
 
 export function Backtest(props: { session: Session }) {
@@ -91,11 +92,7 @@ export function Backtest(props: { session: Session }) {
           {busy ? 'Running…' : 'Run backtest'}
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {result && <BacktestResult evaluation={result} checks={policies.data?.find((p) => p.name === result.policy.name)?.document.checks ?? []} />}
     </section>
   );

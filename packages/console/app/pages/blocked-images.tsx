@@ -9,6 +9,7 @@ import { time } from '../lib/format.js';
 import { useLive } from '../lib/live.js';
 import { navigate, type Location } from '../lib/router.js';
 import type { Session } from '../lib/session.js';
+import { ErrorLine } from '../components/error-line.js';
 
 const STATES = ['active', 'lifted', 'all'] as const;
 type State = (typeof STATES)[number];
@@ -32,11 +33,7 @@ export function BlockedImagesList(props: { session: Session; location: Location 
           </select>
         </label>
       </form>
-      {live.error && (
-        <p class="error" role="alert">
-          {live.error}
-        </p>
-      )}
+      <ErrorLine message={live.error} />
       {items === undefined ? (
         <p class="muted">Loading…</p>
       ) : items.length === 0 ? (

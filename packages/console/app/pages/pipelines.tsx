@@ -17,6 +17,7 @@ import { eventConcernsRun, runTone, runUnderWay, soakRemainingMs, stagesLine, st
 import { may, type Session } from '../lib/session.js';
 import { useTicking } from '../lib/ticking.js';
 import { Actor } from '../components/actor.js';
+import { ErrorLine } from '../components/error-line.js';
 
 const RECENT_RUNS = 20;
 const RUN_POLL_MS = 2_000;
@@ -37,11 +38,7 @@ export function PipelinesList(props: { session: Session }) {
     <section aria-labelledby="pipelines-title">
       <h1 id="pipelines-title">Pipelines</h1>
       <p class="muted">One image through environments in order (promoter pipeline run NAME --image IMAGE).</p>
-      {live.error && (
-        <p class="error" role="alert">
-          {live.error}
-        </p>
-      )}
+      <ErrorLine message={live.error} />
       {items === undefined ? (
         <p class="muted">Loading…</p>
       ) : items.length === 0 ? (
@@ -109,11 +106,7 @@ export function PipelinePage(props: { session: Session; name: string; runId?: st
         {pipeline.name} <span class="tag">v{pipeline.version}</span>
       </h1>
       {pipeline.document.description && <p class="muted">{pipeline.document.description}</p>}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {runId ? (
         <RunView key={runId} session={props.session} pipeline={pipeline} runId={runId} canAbort={canAbort} onChange={runs.refresh} />
       ) : runs.data ? (
@@ -215,11 +208,7 @@ function RunView(props: { session: Session; pipeline: PipelineVersion; runId: st
           <dt>Pipeline</dt>
           <dd>v{run.pipelineVersion}</dd>
         </dl>
-        {live.error && (
-          <p class="error" role="alert">
-            {live.error}
-          </p>
-        )}
+        <ErrorLine message={live.error} />
         {props.canAbort && underWay && !run.abortRequested && (
           <div class="actions" role="group" aria-label="Actions">
             <ActionButton action="abort" label="Abort run" subject="this run" consequence="The running stage's promotion is aborted; no further stage starts." onConfirm={abort} />

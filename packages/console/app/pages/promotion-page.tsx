@@ -18,6 +18,7 @@ import { reasonTone } from '../lib/tone.js';
 import { may, type Session } from '../lib/session.js';
 import { mayApprove } from '../lib/approval.js';
 import { Actor } from '../components/actor.js';
+import { ErrorLine } from '../components/error-line.js';
 
 const ACTIONS: Record<Action, readonly string[]> = {
   approve: ['awaiting_approval'],
@@ -123,11 +124,7 @@ export function PromotionPage(props: { session: Session; id: string }) {
         <DeliveryFacts detail={detail} />
         <Progress detail={detail} />
       </dl>
-      {live.error && (
-        <p class="error" role="alert">
-          {live.error}
-        </p>
-      )}
+      <ErrorLine message={live.error} />
       {canAct && actions.length > 0 && (
         <div class="actions" role="group" aria-label="Actions">
           {actions.map((action) => (

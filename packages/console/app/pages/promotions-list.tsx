@@ -17,6 +17,7 @@ import type { Session } from '../lib/session.js';
 import { upsertPromotion } from '../lib/promotion-rows.js';
 import { reasonTone } from '../lib/tone.js';
 import { useTicking } from '../lib/ticking.js';
+import { ErrorLine } from '../components/error-line.js';
 
 const FAILED: readonly PromotionState[] = ['rejected', 'rolled_back', 'failed', 'aborted'];
 /** States whose reason says what the promotion waits for, shown under the target. */
@@ -128,11 +129,7 @@ export function PromotionsList(props: { session: Session; location: Location }) 
           </select>
         </label>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorLine message={error} />
       {polling && <p class="muted">The live event stream is unavailable; the list is read again every two seconds.</p>}
       {items === undefined ? (
         <p class="muted">Loading…</p>
